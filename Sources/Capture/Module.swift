@@ -1,0 +1,1 @@
+// The Capture module of streamprobe (see ../../README.md and DESIGN.md §3).

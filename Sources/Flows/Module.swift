@@ -1,0 +1,1 @@
+// The Flows module of streamprobe (see ../../README.md and DESIGN.md §3).

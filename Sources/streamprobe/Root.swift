@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct Streamprobe: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "streamprobe",
+        abstract: "Tells what is inside encrypted streaming traffic from packet sizes and timing, without decrypting it.",
+        discussion: ExitStatusHelp.text,
+        version: "0.1.0",
+        subcommands: [
+            // One file per subcommand; the logic lives in the libraries.
+        ]
+    )
+}
