@@ -131,7 +131,14 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
             return
         }
         var head: [UInt16] = [], tail: [UInt16] = []
-        let halves = text.components(separatedBy: "::")
+        // Split once at "::" (at most one is allowed).
+        var halves: [String] = [text]
+        let chars = Array(text)
+        for k in 0..<max(0, chars.count - 1) where chars[k] == ":" && chars[k + 1] == ":" {
+            halves = [String(chars[..<k]), String(chars[(k + 2)...])]
+            if halves[1].contains("::") { return nil }
+            break
+        }
         guard halves.count <= 2 else { return nil }
         func parse(_ s: String, into out: inout [UInt16]) -> Bool {
             if s.isEmpty { return true }
