@@ -1,0 +1,111 @@
+import Foundation
+
+/// Renders a `CaptureReport` for a person: summary, per-stream prediction with bars,
+/// the window evolution with repeated runs folded, the share of windows and the final class.
+public enum TextReport {
+    public static func render(_ r: CaptureReport) -> String {
+        var out = ""
+        out += "capture  \(r.capture)\n"
+        out += "         \(grouped(r.packets)) packets, \(formatBytes(r.bytes)), \(String(format: "%.1f", r.durationSeconds)) s, \(r.flows) flows, link \(r.linkType)\n"
+        out += "model    \(r.model.name) (\(r.model.classes.joined(separator: " / ")); features \(r.model.featureSet), \(trim(r.model.windowSeconds)) s windows)\n"
+        for w in r.warnings { out += "warning  \(w)\n" }
+        if r.streams.isEmpty {
+            out += "\n\(r.note ?? "no stream found")\n"
+            return out
+        }
+        for (i, s) in r.streams.enumerated() {
+            out += "\n"
+            out += "stream \(i + 1) of \(r.streams.count): client \(s.client), \(s.flows.count) flow\(s.flows.count == 1 ? "" : "s"), "
+            out += "\(formatBytes(s.downloadBytes)) down / \(formatBytes(s.uploadBytes)) up over \(String(format: "%.1f", s.durationSeconds)) s\n"
+            out += "  selected: \(s.selection)\n"
+            guard let label = s.label, let conf = s.confidence else {
+                out += "  no window had enough packets to classify (\(s.windows.count) windows, all skipped)\n"
+                continue
+            }
+            out += "  prediction: \(label)  (confidence \(String(format: "%.2f", conf)))\n"
+            let width = s.probabilities.map(\.label.count).max() ?? 0
+            for p in s.probabilities {
+                out += "    \(pad(p.label, width))  \(String(format: "%.3f", p.probability))  \(bar(p.probability, width: 30))\n"
+            }
+            out += "  windows:\n"
+            for line in windowLines(s.windows) { out += "    \(line)\n" }
+            let share = s.windowShare.filter { $0.probability > 0 }
+                .map { "\($0.label) \(String(format: "%.0f", $0.probability * 100))%" }.joined(separator: ", ")
+            let analysed = s.windows.filter { !$0.skipped }.count
+            out += "  share of windows: \(share)  (\(analysed) analysed, \(s.windows.count - analysed) skipped)\n"
+            out += "  final (majority of windows): \(s.final ?? "-")\n"
+            if let d = s.disagreement { out += "  note: \(d)\n" }
+        }
+        return out
+    }
+
+    /// One line per capture, for `-q`.
+    public static func quietLine(_ r: CaptureReport) -> String {
+        if r.streams.isEmpty { return "\(r.capture): \(r.note ?? "no stream found")" }
+        let parts = r.streams.map { s -> String in
+            guard let l = s.label, let c = s.confidence else { return "\(s.client) unclassified" }
+            return "\(s.client) \(l) \(String(format: "%.2f", c)) final \(s.final ?? "-")"
+        }
+        return "\(r.capture): " + parts.joined(separator: "; ")
+    }
+
+    /// Window rows; runs of three or more windows with the same outcome fold into one line.
+    static func windowLines(_ windows: [WindowReport]) -> [String] {
+        var lines: [String] = []
+        var i = 0
+        while i < windows.count {
+            var j = i + 1
+            while j < windows.count && windows[j].skipped == windows[i].skipped && windows[j].label == windows[i].label { j += 1 }
+            let run = windows[i..<j]
+            let span = "\(String(format: "%7.1f", run.first!.start))–\(String(format: "%-7.1f", run.last!.end))"
+            if run.count >= 3 {
+                let packets = run.reduce(0) { $0 + $1.packets }
+                if run.first!.skipped {
+                    lines.append("\(span) skipped ×\(run.count)  (\(grouped(packets)) packets in all, too few per window)")
+                } else {
+                    let conf = run.reduce(0.0) { $0 + ($1.confidence ?? 0) } / Double(run.count)
+                    lines.append("\(span) \(pad(run.first!.label ?? "-", 10)) ×\(run.count)  mean confidence \(String(format: "%.2f", conf)), \(grouped(packets)) packets")
+                }
+            } else {
+                for w in run {
+                    let s = "\(String(format: "%7.1f", w.start))–\(String(format: "%-7.1f", w.end))"
+                    if w.skipped {
+                        lines.append("\(s) skipped      \(grouped(w.packets)) packets")
+                    } else {
+                        lines.append("\(s) \(pad(w.label ?? "-", 10)) \(String(format: "%.2f", w.confidence ?? 0))  \(grouped(w.packets)) packets")
+                    }
+                }
+            }
+            i = j
+        }
+        return lines
+    }
+
+    static func bar(_ p: Double, width: Int) -> String {
+        let blocks = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
+        let eighths = Int((max(0, min(1, p)) * Double(width) * 8).rounded())
+        return String(repeating: "█", count: eighths / 8) + blocks[eighths % 8]
+    }
+
+    static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+
+    static func trim(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
+
+    public static func grouped(_ n: Int) -> String {
+        let s = String(n)
+        var out = ""
+        for (i, ch) in s.reversed().enumerated() {
+            if i > 0 && i % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return String(out.reversed())
+    }
+
+    public static func formatBytes(_ n: Int) -> String {
+        let x = Double(n)
+        if x >= 1e9 { return String(format: "%.2f GB", x / 1e9) }
+        if x >= 1e6 { return String(format: "%.2f MB", x / 1e6) }
+        if x >= 1e3 { return String(format: "%.1f kB", x / 1e3) }
+        return "\(n) B"
+    }
+}
