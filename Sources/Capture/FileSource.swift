@@ -1,0 +1,104 @@
+import CPcap
+
+/// Packets from a capture file: classic pcap (either byte order, micro- or nanosecond) or
+/// pcapng, through libpcap. Timestamps are always delivered in nanoseconds.
+///
+/// pcapng with several interfaces: libpcap delivers one link type per file. When a later
+/// interface has a different link type (or snap length) than the first, libpcap stops
+/// reading at that interface's description block; `forEachPacket` then throws
+/// `.unsupportedLinkType` if no packet was read yet, or returns `.truncated` with the
+/// explanation after delivering the packets before it.
+public final class FileSource: PacketSource {
+    public let name: String
+    public let linkType: Int32
+    public let linkTypeName: String
+    /// The kind told by the file's magic number (nil for variants libpcap reads but the magic table does not list).
+    public let fileKind: CaptureFileKind.Kind?
+    /// The file's size in bytes when it was opened (0 for pipes and devices).
+    public let fileSize: Int64
+    /// Packets delivered so far (updated when `forEachPacket` returns).
+    public private(set) var packetsRead: Int = 0
+
+    @usableFromInline let handle: PcapHandle
+
+    /// Opens `path`, checking it first so that the error says precisely what is wrong,
+    /// and installs the BPF `filter` if one is given.
+    public init(path: String, filter: String? = nil) throws(CaptureError) {
+        let (size, head) = try FileProbe.checkReadableFile(path: path)
+        name = path
+        fileSize = size
+        if head.count < 4 {
+            if CaptureFileKind.isMagicPrefix(head) {
+                throw CaptureError(.truncatedHeader, source: path, message: "capture cut inside its file header (only \(head.count) bytes)")
+            }
+            throw CaptureError(.notACapture, source: path, message: "not a pcap or pcapng file (first bytes \(FileProbe.hex(head)))")
+        }
+        let kind = CaptureFileKind.detect(magic: (head[0], head[1], head[2], head[3]))
+        fileKind = kind
+        switch PcapHandle.openOffline(path: path) {
+        case .success(let h):
+            handle = h
+        case .failure(let failure):
+            if kind == nil {
+                throw CaptureError(.notACapture, source: path, message: "not a pcap or pcapng file (first bytes \(FileProbe.hex(head)))")
+            }
+            if failure.text.contains("truncated") {
+                throw CaptureError(.truncatedHeader, source: path, message: "capture cut inside its file header (\(size) bytes; \(failure.text))")
+            }
+            throw CaptureError(.corrupt, source: path, message: "corrupt capture file: \(failure.text)")
+        }
+        linkType = handle.linkType
+        linkTypeName = handle.linkTypeName
+        if let filter { try handle.setFilter(filter) }
+    }
+
+    /// How far libpcap has read into the file, in bytes (for progress; `fileSize` is the total).
+    public var bytesRead: Int64 {
+        guard let file = pcap_file(handle.pointer) else { return 0 }
+        return Int64(ftell(file))
+    }
+
+    public func forEachPacket(_ body: (borrowing CapturedPacket) throws -> Bool) throws -> SourceEnd {
+        let p = handle.pointer
+        var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
+        var data: UnsafePointer<UInt8>? = nil
+        var count = 0
+        defer { packetsRead += count }
+        while true {
+            let rc = pcap_next_ex(p, &header, &data)
+            if _fastPath(rc == 1) {
+                let h = header.unsafelyUnwrapped
+                let caplen = Int(h.pointee.caplen)
+                let packet = CapturedPacket(
+                    timestamp: PacketTimestamp(
+                        seconds: Int64(h.pointee.ts.tv_sec),
+                        nanoseconds: UInt32(truncatingIfNeeded: h.pointee.ts.tv_usec)),
+                    capturedLength: caplen,
+                    originalLength: Int(h.pointee.len),
+                    bytes: UnsafeRawBufferPointer(start: data, count: caplen))
+                count += 1
+                if try !body(packet) { return .stopped }
+                continue
+            }
+            if rc == PCAP_ERROR_BREAK { return .endOfInput }
+            return try readFailure(afterPackets: packetsRead + count, message: handle.lastError)
+        }
+    }
+
+    /// Turns a failed `pcap_next_ex` into a warning (packets were read) or an error (none were).
+    func readFailure(afterPackets delivered: Int, message: String) throws(CaptureError) -> SourceEnd {
+        let after = "after \(delivered) packet\(delivered == 1 ? "" : "s")"
+        if message.contains("truncated") {
+            return .truncated("\(name): capture cut in the middle of a packet record \(after); the packets before the cut were read (\(message))")
+        }
+        let mixedInterfaces = message.contains("different from the type of the first interface")
+            || message.contains("different from the snapshot length of the first interface")
+        if mixedInterfaces {
+            let problem = "pcapng interfaces differ in link type or snap length, which libpcap cannot read past (\(message))"
+            if delivered == 0 { throw CaptureError(.unsupportedLinkType, source: name, message: problem) }
+            return .truncated("\(name): stopped reading \(after): \(problem)")
+        }
+        if delivered == 0 { throw CaptureError(.corrupt, source: name, message: "corrupt capture file: \(message)") }
+        return .truncated("\(name): corrupt data \(after); the packets before it were read (\(message))")
+    }
+}

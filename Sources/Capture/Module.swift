@@ -1,1 +1,0 @@
-// The Capture module of streamprobe (see ../../README.md and DESIGN.md §3).
