@@ -1,0 +1,268 @@
+/// One node, packed: 24 bytes. A leaf has `feature < 0` and `left` = offset of its values in `leafValues`.
+@usableFromInline
+struct PackedNode: Sendable {
+    @usableFromInline var threshold: Double
+    @usableFromInline var feature: Int32
+    @usableFromInline var left: Int32
+    @usableFromInline var right: Int32
+    @usableFromInline var missingLeft: Bool
+}
+
+/// Evaluates a tree ensemble over flat node arrays with a `while` loop: no recursion, no allocation
+/// per prediction. Rows are prepared once (scaled, rounded to the model's feature precision), then
+/// walked tree by tree over blocks of rows so a tree's nodes stay in cache.
+public struct EnsembleEvaluator: Sendable {
+    let nodes: [PackedNode]
+    let roots: [Int32]
+    let treeClass: [Int32]
+    let leafValues: [Double]
+    public let classCount: Int
+    public let featureCount: Int
+    let comparison: SplitComparison
+    let precision: FeaturePrecision
+    let aggregation: Aggregation
+    let baseScore: [Double]
+    let scalerMean: [Double]?
+    let scalerScale: [Double]?
+
+    /// Rows evaluated together, tree by tree.
+    static let blockRows = 64
+
+    init(ensemble: TreeEnsemble, classCount: Int, featureCount: Int, scaler: StandardScaler?) {
+        let width = ensemble.leafWidth(classCount: classCount)
+        var nodes: [PackedNode] = []
+        var roots: [Int32] = []
+        var treeClass: [Int32] = []
+        var leafValues: [Double] = []
+        nodes.reserveCapacity(ensemble.trees.reduce(0) { $0 + $1.nodeCount })
+        for tree in ensemble.trees {
+            let base = nodes.count
+            roots.append(Int32(base))
+            treeClass.append(Int32(tree.outputClass ?? 0))
+            for i in 0..<tree.nodeCount {
+                if tree.feature[i] >= 0 {
+                    nodes.append(PackedNode(threshold: tree.threshold[i], feature: Int32(tree.feature[i]),
+                                            left: Int32(base + tree.left[i]), right: Int32(base + tree.right[i]),
+                                            missingLeft: tree.missingLeft[i]))
+                } else {
+                    let offset = leafValues.count
+                    leafValues.append(contentsOf: tree.value[(i * width)..<(i * width + width)])
+                    nodes.append(PackedNode(threshold: 0, feature: -1, left: Int32(offset), right: -1, missingLeft: false))
+                }
+            }
+        }
+        self.nodes = nodes
+        self.roots = roots
+        self.treeClass = treeClass
+        self.leafValues = leafValues
+        self.classCount = classCount
+        self.featureCount = featureCount
+        self.comparison = ensemble.comparison
+        self.precision = ensemble.featurePrecision
+        self.aggregation = ensemble.aggregation
+        self.baseScore = ensemble.baseScore
+        self.scalerMean = scaler?.mean
+        self.scalerScale = scaler?.scale
+    }
+
+    public var treeCount: Int { roots.count }
+
+    /// Class probabilities for `rows` (row-major, `featureCount` numbers each) into `out`
+    /// (`classCount` numbers per row). `jobs > 1` splits the rows over that many threads.
+    public func predictProbabilities(rows: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>,
+                                     jobs: Int = 1) {
+        let n = rows.count / featureCount
+        precondition(rows.count == n * featureCount, "rows must hold a whole number of rows of \(featureCount) features")
+        precondition(out.count >= n * classCount, "output buffer too small: \(out.count) < \(n * classCount)")
+        guard n > 0, let rowBase = rows.baseAddress, let outBase = out.baseAddress else { return }
+        let chunks = jobs > 1 ? min(jobs * 4, (n + Self.blockRows - 1) / Self.blockRows) : 1
+        if chunks <= 1 {
+            evaluateRange(rowBase, outBase, 0..<n)
+            return
+        }
+        let per = (n + chunks - 1) / chunks
+        nonisolated(unsafe) let r = rowBase, o = outBase
+        ParallelLoop.run(chunks, jobs: jobs) { c in
+            let lo = c * per, hi = min(n, lo + per)
+            if lo < hi { self.evaluateRange(r, o, lo..<hi) }
+        }
+    }
+
+    /// Convenience: probabilities for a flat row-major array.
+    public func predictProbabilities(rows: [Double], jobs: Int = 1) -> [Double] {
+        let n = rows.count / featureCount
+        var out = [Double](repeating: 0, count: n * classCount)
+        rows.withUnsafeBufferPointer { r in
+            out.withUnsafeMutableBufferPointer { o in predictProbabilities(rows: r, into: o, jobs: jobs) }
+        }
+        return out
+    }
+
+    /// One row's class probabilities into `out` (`classCount` numbers). No heap allocation.
+    public func probabilities(row: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
+        precondition(row.count == featureCount && out.count >= classCount)
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: featureCount) { scratch in
+            prepare(row.baseAddress!, into: scratch.baseAddress!, rows: 1)
+            accumulate(scratch.baseAddress!, out.baseAddress!, rows: 1)
+            finish(out.baseAddress!, rows: 1)
+        }
+    }
+
+    /// Evaluates rows `range`, block by block, with one scratch buffer for the whole range.
+    func evaluateRange(_ rows: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ range: Range<Int>) {
+        let block = Self.blockRows
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: block * featureCount)
+        defer { scratch.deallocate() }
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let count = min(block, range.upperBound - start)
+            prepare(rows + start * featureCount, into: scratch, rows: count)
+            let o = out + start * classCount
+            accumulate(scratch, o, rows: count)
+            finish(o, rows: count)
+            start += count
+        }
+    }
+
+    /// Scaler and precision, applied once per feature value.
+    @inline(__always)
+    func prepare(_ src: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>, rows: Int) {
+        let total = rows * featureCount
+        if let mean = scalerMean, let scale = scalerScale {
+            mean.withUnsafeBufferPointer { m in
+                scale.withUnsafeBufferPointer { s in
+                    var j = 0
+                    for i in 0..<total {
+                        dst[i] = (src[i] - m[j]) / s[j]
+                        j += 1
+                        if j == featureCount { j = 0 }
+                    }
+                }
+            }
+        } else {
+            dst.update(from: src, count: total)
+        }
+        if precision == .float32 {
+            for i in 0..<total { dst[i] = Double(Float(dst[i])) }
+        }
+    }
+
+    /// Sums the leaves of every tree into `out` (zeroed first), tree-major over the block.
+    func accumulate(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, rows: Int) {
+        out.update(repeating: 0, count: rows * classCount)
+        if comparison == .lessOrEqual {
+            walk(x, out, rows: rows, lessOrEqual: true)
+        } else {
+            walk(x, out, rows: rows, lessOrEqual: false)
+        }
+    }
+
+    @inline(__always)
+    func walk(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, rows: Int, lessOrEqual: Bool) {
+        let k = classCount, f = featureCount
+        let distribution = aggregation == .meanDistribution
+        nodes.withUnsafeBufferPointer { nb in
+            leafValues.withUnsafeBufferPointer { lb in
+                let nodes = nb.baseAddress!, leaves = lb.baseAddress!
+                for t in 0..<roots.count {
+                    let root = Int(roots[t])
+                    let cls = Int(treeClass[t])
+                    for r in 0..<rows {
+                        let row = x + r * f
+                        var node = nodes[root]
+                        while node.feature >= 0 {
+                            let v = row[Int(node.feature)]
+                            let goLeft: Bool
+                            if lessOrEqual ? (v <= node.threshold) : (v < node.threshold) {
+                                goLeft = true
+                            } else if v.isNaN {
+                                goLeft = node.missingLeft
+                            } else {
+                                goLeft = false
+                            }
+                            node = nodes[Int(goLeft ? node.left : node.right)]
+                        }
+                        let leaf = leaves + Int(node.left)
+                        let o = out + r * k
+                        if distribution {
+                            for c in 0..<k { o[c] += leaf[c] }
+                        } else {
+                            o[cls] += leaf[0]
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Post-processing apart from traversal: average, or base score + softmax / sigmoid.
+    @inline(__always)
+    func finish(_ out: UnsafeMutablePointer<Double>, rows: Int) {
+        let k = classCount
+        switch aggregation {
+        case .meanDistribution:
+            let trees = Double(roots.count)
+            for i in 0..<(rows * k) { out[i] /= trees }
+        case .softmax:
+            for r in 0..<rows {
+                let o = out + r * k
+                var top = -Double.infinity
+                for c in 0..<k { o[c] += baseScore[c]; top = max(top, o[c]) }
+                var sum = 0.0
+                for c in 0..<k { o[c] = exp(o[c] - top); sum += o[c] }
+                for c in 0..<k { o[c] /= sum }
+            }
+        case .sigmoid:
+            for r in 0..<rows {
+                let o = out + r * k
+                let p = 1 / (1 + exp(-(o[0] + baseScore[0])))
+                o[0] = 1 - p
+                o[1] = p
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The result of one prediction.
+public struct Prediction: Sendable, Equatable {
+    public var classIndex: Int
+    public var label: String
+    /// The probability of the predicted class.
+    public var confidence: Double
+    public var probabilities: [Double]
+}
+
+extension TreeModel {
+    /// One row (features in `featureNames` order) → the predicted class and every probability.
+    public func predict(_ row: [Double]) -> Prediction {
+        var p = [Double](repeating: 0, count: classCount)
+        row.withUnsafeBufferPointer { r in p.withUnsafeMutableBufferPointer { evaluator.probabilities(row: r, into: $0) } }
+        let best = Self.argmax(p)
+        return Prediction(classIndex: best, label: classes[best], confidence: p[best], probabilities: p)
+    }
+
+    /// Class probabilities for many rows (row-major) → `classCount` numbers per row.
+    public func predictProbabilities(rows: [Double], jobs: Int = 1) -> [Double] {
+        evaluator.predictProbabilities(rows: rows, jobs: jobs)
+    }
+
+    /// Predicted class index per row.
+    public func predictClasses(rows: [Double], jobs: Int = 1) -> [Int] {
+        let p = predictProbabilities(rows: rows, jobs: jobs)
+        let k = classCount
+        return (0..<(p.count / k)).map { Self.argmax(p[($0 * k)..<($0 * k + k)]) }
+    }
+
+    /// The first index of the largest value (as numpy's argmax).
+    public static func argmax<C: Collection>(_ xs: C) -> Int where C.Element == Double, C.Index == Int {
+        var best = xs.startIndex
+        for i in xs.indices where xs[i] > xs[best] { best = i }
+        return best - xs.startIndex
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+
+/// How a split compares a feature with its threshold: scikit-learn sends `x <= t` left, XGBoost `x < t`.
+public enum SplitComparison: String, Sendable, Codable {
+    case lessOrEqual = "<="
+    case less = "<"
+}
+
+/// How the trees' leaf values become class probabilities.
+public enum Aggregation: String, Sendable, Codable {
+    /// Forest / single tree: each leaf holds a class distribution (normalised per leaf); the trees are averaged.
+    case meanDistribution = "mean_distribution"
+    /// Boosted, K ≥ 2 classes: each tree adds to one class's margin; margins + base score, then softmax.
+    case softmax = "margin_softmax"
+    /// Boosted, binary: every tree adds to one margin; margin + base score, then sigmoid = P(classes[1]).
+    case sigmoid = "margin_sigmoid"
+}
+
+/// What kind of ensemble a model is (informative; the evaluation follows `aggregation`).
+public enum EnsembleKind: String, Sendable, Codable {
+    case decisionTree = "decision_tree"
+    case randomForest = "random_forest"
+    case extraTrees = "extra_trees"
+    case gradientBoosting = "gradient_boosting"
+}
+
+/// The precision features are rounded to before they are compared: scikit-learn and XGBoost both
+/// compare float32 copies of the inputs, so an imported model says `float32` to match them exactly.
+public enum FeaturePrecision: String, Sendable, Codable {
+    case float64
+    case float32
+}
+
+/// Window parameters the analyzer cuts traffic with before computing this model's features.
+public struct WindowParameters: Sendable, Equatable, Codable {
+    public var seconds: Double
+    public var step: Double?
+    public var minPackets: Int?
+    public var burstGap: Double?
+    public var contextSeconds: Double?
+    public var policy: String?
+
+    public init(seconds: Double, step: Double? = nil, minPackets: Int? = nil, burstGap: Double? = nil,
+                contextSeconds: Double? = nil, policy: String? = nil) {
+        self.seconds = seconds; self.step = step; self.minPackets = minPackets
+        self.burstGap = burstGap; self.contextSeconds = contextSeconds; self.policy = policy
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case seconds, step, policy
+        case minPackets = "min_packets", burstGap = "burst_gap", contextSeconds = "context_seconds"
+    }
+}
+
+/// A standard scaler applied to the features before the trees see them: `(x - mean) / scale`.
+public struct StandardScaler: Sendable, Equatable, Codable {
+    public var mean: [Double]
+    public var scale: [Double]
+    public init(mean: [Double], scale: [Double]) { self.mean = mean; self.scale = scale }
+}
+
+/// Hints for the analyzer: which traffic this model is meant for.
+public struct ModelSelection: Sendable, Equatable, Codable {
+    /// Service name patterns (`*.scdn.co`, `audio*.spotifycdn.com`), matched against TLS SNI / DNS names.
+    public var servicePatterns: [String]?
+    /// The unit one prediction describes: `session`, `flow`, `client-download`, `udp-flow`, …
+    public var unit: String?
+    public init(servicePatterns: [String]? = nil, unit: String? = nil) {
+        self.servicePatterns = servicePatterns; self.unit = unit
+    }
+    enum CodingKeys: String, CodingKey {
+        case servicePatterns = "service_patterns", unit
+    }
+}
+
+/// One tree as flat node arrays. Node 0 is the root. A node with `feature < 0` is a leaf.
+public struct TreeArrays: Sendable, Equatable {
+    public var feature: [Int]
+    public var threshold: [Double]
+    public var left: [Int]
+    public var right: [Int]
+    public var missingLeft: [Bool]
+    /// `nodeCount × leafWidth` numbers, row-major; only the leaves' rows are used.
+    public var value: [Double]
+    /// Boosted multi-class: the class whose margin this tree adds to.
+    public var outputClass: Int?
+
+    public init(feature: [Int], threshold: [Double], left: [Int], right: [Int], missingLeft: [Bool],
+                value: [Double], outputClass: Int? = nil) {
+        self.feature = feature; self.threshold = threshold; self.left = left; self.right = right
+        self.missingLeft = missingLeft; self.value = value; self.outputClass = outputClass
+    }
+
+    public var nodeCount: Int { feature.count }
+}
+
+/// The trees and how to combine them.
+public struct TreeEnsemble: Sendable, Equatable {
+    public var kind: EnsembleKind
+    public var comparison: SplitComparison
+    public var featurePrecision: FeaturePrecision
+    public var aggregation: Aggregation
+    /// Added to each class margin (softmax: one per class; sigmoid: one number). Empty for forests.
+    public var baseScore: [Double]
+    public var trees: [TreeArrays]
+
+    public init(kind: EnsembleKind, comparison: SplitComparison, featurePrecision: FeaturePrecision = .float64,
+                aggregation: Aggregation, baseScore: [Double] = [], trees: [TreeArrays]) {
+        self.kind = kind; self.comparison = comparison; self.featurePrecision = featurePrecision
+        self.aggregation = aggregation; self.baseScore = baseScore; self.trees = trees
+    }
+
+    /// Numbers per leaf: the class count for distributions, 1 for margins.
+    public func leafWidth(classCount: Int) -> Int { aggregation == .meanDistribution ? classCount : 1 }
+}
+
+/// A loaded, validated model: what it predicts, from which features, and its trees.
+public struct TreeModel: Sendable {
+    public static let formatName = "streamprobe-model"
+    public static let formatVersion = 1
+
+    public var name: String
+    public var task: String
+    public var description: String?
+    public var classes: [String]
+    public var featureSet: String
+    public var featureNames: [String]
+    public var window: WindowParameters?
+    public var scaler: StandardScaler?
+    public var ensemble: TreeEnsemble
+    public var selection: ModelSelection?
+    /// Training data and provenance, date, hyper-parameters, evaluation figures, importances, limits.
+    public var card: JSONValue
+    /// Where the model was loaded from (path or `embedded:NAME`), for messages.
+    public var source: String
+
+    /// The compiled evaluator (packed nodes); built once at load.
+    public let evaluator: EnsembleEvaluator
+
+    /// Builds a model from parts, validating everything as a loaded file would be.
+    public init(name: String, task: String, description: String? = nil, classes: [String], featureSet: String,
+                featureNames: [String], window: WindowParameters? = nil, scaler: StandardScaler? = nil,
+                ensemble: TreeEnsemble, selection: ModelSelection? = nil, card: JSONValue = .object([]),
+                source: String = "model") throws(ModelError) {
+        var ensemble = ensemble
+        try ModelValidator.validate(classes: classes, features: featureNames, scaler: scaler,
+                                    ensemble: &ensemble, source: source)
+        self.name = name; self.task = task; self.description = description; self.classes = classes
+        self.featureSet = featureSet; self.featureNames = featureNames; self.window = window
+        self.scaler = scaler; self.ensemble = ensemble; self.selection = selection; self.card = card
+        self.source = source
+        self.evaluator = EnsembleEvaluator(ensemble: ensemble, classCount: classes.count,
+                                           featureCount: featureNames.count, scaler: scaler)
+    }
+
+    public var classCount: Int { classes.count }
+    public var featureCount: Int { featureNames.count }
+    public var nodeCount: Int { ensemble.trees.reduce(0) { $0 + $1.nodeCount } }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import XCTest
+@testable import Trees
+
+/// The Swift evaluator reproduces scikit-learn's and XGBoost's predict_proba on committed inputs
+/// (scripts/make_tree_fixtures.py): forests and trees to 1e-9, boosted trees to 1e-5.
+final class ParityTests: XCTestCase {
+    func check(_ name: String, tolerance: Double, file: StaticString = #filePath, line: UInt = #line) throws {
+        let model = try Fixtures.model(name)
+        let expected = try Fixtures.expected(name)
+        let f = model.featureCount, k = model.classCount
+        let flat = expected.rows.flatMap { $0.map { $0 ?? .nan } }
+        XCTAssertEqual(flat.count, expected.rows.count * f, file: file, line: line)
+        for jobs in [1, 2] {
+            let batch = model.predictProbabilities(rows: flat, jobs: jobs)
+            var worst = 0.0
+            for (r, want) in expected.probabilities.enumerated() {
+                XCTAssertEqual(want.count, k, file: file, line: line)
+                for c in 0..<k { worst = max(worst, abs(batch[r * k + c] - want[c])) }
+            }
+            XCTAssertLessThanOrEqual(worst, tolerance, "\(name) jobs \(jobs): largest difference \(worst)", file: file, line: line)
+        }
+        // Single-row API agrees with the batch API exactly.
+        let batch = model.predictProbabilities(rows: flat)
+        for r in 0..<expected.rows.count {
+            let single = model.predict(Array(flat[(r * f)..<(r * f + f)]))
+            XCTAssertEqual(single.probabilities, Array(batch[(r * k)..<(r * k + k)]), file: file, line: line)
+            XCTAssertEqual(single.classIndex, TreeModel.argmax(expected.probabilities[r]), "row \(r)", file: file, line: line)
+            XCTAssertEqual(single.confidence, single.probabilities[single.classIndex])
+        }
+    }
+
+    func testDecisionTreeBinary() throws { try check("dt_binary", tolerance: 1e-9) }
+    func testDecisionTreeFourClassesWithMissingValues() throws { try check("dt_4class_nan", tolerance: 1e-9) }
+    func testRandomForestBinary() throws { try check("rf_binary", tolerance: 1e-9) }
+    func testRandomForestBehindScaler() throws {
+        XCTAssertNotNil(try Fixtures.model("rf_4class_scaled").scaler)
+        try check("rf_4class_scaled", tolerance: 1e-9)
+    }
+    func testExtraTrees() throws { try check("et_4class", tolerance: 1e-9) }
+    func testXGBoostBinary() throws {
+        XCTAssertEqual(try Fixtures.model("xgb_binary").ensemble.aggregation, .sigmoid)
+        try check("xgb_binary", tolerance: 1e-5)
+    }
+    func testXGBoostFourClasses() throws {
+        XCTAssertEqual(try Fixtures.model("xgb_4class").ensemble.aggregation, .softmax)
+        try check("xgb_4class", tolerance: 1e-5)
+    }
+
+    func testImportedModelKeepsLabelEncoderOrderAndFeatures() throws {
+        let model = try Fixtures.model("xgb_4class")
+        XCTAssertEqual(model.classes, ["high", "low", "normal", "very_high"])
+        XCTAssertEqual(model.featureNames.first, "bytes_per_second")
+        XCTAssertEqual(model.ensemble.comparison, .less)
+        XCTAssertEqual(model.ensemble.featurePrecision, .float32)
+    }
+
+    /// A model written by Swift and read back evaluates identically.
+    func testRoundTripThroughJSONText() throws {
+        for name in ["rf_4class_scaled", "xgb_4class", "dt_4class_nan"] {
+            let model = try Fixtures.model(name)
+            let again = try TreeModel.decode(json: model.jsonText(), source: "roundtrip")
+            XCTAssertTrue(again.ensemble == model.ensemble, name)
+            XCTAssertEqual(again.scaler, model.scaler, name)
+            XCTAssertTrue(again.jsonText() == model.jsonText(), name)
+        }
+    }
+}
