@@ -1,0 +1,307 @@
+/// The link layer a packet was decoded from.
+public enum LinkLayer: UInt8, CaseIterable, Sendable, CustomStringConvertible {
+    case ethernet, linuxCooked, linuxCooked2, rawIP, loopback, unsupported
+
+    public var description: String {
+        switch self {
+        case .ethernet: return "Ethernet"
+        case .linuxCooked: return "Linux-cooked"
+        case .linuxCooked2: return "Linux-cooked-v2"
+        case .rawIP: return "raw-IP"
+        case .loopback: return "BSD-loopback"
+        case .unsupported: return "unsupported"
+        }
+    }
+}
+
+/// The network layer found after the link layer.
+public enum NetworkLayer: UInt8, CaseIterable, Sendable, CustomStringConvertible {
+    /// Nothing decoded (link header truncated or unsupported).
+    case none
+    case ipv4, ipv6, arp
+    /// Another EtherType (see `DecodedPacket.etherType`) or an unknown loopback address family.
+    case other
+
+    public var description: String {
+        switch self {
+        case .none: return "none"
+        case .ipv4: return "IPv4"
+        case .ipv6: return "IPv6"
+        case .arp: return "ARP"
+        case .other: return "other"
+        }
+    }
+}
+
+/// The transport layer found after IP.
+public enum TransportLayer: UInt8, CaseIterable, Sendable, CustomStringConvertible {
+    /// No IP, no transport header decoded, or IPv6 "no next header".
+    case none
+    case tcp, udp, icmp, icmpv6
+    /// A later IP fragment (offset > 0): its transport header travelled in the first fragment.
+    case fragment
+    /// Another IP protocol (see `DecodedPacket.ipProtocol`).
+    case other
+
+    public var description: String {
+        switch self {
+        case .none: return "none"
+        case .tcp: return "TCP"
+        case .udp: return "UDP"
+        case .icmp: return "ICMP"
+        case .icmpv6: return "ICMPv6"
+        case .fragment: return "fragment"
+        case .other: return "other"
+        }
+    }
+}
+
+/// Everything the pipeline needs from one packet, in a fixed shape (no references, no allocation).
+///
+/// Offsets index the captured bytes the packet was decoded from. `payloadLength` is the transport
+/// payload as the headers declare it (what was on the wire, even if the snap length cut the capture);
+/// `capturedPayloadLength` is the part of it present in the buffer. Ethernet padding after the IP
+/// packet is never payload.
+public struct DecodedPacket: Sendable {
+    public var link: LinkLayer = .unsupported
+    /// 802.1Q / 802.1ad tags walked (0, 1 or 2).
+    public var vlanCount: UInt8 = 0
+    /// The EtherType of the network layer (after VLAN tags); for raw IP and loopback, IPv4's or IPv6's.
+    public var etherType = EtherType(rawValue: 0)
+    public var network: NetworkLayer = .none
+    public var src = IPAddress.zero
+    public var dst = IPAddress.zero
+    /// The upper-layer protocol after IPv6 extension headers (IPv4: the protocol field).
+    public var ipProtocol = IPProtocolNumber(rawValue: 255)
+    public var transport: TransportLayer = .none
+    public var srcPort: UInt16 = 0
+    public var dstPort: UInt16 = 0
+    public var tcpFlags = TCPFlags(rawValue: 0)
+    public var tcpSeq: UInt32 = 0
+    public var tcpAck: UInt32 = 0
+    public var networkOffset = 0
+    public var transportOffset = 0
+    public var payloadOffset = 0
+    public var payloadLength = 0
+    public var capturedPayloadLength = 0
+    /// IP header(s) plus payload as declared (IPv4 total length; IPv6 40 + payload length).
+    public var ipPacketLength = 0
+    /// True for any IP fragment, the first one (offset 0, MF set) included.
+    public var isFragment = false
+    /// The first problem met; the layers before it are kept.
+    public var anomaly: DecodeError? = nil
+
+    @inlinable public init() {}
+
+    /// True when the packet can belong to a TCP or UDP flow (ports decoded).
+    @inlinable public var hasPorts: Bool { transport == .tcp || transport == .udp }
+}
+
+/// Decodes one captured frame of the given link type, in place.
+///
+/// Never traps on any input: truncated or malformed headers end decoding with `anomaly` set, keeping
+/// the layers that decoded. An unsupported link type yields `link == .unsupported` and nothing else;
+/// callers check `linkType.isSupported` once per file and report it there.
+public func decode(linkType: LinkType, bytes: UnsafeRawBufferPointer) -> DecodedPacket {
+    var p = DecodedPacket()
+    do throws(DecodeError) {
+        switch linkType.rawValue {
+        case 1:
+            p.link = .ethernet
+            let eth = try EthernetHeader(bytes, at: 0)
+            try decodeEtherType(eth.etherType, at: EthernetHeader.length, bytes, &p)
+        case 113:
+            p.link = .linuxCooked
+            let sll = try LinuxCookedHeader(bytes, at: 0)
+            try decodeEtherType(sll.protocolType, at: LinuxCookedHeader.length, bytes, &p)
+        case 276:
+            p.link = .linuxCooked2
+            let sll2 = try LinuxCooked2Header(bytes, at: 0)
+            try decodeEtherType(sll2.protocolType, at: LinuxCooked2Header.length, bytes, &p)
+        case 12, 14, 101:
+            p.link = .rawIP
+            guard bytes.count >= 1 else { throw .truncated(.raw, needed: 1, available: 0) }
+            switch bytes[0] >> 4 {
+            case 4: try decodeIPv4(at: 0, bytes, &p)
+            case 6: try decodeIPv6(at: 0, bytes, &p)
+            case let v: throw .malformed(.raw, .badVersion, expected: 4, found: Int(v))
+            }
+        case 228:
+            p.link = .rawIP
+            try decodeIPv4(at: 0, bytes, &p)
+        case 229:
+            p.link = .rawIP
+            try decodeIPv6(at: 0, bytes, &p)
+        case 0, 108:
+            p.link = .loopback
+            let lo = try LoopbackHeader(bytes, at: 0)
+            let family = lo.addressFamily(networkOrder: linkType.rawValue == 108)
+            if LoopbackHeader.isIPv4(family: family) {
+                try decodeIPv4(at: LoopbackHeader.length, bytes, &p)
+            } else if LoopbackHeader.isIPv6(family: family) {
+                try decodeIPv6(at: LoopbackHeader.length, bytes, &p)
+            } else {
+                p.network = .other
+                throw .malformed(.loopback, .unknownAddressFamily, expected: 2, found: Int(truncatingIfNeeded: family))
+            }
+        default:
+            p.link = .unsupported
+        }
+    } catch {
+        p.anomaly = error
+    }
+    return p
+}
+
+@inline(__always)
+private func decodeEtherType(_ first: EtherType, at start: Int, _ bytes: UnsafeRawBufferPointer,
+                             _ p: inout DecodedPacket) throws(DecodeError) {
+    var type = first
+    var offset = start
+    // Up to two tags (802.1ad outer + 802.1Q inner); a third is left as an "other" EtherType.
+    while type.isVLANTag && p.vlanCount < 2 {
+        let tag = try VLANTag(bytes, at: offset)
+        p.vlanCount += 1
+        type = tag.etherType
+        offset += VLANTag.length
+    }
+    p.etherType = type
+    switch type.rawValue {
+    case 0x0800: try decodeIPv4(at: offset, bytes, &p)
+    case 0x86DD: try decodeIPv6(at: offset, bytes, &p)
+    case 0x0806:
+        p.network = .arp
+        p.networkOffset = offset
+    default:
+        p.network = .other
+        p.networkOffset = offset
+    }
+}
+
+@inline(__always)
+private func decodeIPv4(at offset: Int, _ bytes: UnsafeRawBufferPointer, _ p: inout DecodedPacket) throws(DecodeError) {
+    p.network = .ipv4
+    p.etherType = .ipv4
+    p.networkOffset = offset
+    let ip = try IPv4Header(bytes, at: offset)
+    p.src = ip.source
+    p.dst = ip.destination
+    let proto = ip.protocolNumber
+    p.ipProtocol = proto
+    let headerLength = ip.headerLength
+    // Total length 0 is what captures of TCP segmentation offload show: take what was captured.
+    let total = ip.totalLength == 0 ? bytes.count - offset : ip.totalLength
+    p.ipPacketLength = total
+    let end = offset + total
+    let fragmentOffset = ip.fragmentOffset
+    p.isFragment = fragmentOffset != 0 || ip.moreFragments
+    let transportStart = offset + headerLength
+    if fragmentOffset != 0 {
+        p.transport = .fragment
+        setPayload(start: transportStart, end: end, bytes, &p)
+        return
+    }
+    try decodeTransport(proto, at: transportStart, end: end, bytes, &p)
+}
+
+@inline(__always)
+private func decodeIPv6(at offset: Int, _ bytes: UnsafeRawBufferPointer, _ p: inout DecodedPacket) throws(DecodeError) {
+    p.network = .ipv6
+    p.etherType = .ipv6
+    p.networkOffset = offset
+    let ip = try IPv6Header(bytes, at: offset)
+    p.src = ip.source
+    p.dst = ip.destination
+    // Payload length 0 means a jumbogram or segmentation offload: take what was captured.
+    let declared = ip.payloadLength
+    let total = declared == 0 ? bytes.count - offset : IPv6Header.length + declared
+    p.ipPacketLength = total
+    let end = offset + total
+    var next = ip.nextHeader
+    var cursor = offset + IPv6Header.length
+    var walked = 0
+    while IPv6ExtensionHeader.isExtension(next) && walked < 16 {
+        p.ipProtocol = next
+        let ext = try IPv6ExtensionHeader(limited(bytes, end), at: cursor, kind: next)
+        walked += 1
+        cursor += ext.length
+        if next == .ipv6Fragment {
+            p.isFragment = true
+            if ext.fragmentOffset != 0 {
+                p.ipProtocol = ext.nextHeader
+                p.transport = .fragment
+                setPayload(start: cursor, end: end, bytes, &p)
+                return
+            }
+        }
+        next = ext.nextHeader
+    }
+    p.ipProtocol = next
+    try decodeTransport(next, at: cursor, end: end, bytes, &p)
+}
+
+/// The captured bytes up to the end of the IP packet: Ethernet padding is not payload.
+@inline(__always)
+private func limited(_ bytes: UnsafeRawBufferPointer, _ end: Int) -> UnsafeRawBufferPointer {
+    let count = min(bytes.count, max(0, end))
+    return UnsafeRawBufferPointer(start: count == 0 ? nil : bytes.baseAddress, count: count)
+}
+
+@inline(__always)
+private func setPayload(start: Int, end: Int, _ bytes: UnsafeRawBufferPointer, _ p: inout DecodedPacket) {
+    p.payloadOffset = start
+    p.payloadLength = max(0, end - start)
+    p.capturedPayloadLength = max(0, min(end, bytes.count) - start)
+}
+
+@inline(__always)
+private func decodeTransport(_ proto: IPProtocolNumber, at start: Int, end: Int, _ bytes: UnsafeRawBufferPointer,
+                             _ p: inout DecodedPacket) throws(DecodeError) {
+    p.transportOffset = start
+    let view = limited(bytes, end)
+    switch proto.rawValue {
+    case 6:
+        p.transport = .tcp
+        let tcp = try TCPHeader(view, at: start)
+        p.srcPort = tcp.sourcePort
+        p.dstPort = tcp.destinationPort
+        p.tcpFlags = tcp.flags
+        p.tcpSeq = tcp.sequenceNumber
+        p.tcpAck = tcp.acknowledgmentNumber
+        let headerLength = tcp.headerLength
+        setPayload(start: start + headerLength, end: end, bytes, &p)
+        if !tcp.optionsCaptured {
+            throw .truncated(.tcp, needed: headerLength, available: view.count - start)
+        }
+    case 17:
+        p.transport = .udp
+        let udp = try UDPHeader(view, at: start)
+        p.srcPort = udp.sourcePort
+        p.dstPort = udp.destinationPort
+        let declared = udp.length
+        let room = end - start
+        if declared >= UDPHeader.length && declared <= room {
+            setPayload(start: start + UDPHeader.length, end: start + declared, bytes, &p)
+        } else {
+            setPayload(start: start + UDPHeader.length, end: end, bytes, &p)
+            // Length 0 over IPv6 is a jumbogram (RFC 2675); anything else out of range is malformed.
+            if !(declared == 0 && p.network == .ipv6) {
+                if declared < UDPHeader.length {
+                    throw .malformed(.udp, .badHeaderLength, expected: UDPHeader.length, found: declared)
+                }
+                throw .malformed(.udp, .badTotalLength, expected: declared, found: room)
+            }
+        }
+    case 1:
+        p.transport = .icmp
+        setPayload(start: start, end: end, bytes, &p)
+    case 58:
+        p.transport = .icmpv6
+        setPayload(start: start, end: end, bytes, &p)
+    case 59:
+        p.transport = .none
+    default:
+        p.transport = .other
+        setPayload(start: start, end: end, bytes, &p)
+    }
+}

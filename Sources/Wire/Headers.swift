@@ -1,0 +1,347 @@
+/// Typed header views over captured bytes. Each view checks its length once, in `init`; after that every
+/// accessor is a plain big-endian read in place. The views borrow the bytes: they are valid only as long
+/// as the buffer they were made from (for libpcap, until the next packet).
+
+@usableFromInline
+@inline(__always)
+func be16(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt16 {
+    UInt16(bigEndian: b.loadUnaligned(fromByteOffset: o, as: UInt16.self))
+}
+
+@usableFromInline
+@inline(__always)
+func be32(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt32 {
+    UInt32(bigEndian: b.loadUnaligned(fromByteOffset: o, as: UInt32.self))
+}
+
+/// Ethernet II (IEEE 802.3).
+///
+///     DESTINATION = 0..<6    SOURCE = 6..<12    ETHERTYPE = 12..<14
+public struct EthernetHeader {
+    public static let length = 14
+    public let bytes: UnsafeRawBufferPointer
+    public let offset: Int
+
+    @inlinable
+    public init(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) throws(DecodeError) {
+        guard bytes.count - offset >= EthernetHeader.length else {
+            throw .truncated(.ethernet, needed: EthernetHeader.length, available: max(0, bytes.count - offset))
+        }
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    @inlinable public var etherType: EtherType { EtherType(rawValue: be16(bytes, offset + 12)) }
+}
+
+/// An 802.1Q / 802.1ad tag, after the EtherType that announced it.
+///
+///     TCI = 0..<2 (PCP 3 bits, DEI 1 bit, VID 12 bits)    ETHERTYPE = 2..<4
+public struct VLANTag {
+    public static let length = 4
+    public let bytes: UnsafeRawBufferPointer
+    public let offset: Int
+
+    @inlinable
+    public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodeError) {
+        guard bytes.count - offset >= VLANTag.length else {
+            throw .truncated(.vlan, needed: VLANTag.length, available: max(0, bytes.count - offset))
+        }
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    @inlinable public var vlanID: UInt16 { be16(bytes, offset) & 0x0FFF }
+    @inlinable public var priority: UInt8 { UInt8(truncatingIfNeeded: be16(bytes, offset) >> 13) }
+    @inlinable public var etherType: EtherType { EtherType(rawValue: be16(bytes, offset + 2)) }
+}
+
+/// Linux cooked capture v1 (DLT_LINUX_SLL).
+///
+///     PACKET_TYPE = 0..<2    ARPHRD_TYPE = 2..<4    ADDR_LEN = 4..<6    ADDR = 6..<14    PROTOCOL = 14..<16
+public struct LinuxCookedHeader {
+    public static let length = 16
+    public let bytes: UnsafeRawBufferPointer
+    public let offset: Int
+
+    @inlinable
+    public init(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) throws(DecodeError) {
+        guard bytes.count - offset >= LinuxCookedHeader.length else {
+            throw .truncated(.linuxCooked, needed: LinuxCookedHeader.length, available: max(0, bytes.count - offset))
+        }
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    @inlinable public var packetType: UInt16 { be16(bytes, offset) }
+    @inlinable public var arphrdType: UInt16 { be16(bytes, offset + 2) }
+    @inlinable public var protocolType: EtherType { EtherType(rawValue: be16(bytes, offset + 14)) }
+}
+
+/// Linux cooked capture v2 (DLT_LINUX_SLL2).
+///
+///     PROTOCOL = 0..<2    RESERVED = 2..<4    IF_INDEX = 4..<8    ARPHRD_TYPE = 8..<10
+///     PACKET_TYPE = 10    ADDR_LEN = 11       ADDR = 12..<20
+public struct LinuxCooked2Header {
+    public static let length = 20
+    public let bytes: UnsafeRawBufferPointer
+    public let offset: Int
+
+    @inlinable
+    public init(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) throws(DecodeError) {
+        guard bytes.count - offset >= LinuxCooked2Header.length else {
+            throw .truncated(.linuxCooked2, needed: LinuxCooked2Header.length, available: max(0, bytes.count - offset))
+        }
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    @inlinable public var protocolType: EtherType { EtherType(rawValue: be16(bytes, offset)) }
+    @inlinable public var interfaceIndex: UInt32 { be32(bytes, offset + 4) }
+    @inlinable public var arphrdType: UInt16 { be16(bytes, offset + 8) }
+    @inlinable public var packetType: UInt8 { bytes[offset + 10] }
+}
+
+/// BSD loopback (DLT_NULL: address family in the capturing host's byte order; DLT_LOOP: network order).
+///
+///     ADDRESS_FAMILY = 0..<4
+public struct LoopbackHeader {
+    public static let length = 4
+    public let bytes: UnsafeRawBufferPointer
+    public let offset: Int
+
+    @inlinable
+    public init(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) throws(DecodeError) {
+        guard bytes.count - offset >= LoopbackHeader.length else {
+            throw .truncated(.loopback, needed: LoopbackHeader.length, available: max(0, bytes.count - offset))
+        }
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    /// The address family. For DLT_NULL the writer's byte order is unknown; families are small numbers,
+    /// so a value with a non-zero upper half is taken as byte-swapped (as Wireshark does).
+    @inlinable
+    public func addressFamily(networkOrder: Bool) -> UInt32 {
+        let big = be32(bytes, offset)
+        if networkOrder { return big }
+        let little = big.byteSwapped
+        return little & 0xFFFF_0000 == 0 ? little : big
+    }
+
+    /// AF_INET is 2 everywhere; AF_INET6 is 10 (Linux), 24 (NetBSD, OpenBSD), 28 (FreeBSD), 30 (macOS).
+    @inlinable public static func isIPv4(family: UInt32) -> Bool { family == 2 }
+    @inlinable public static func isIPv6(family: UInt32) -> Bool {
+        family == 10 || family == 24 || family == 28 || family == 30
+    }
+}
+
+/// IPv4 (RFC 791).
+///
+///     VERSION_IHL = 0    TOS = 1    TOTAL_LENGTH = 2..<4    IDENTIFICATION = 4..<6    FLAGS_FRAGMENT = 6..<8
+///     TTL = 8            PROTOCOL = 9    CHECKSUM = 10..<12  SOURCE = 12..<16          DESTINATION = 16..<20
+///     OPTIONS = 20..<IHL*4
+public struct IPv4Header {
+    public static let minimumLength = 20
+    public let bytes: UnsafeRawBufferPointer
+    public let offset: Int
+
+    /// Checks the version, that IHL ≥ 5, that the captured bytes hold the whole header (options included),
+    /// and that the total length, unless 0 (TCP segmentation offload), covers the header.
+    @inlinable
+    public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodeError) {
+        let available = bytes.count - offset
+        guard available >= IPv4Header.minimumLength else {
+            throw .truncated(.ipv4, needed: IPv4Header.minimumLength, available: max(0, available))
+        }
+        let first = bytes[offset]
+        guard first >> 4 == 4 else { throw .malformed(.ipv4, .badVersion, expected: 4, found: Int(first >> 4)) }
+        let headerLength = Int(first & 0x0F) * 4
+        guard headerLength >= IPv4Header.minimumLength else {
+            throw .malformed(.ipv4, .badHeaderLength, expected: IPv4Header.minimumLength, found: headerLength)
+        }
+        guard available >= headerLength else { throw .truncated(.ipv4, needed: headerLength, available: available) }
+        let total = Int(be16(bytes, offset + 2))
+        guard total == 0 || total >= headerLength else {
+            throw .malformed(.ipv4, .badTotalLength, expected: headerLength, found: total)
+        }
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    @inlinable public var headerLength: Int { Int(bytes[offset] & 0x0F) * 4 }
+    @inlinable public var totalLength: Int { Int(be16(bytes, offset + 2)) }
+    @inlinable public var identification: UInt16 { be16(bytes, offset + 4) }
+    @inlinable public var dontFragment: Bool { be16(bytes, offset + 6) & 0x4000 != 0 }
+    @inlinable public var moreFragments: Bool { be16(bytes, offset + 6) & 0x2000 != 0 }
+    /// Fragment offset in bytes.
+    @inlinable public var fragmentOffset: Int { Int(be16(bytes, offset + 6) & 0x1FFF) * 8 }
+    @inlinable public var ttl: UInt8 { bytes[offset + 8] }
+    @inlinable public var protocolNumber: IPProtocolNumber { IPProtocolNumber(rawValue: bytes[offset + 9]) }
+    @inlinable public var source: IPAddress { IPAddress(ipv4At: offset + 12, in: bytes) }
+    @inlinable public var destination: IPAddress { IPAddress(ipv4At: offset + 16, in: bytes) }
+}
+
+/// IPv6 fixed header (RFC 8200).
+///
+///     VERSION_CLASS_FLOW = 0..<4    PAYLOAD_LENGTH = 4..<6    NEXT_HEADER = 6    HOP_LIMIT = 7
+///     SOURCE = 8..<24               DESTINATION = 24..<40
+public struct IPv6Header {
+    public static let length = 40
+    public let bytes: UnsafeRawBufferPointer
+    public let offset: Int
+
+    @inlinable
+    public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodeError) {
+        let available = bytes.count - offset
+        guard available >= IPv6Header.length else {
+            throw .truncated(.ipv6, needed: IPv6Header.length, available: max(0, available))
+        }
+        let version = bytes[offset] >> 4
+        guard version == 6 else { throw .malformed(.ipv6, .badVersion, expected: 6, found: Int(version)) }
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    @inlinable public var payloadLength: Int { Int(be16(bytes, offset + 4)) }
+    @inlinable public var nextHeader: IPProtocolNumber { IPProtocolNumber(rawValue: bytes[offset + 6]) }
+    @inlinable public var hopLimit: UInt8 { bytes[offset + 7] }
+    @inlinable public var source: IPAddress { IPAddress(ipv6At: offset + 8, in: bytes) }
+    @inlinable public var destination: IPAddress { IPAddress(ipv6At: offset + 24, in: bytes) }
+}
+
+/// An IPv6 extension header: hop-by-hop (0), routing (43), destination options (60) share
+/// `NEXT_HEADER = 0, HDR_EXT_LEN = 1` with length (HDR_EXT_LEN + 1) × 8; fragment (44) is 8 bytes
+/// (`NEXT_HEADER = 0, RESERVED = 1, OFFSET_FLAGS = 2..<4, IDENTIFICATION = 4..<8`); AH (51) counts
+/// its length in 4-byte units: (PAYLOAD_LEN + 2) × 4.
+public struct IPv6ExtensionHeader {
+    public let bytes: UnsafeRawBufferPointer
+    public let offset: Int
+    public let kind: IPProtocolNumber
+    public let length: Int
+
+    @inlinable
+    public static func isExtension(_ p: IPProtocolNumber) -> Bool {
+        switch p.rawValue {
+        case 0, 43, 44, 51, 60: return true
+        default: return false
+        }
+    }
+
+    @inlinable
+    public init(_ bytes: UnsafeRawBufferPointer, at offset: Int, kind: IPProtocolNumber) throws(DecodeError) {
+        let available = bytes.count - offset
+        guard available >= 8 else { throw .truncated(.ipv6Extension, needed: 8, available: max(0, available)) }
+        let length: Int
+        switch kind.rawValue {
+        case 44: length = 8
+        case 51: length = (Int(bytes[offset + 1]) + 2) * 4
+        default: length = (Int(bytes[offset + 1]) + 1) * 8
+        }
+        guard available >= length else { throw .truncated(.ipv6Extension, needed: length, available: available) }
+        self.bytes = bytes
+        self.offset = offset
+        self.kind = kind
+        self.length = length
+    }
+
+    @inlinable public var nextHeader: IPProtocolNumber { IPProtocolNumber(rawValue: bytes[offset]) }
+    /// For a fragment header: the offset in bytes.
+    @inlinable public var fragmentOffset: Int { Int(be16(bytes, offset + 2) & 0xFFF8) }
+    /// For a fragment header: the M flag.
+    @inlinable public var moreFragments: Bool { be16(bytes, offset + 2) & 1 != 0 }
+}
+
+/// TCP (RFC 9293).
+///
+///     SOURCE_PORT = 0..<2    DESTINATION_PORT = 2..<4    SEQUENCE = 4..<8    ACKNOWLEDGMENT = 8..<12
+///     DATA_OFFSET = 12 (high nibble; low bit = NS)    FLAGS = 13    WINDOW = 14..<16
+///     CHECKSUM = 16..<18    URGENT = 18..<20    OPTIONS = 20..<DATA_OFFSET*4
+public struct TCPHeader {
+    public static let minimumLength = 20
+    public let bytes: UnsafeRawBufferPointer
+    public let offset: Int
+
+    /// Checks that the fixed 20 bytes are there and the data offset is at least 5. Whether the options
+    /// were captured is `optionsCaptured` (a snap length can cut them; the fixed fields are still good).
+    @inlinable
+    public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodeError) {
+        let available = bytes.count - offset
+        guard available >= TCPHeader.minimumLength else {
+            throw .truncated(.tcp, needed: TCPHeader.minimumLength, available: max(0, available))
+        }
+        let dataOffset = Int(bytes[offset + 12] >> 4) * 4
+        guard dataOffset >= TCPHeader.minimumLength else {
+            throw .malformed(.tcp, .badHeaderLength, expected: TCPHeader.minimumLength, found: dataOffset)
+        }
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    @inlinable public var sourcePort: UInt16 { be16(bytes, offset) }
+    @inlinable public var destinationPort: UInt16 { be16(bytes, offset + 2) }
+    @inlinable public var sequenceNumber: UInt32 { be32(bytes, offset + 4) }
+    @inlinable public var acknowledgmentNumber: UInt32 { be32(bytes, offset + 8) }
+    /// The header length in bytes (data offset × 4).
+    @inlinable public var headerLength: Int { Int(bytes[offset + 12] >> 4) * 4 }
+    /// The nine flag bits: NS (0x100), CWR, ECE, URG, ACK, PSH, RST, SYN, FIN (0x01).
+    @inlinable public var flags: TCPFlags { TCPFlags(rawValue: be16(bytes, offset + 12) & 0x01FF) }
+    @inlinable public var window: UInt16 { be16(bytes, offset + 14) }
+    @inlinable public var optionsCaptured: Bool { bytes.count - offset >= headerLength }
+}
+
+/// TCP flag bits, as in the header's low nine bits of bytes 12–13.
+public struct TCPFlags: OptionSet, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt16
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    public static let fin = TCPFlags(rawValue: 0x001)
+    public static let syn = TCPFlags(rawValue: 0x002)
+    public static let rst = TCPFlags(rawValue: 0x004)
+    public static let psh = TCPFlags(rawValue: 0x008)
+    public static let ack = TCPFlags(rawValue: 0x010)
+    public static let urg = TCPFlags(rawValue: 0x020)
+    public static let ece = TCPFlags(rawValue: 0x040)
+    public static let cwr = TCPFlags(rawValue: 0x080)
+    public static let ns = TCPFlags(rawValue: 0x100)
+
+    /// Letters in tcpdump's order: `S F R P . U E W N` for SYN FIN RST PSH ACK URG ECE CWR NS.
+    public var description: String {
+        var s = ""
+        if contains(.syn) { s += "S" }
+        if contains(.fin) { s += "F" }
+        if contains(.rst) { s += "R" }
+        if contains(.psh) { s += "P" }
+        if contains(.ack) { s += "." }
+        if contains(.urg) { s += "U" }
+        if contains(.ece) { s += "E" }
+        if contains(.cwr) { s += "W" }
+        if contains(.ns) { s += "N" }
+        return s
+    }
+}
+
+/// UDP (RFC 768).
+///
+///     SOURCE_PORT = 0..<2    DESTINATION_PORT = 2..<4    LENGTH = 4..<6    CHECKSUM = 6..<8
+public struct UDPHeader {
+    public static let length = 8
+    public let bytes: UnsafeRawBufferPointer
+    public let offset: Int
+
+    @inlinable
+    public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodeError) {
+        let available = bytes.count - offset
+        guard available >= UDPHeader.length else {
+            throw .truncated(.udp, needed: UDPHeader.length, available: max(0, available))
+        }
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    @inlinable public var sourcePort: UInt16 { be16(bytes, offset) }
+    @inlinable public var destinationPort: UInt16 { be16(bytes, offset + 2) }
+    /// Header plus payload, as the sender wrote it.
+    @inlinable public var length: Int { Int(be16(bytes, offset + 4)) }
+    @inlinable public var checksum: UInt16 { be16(bytes, offset + 6) }
+}

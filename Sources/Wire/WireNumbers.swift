@@ -1,0 +1,138 @@
+/// Wire numbers as open structs: every value is representable, the known ones have names.
+
+/// An EtherType (IEEE 802.3 type field; values below 0x0600 are 802.3 lengths, shown as `802.3-LLC`).
+public struct EtherType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt16
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    public static let ipv4 = EtherType(rawValue: 0x0800)
+    public static let arp = EtherType(rawValue: 0x0806)
+    public static let vlan = EtherType(rawValue: 0x8100)       // 802.1Q customer tag
+    public static let ipv6 = EtherType(rawValue: 0x86DD)
+    public static let qinq = EtherType(rawValue: 0x88A8)       // 802.1ad service tag
+    public static let qinqLegacy = EtherType(rawValue: 0x9100) // pre-standard Q-in-Q
+    public static let rarp = EtherType(rawValue: 0x8035)
+    public static let lldp = EtherType(rawValue: 0x88CC)
+    public static let eapol = EtherType(rawValue: 0x888E)
+    public static let pppoeDiscovery = EtherType(rawValue: 0x8863)
+    public static let pppoeSession = EtherType(rawValue: 0x8864)
+    public static let mpls = EtherType(rawValue: 0x8847)
+
+    /// True for the three tag types the decoder walks through.
+    @inlinable public var isVLANTag: Bool { rawValue == 0x8100 || rawValue == 0x88A8 || rawValue == 0x9100 }
+
+    public var description: String {
+        switch rawValue {
+        case 0x0800: return "IPv4"
+        case 0x0806: return "ARP"
+        case 0x8100: return "802.1Q"
+        case 0x86DD: return "IPv6"
+        case 0x88A8: return "802.1ad"
+        case 0x9100: return "Q-in-Q"
+        case 0x8035: return "RARP"
+        case 0x88CC: return "LLDP"
+        case 0x888E: return "EAPOL"
+        case 0x8863: return "PPPoE-discovery"
+        case 0x8864: return "PPPoE-session"
+        case 0x8847: return "MPLS"
+        case ..<0x0600: return "802.3-LLC"
+        default:
+            let hex = String(rawValue, radix: 16)
+            return "ethertype-0x" + String(repeating: "0", count: 4 - hex.count) + hex
+        }
+    }
+}
+
+/// An IP protocol number (IPv4 protocol field, IPv6 next header).
+public struct IPProtocolNumber: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt8
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let hopByHop = IPProtocolNumber(rawValue: 0)
+    public static let icmp = IPProtocolNumber(rawValue: 1)
+    public static let igmp = IPProtocolNumber(rawValue: 2)
+    public static let tcp = IPProtocolNumber(rawValue: 6)
+    public static let udp = IPProtocolNumber(rawValue: 17)
+    public static let ipv6Routing = IPProtocolNumber(rawValue: 43)
+    public static let ipv6Fragment = IPProtocolNumber(rawValue: 44)
+    public static let gre = IPProtocolNumber(rawValue: 47)
+    public static let esp = IPProtocolNumber(rawValue: 50)
+    public static let ah = IPProtocolNumber(rawValue: 51)
+    public static let icmpv6 = IPProtocolNumber(rawValue: 58)
+    public static let ipv6NoNext = IPProtocolNumber(rawValue: 59)
+    public static let ipv6DestinationOptions = IPProtocolNumber(rawValue: 60)
+    public static let sctp = IPProtocolNumber(rawValue: 132)
+
+    public var description: String {
+        switch rawValue {
+        case 0: return "HOPOPT"
+        case 1: return "ICMP"
+        case 2: return "IGMP"
+        case 4: return "IPIP"
+        case 6: return "TCP"
+        case 17: return "UDP"
+        case 41: return "IPv6-in-IP"
+        case 43: return "IPv6-Route"
+        case 44: return "IPv6-Frag"
+        case 47: return "GRE"
+        case 50: return "ESP"
+        case 51: return "AH"
+        case 58: return "ICMPv6"
+        case 59: return "IPv6-NoNxt"
+        case 60: return "IPv6-Opts"
+        case 103: return "PIM"
+        case 112: return "VRRP"
+        case 132: return "SCTP"
+        default: return "ip-proto-\(rawValue)"
+        }
+    }
+}
+
+/// A link-layer type as `pcap_datalink` returns it (a DLT value).
+///
+/// libpcap maps the LINKTYPE_ values stored in files to DLT_ values, so LINKTYPE_RAW (101) arrives as
+/// DLT_RAW (12, or 14 on OpenBSD); 101 is accepted too, for callers that read file headers themselves.
+public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: Int32
+    @inlinable public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    public static let null = LinkType(rawValue: 0)          // BSD loopback, AF in host byte order
+    public static let ethernet = LinkType(rawValue: 1)      // EN10MB
+    public static let raw = LinkType(rawValue: 12)          // DLT_RAW (most systems)
+    public static let rawOpenBSD = LinkType(rawValue: 14)   // DLT_RAW on OpenBSD
+    public static let linktypeRaw = LinkType(rawValue: 101) // LINKTYPE_RAW as stored in files
+    public static let loop = LinkType(rawValue: 108)        // OpenBSD loopback, AF in network byte order
+    public static let linuxSLL = LinkType(rawValue: 113)    // Linux cooked v1
+    public static let ipv4 = LinkType(rawValue: 228)
+    public static let ipv6 = LinkType(rawValue: 229)
+    public static let linuxSLL2 = LinkType(rawValue: 276)   // Linux cooked v2
+
+    /// The libpcap name (`DLT_` without the prefix), or `unknown`.
+    public var name: String {
+        switch rawValue {
+        case 0: return "NULL"
+        case 1: return "EN10MB"
+        case 12, 14: return "RAW"
+        case 101: return "LINKTYPE_RAW"
+        case 105: return "IEEE802_11"
+        case 108: return "LOOP"
+        case 113: return "LINUX_SLL"
+        case 127: return "IEEE802_11_RADIO"
+        case 147...162: return "USER\(rawValue - 147)"
+        case 228: return "IPV4"
+        case 229: return "IPV6"
+        case 276: return "LINUX_SLL2"
+        default: return "unknown"
+        }
+    }
+
+    /// The link layers `decode(linkType:bytes:)` understands.
+    public var isSupported: Bool {
+        switch rawValue {
+        case 0, 1, 12, 14, 101, 108, 113, 228, 229, 276: return true
+        default: return false
+        }
+    }
+
+    public var description: String { "\(rawValue) (\(name))" }
+}
