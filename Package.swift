@@ -32,7 +32,7 @@ let package = Package(
         // The pipeline (capture → flows → sessions → windows → features → model) and the report renderers.
         .target(
             name: "Analyzer",
-            dependencies: ["Capture", "Wire", "Flows", "Features", "Trees", "Simulator"]
+            dependencies: ["Capture", "Wire", "Flows", "Features", "Trees"]
         ),
         .executableTarget(
             name: "streamprobe",

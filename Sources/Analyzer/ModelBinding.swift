@@ -1,0 +1,45 @@
+import Features
+import Trees
+
+/// A model bound to the feature engine: the feature set its features resolve to, the window
+/// settings it was trained with, and the service names that select its streams.
+public struct BoundModel: Sendable {
+    public let model: TreeModel
+    public let featureSet: FeatureSet
+    public let config: WindowConfig
+    public let patterns: ServicePatternSet
+
+    /// Fails with exit status 65 when the engine cannot compute a feature the model reads.
+    public init(_ model: TreeModel, windowOverride: Double? = nil, stepOverride: Double? = nil,
+                minPacketsOverride: Int? = nil) throws(AnalysisError) {
+        self.model = model
+        var config: WindowConfig
+        do {
+            let base = (try? FeatureSet.named(model.featureSet))?.defaultConfig ?? .reference
+            config = base
+            if let w = model.window {
+                config.window = w.seconds
+                config.step = w.step
+                if let m = w.minPackets { config.minPackets = m }
+                if let g = w.burstGap { config.burstGap = g }
+                if let c = w.contextSeconds { config.contextSeconds = c }
+                if let p = w.policy, let policy = WindowPolicy(rawValue: p) { config.policy = policy }
+            }
+            if let windowOverride { config.window = windowOverride }
+            if let stepOverride { config.step = stepOverride }
+            if let minPacketsOverride { config.minPackets = minPacketsOverride }
+            self.featureSet = try FeatureSet.resolve(names: model.featureNames, config: config)
+            self.config = try config.validated()
+        } catch let error as FeatureError {
+            throw AnalysisError(source: model.source, problem: "model '\(model.name)' does not fit the feature engine: \(error)",
+                                exitCode: ExitStatus.badModel)
+        } catch {
+            throw AnalysisError(source: model.source, problem: "\(error)", exitCode: ExitStatus.badModel)
+        }
+        self.patterns = ServicePatternSet(model.selection?.servicePatterns ?? [])
+    }
+
+    public var summary: ModelSummary {
+        ModelSummary(name: model.name, classes: model.classes, featureSet: model.featureSet, windowSeconds: config.window)
+    }
+}

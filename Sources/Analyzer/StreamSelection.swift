@@ -1,0 +1,93 @@
+import Capture
+import Features
+import Flows
+import Trees
+import Wire
+
+/// How streams are chosen when no flow carries one of the model's service names
+/// (encrypted SNI, QUIC, a VPN tunnel, or a capture that started after the handshakes).
+///
+/// The rule, per client address (the client side of each flow):
+/// 1. Candidates are the TCP / UDP flows whose service name is unknown, except DNS, mDNS, NTP,
+///    DHCP and SSDP (ports 53, 5353, 123, 67/68, 1900), that brought the client at least
+///    `minimumFlowBytes` of download.
+/// 2. The client's top candidate is the one with the most download bytes. Every candidate with at
+///    least `mergeFraction` of the top one's download bytes joins it: a client's media flows
+///    (one TCP connection per track or per CDN host) merge into one stream.
+/// 3. A client whose merged stream has less than `minimumStreamBytes` of download has no stream.
+public struct StreamSelection: Sendable {
+    public var minimumFlowBytes = 64 * 1024
+    public var mergeFraction = 0.25
+    public var minimumStreamBytes = 256 * 1024
+    public init() {}
+
+    static let ignoredPorts: Set<UInt16> = [53, 5353, 123, 67, 68, 1900, 137, 138, 5355]
+
+    /// The chosen flows, grouped by client, largest stream first.
+    public func fallbackStreams(_ flows: [FlowRecord], hasPatterns: Bool) -> [(client: IPAddress, flows: [FlowRecord])] {
+        var byClient: [IPAddress: [FlowRecord]] = [:]
+        for f in flows where f.serviceName == nil
+            && !Self.ignoredPorts.contains(f.serverPort) && !Self.ignoredPorts.contains(f.clientPort)
+            && Int(f.toClient.bytes) >= minimumFlowBytes {
+            byClient[f.clientAddress, default: []].append(f)
+        }
+        var out: [(client: IPAddress, flows: [FlowRecord], bytes: Int)] = []
+        for (client, candidates) in byClient {
+            let top = candidates.map { Int($0.toClient.bytes) }.max() ?? 0
+            let merged = candidates.filter { Double($0.toClient.bytes) >= mergeFraction * Double(top) }
+                .sorted { $0.firstTime < $1.firstTime }
+            let bytes = merged.reduce(0) { $0 + Int($1.toClient.bytes) }
+            if bytes >= minimumStreamBytes { out.append((client, merged, bytes)) }
+        }
+        return out.sorted { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : $0.client < $1.client }.map { ($0.client, $0.flows) }
+    }
+
+    /// Why nothing was analysed, in one line, naming what the capture did hold.
+    public func noStreamNote(model: TreeModel, flows: [FlowRecord]) -> String {
+        let patterns = (model.selection?.servicePatterns ?? []).joined(separator: ", ")
+        let named = flows.filter { $0.serviceName != nil }.count
+        var note = "no \(model.task.isEmpty ? "matching" : model.task) stream found: "
+        note += patterns.isEmpty ? "" : "no flow's TLS SNI or DNS name matches \(patterns); "
+        note += "no unnamed flow carried \(minimumStreamBytes / 1024) KiB or more of download (\(flows.count) flows, \(named) with a known name)"
+        return note
+    }
+}
+
+/// The second pass over a file: only the chosen flows' packets, fed to one unit per client.
+enum SecondPass {
+    static func run(path: String, filter: String?, linkType: LinkType, model: BoundModel,
+                    chosen: [(client: IPAddress, flows: [FlowRecord])], onWindow: WindowObserver?) throws -> [StreamUnit] {
+        var unitOfKey: [FlowKey: Int] = [:]
+        var units: [StreamUnit] = []
+        for (i, choice) in chosen.enumerated() {
+            let mib = Double(choice.flows.reduce(0) { $0 + Int($1.toClient.bytes) }) / 1_048_576
+            let unit = StreamUnit(
+                client: choice.client, label: choice.client.description,
+                selection: "no flow matched the model's service names; the \(choice.flows.count) unnamed flow(s) with the most download bytes (\(String(format: "%.1f", mib)) MiB)",
+                model: model)
+            for f in choice.flows {
+                unitOfKey[f.key] = i
+                unit.noteFlow(f)
+            }
+            units.append(unit)
+        }
+        let source = try FileSource(path: path, filter: filter)
+        var start: Double?
+        _ = try source.forEachPacket { packet in
+            let time = packet.timestamp.timeInterval
+            if start == nil { start = time }
+            let d = decode(linkType: linkType, bytes: packet.bytes)
+            guard d.transport == .tcp || d.transport == .udp else { return true }
+            let (key, _) = FlowKey.make(src: d.src, srcPort: d.srcPort, dst: d.dst, dstPort: d.dstPort, ipProtocol: d.ipProtocol)
+            guard let u = unitOfKey[key] else { return true }
+            let unit = units[u]
+            let direction: PacketDirection = d.dst == unit.client ? .download : .upload
+            unit.add(PacketSample(time: time, frameLength: packet.capturedLength, direction: direction, isIPv4: d.network == .ipv4,
+                                  ipProtocol: UInt8(truncatingIfNeeded: d.ipProtocol.rawValue), payloadLength: d.payloadLength),
+                     model: model, captureStart: start!, onWindow: onWindow)
+            return true
+        }
+        for u in units { u.finish(model: model, captureStart: start ?? 0, onWindow: onWindow) }
+        return units
+    }
+}
