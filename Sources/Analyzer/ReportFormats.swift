@@ -1,0 +1,49 @@
+import Foundation
+
+/// JSON and CSV renderings of reports.
+public enum ReportFormats {
+    /// One JSON document (a single line, for JSON Lines in directory mode) per capture.
+    public static func json(_ report: CaptureReport, pretty: Bool = false) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .withoutEscapingSlashes] : [.withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        guard let data = try? encoder.encode(report) else { return "{\"capture\":\"\(report.capture)\",\"error\":\"report could not be encoded\"}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The JSON Lines record of a capture that could not be analysed.
+    public static func errorJSON(capture: String, error: String, exitCode: Int32) -> String {
+        struct Failure: Encodable { var capture: String; var error: String; var exit_code: Int32 }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let data = (try? encoder.encode(Failure(capture: capture, error: error, exit_code: exitCode))) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The window table of every stream of the given reports, as CSV with a header.
+    public static func windowsCSV(_ reports: [CaptureReport]) -> String {
+        guard let first = reports.first else { return "" }
+        let classes = first.model.classes
+        var out = "capture,client,window_index,start_s,end_s,packets,skipped,class,confidence"
+        out += classes.map { ",p_\($0)" }.joined() + "\n"
+        for r in reports {
+            for s in r.streams {
+                for w in s.windows {
+                    out += "\(csvField(r.capture)),\(csvField(s.client)),\(w.index),\(w.start),\(w.end),\(w.packets),\(w.skipped ? 1 : 0),"
+                    out += "\(w.label ?? ""),\(w.confidence.map { String($0) } ?? "")"
+                    if let p = w.probabilities {
+                        out += p.map { ",\($0)" }.joined()
+                    } else {
+                        out += String(repeating: ",", count: classes.count)
+                    }
+                    out += "\n"
+                }
+            }
+        }
+        return out
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}
