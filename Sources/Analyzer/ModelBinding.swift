@@ -14,7 +14,7 @@ public struct BoundModel: Sendable {
                 minPacketsOverride: Int? = nil) throws(AnalysisError) {
         self.model = model
         var config: WindowConfig
-        do {
+        do throws(FeatureError) {
             let base = (try? FeatureSet.named(model.featureSet))?.defaultConfig ?? .reference
             config = base
             if let w = model.window {
@@ -30,11 +30,9 @@ public struct BoundModel: Sendable {
             if let minPacketsOverride { config.minPackets = minPacketsOverride }
             self.featureSet = try FeatureSet.resolve(names: model.featureNames, config: config)
             self.config = try config.validated()
-        } catch let error as FeatureError {
+        } catch {
             throw AnalysisError(source: model.source, problem: "model '\(model.name)' does not fit the feature engine: \(error)",
                                 exitCode: ExitStatus.badModel)
-        } catch {
-            throw AnalysisError(source: model.source, problem: "\(error)", exitCode: ExitStatus.badModel)
         }
         self.patterns = ServicePatternSet(model.selection?.servicePatterns ?? [])
     }
