@@ -146,16 +146,18 @@ public struct IPv4Header {
     public let bytes: UnsafeRawBufferPointer
     public let offset: Int
 
-    /// Checks the version, that IHL ≥ 5, that the captured bytes hold the whole header (options included),
+    /// Checks the version (as soon as one byte is there), that IHL ≥ 5, that the captured bytes hold the whole header (options included),
     /// and that the total length, unless 0 (TCP segmentation offload), covers the header.
     @inlinable
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodeError) {
         let available = bytes.count - offset
+        if available >= 1 && bytes[offset] >> 4 != 4 {
+            throw .malformed(.ipv4, .badVersion, expected: 4, found: Int(bytes[offset] >> 4))
+        }
         guard available >= IPv4Header.minimumLength else {
             throw .truncated(.ipv4, needed: IPv4Header.minimumLength, available: max(0, available))
         }
         let first = bytes[offset]
-        guard first >> 4 == 4 else { throw .malformed(.ipv4, .badVersion, expected: 4, found: Int(first >> 4)) }
         let headerLength = Int(first & 0x0F) * 4
         guard headerLength >= IPv4Header.minimumLength else {
             throw .malformed(.ipv4, .badHeaderLength, expected: IPv4Header.minimumLength, found: headerLength)
@@ -194,11 +196,12 @@ public struct IPv6Header {
     @inlinable
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodeError) {
         let available = bytes.count - offset
+        if available >= 1 && bytes[offset] >> 4 != 6 {
+            throw .malformed(.ipv6, .badVersion, expected: 6, found: Int(bytes[offset] >> 4))
+        }
         guard available >= IPv6Header.length else {
             throw .truncated(.ipv6, needed: IPv6Header.length, available: max(0, available))
         }
-        let version = bytes[offset] >> 4
-        guard version == 6 else { throw .malformed(.ipv6, .badVersion, expected: 6, found: Int(version)) }
         self.bytes = bytes
         self.offset = offset
     }
