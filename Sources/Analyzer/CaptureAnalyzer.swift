@@ -32,21 +32,44 @@ public struct AnalysisOptions: Sendable {
 
 /// Called as each window of a stream completes (live mode prints it).
 public typealias WindowObserver = (_ client: String, _ window: WindowReport) -> Void
+/// Called with each window's raw feature values (the `features` command writes them).
+public typealias RowObserver = (_ unit: String, _ window: WindowResult) -> Void
+
+/// The per-window hooks of one run.
+struct Observers {
+    var onWindow: WindowObserver?
+    var onRow: RowObserver?
+}
 
 /// The pipeline for one capture: source → decoder → flow table → stream units → windows →
 /// features → model → `CaptureReport`. One pass over the packets; a second pass over the
 /// file only when streams have to be chosen by download volume (no service name matched).
 public final class CaptureAnalyzer {
-    public let model: BoundModel
+    public let plan: FeaturePlan
+    /// Nil for feature extraction only (no predictions).
+    public let model: TreeModel?
     public let options: AnalysisOptions
     public var onWindow: WindowObserver?
+    public var onRow: RowObserver?
     /// Called now and then with (packets so far, bytes read of the file so far).
     public var onProgress: ((Int, Int64) -> Void)?
 
     public init(model: BoundModel, options: AnalysisOptions = AnalysisOptions()) {
-        self.model = model
+        self.plan = model.plan
+        self.model = model.model
+        self.summary = model.summary
         self.options = options
     }
+
+    /// Feature extraction without a model: windows carry features, no classes.
+    public init(plan: FeaturePlan, options: AnalysisOptions = AnalysisOptions()) {
+        self.plan = plan
+        self.model = nil
+        self.summary = ModelSummary(name: "none", classes: [], featureSet: plan.featureSet.name, windowSeconds: plan.config.window)
+        self.options = options
+    }
+
+    let summary: ModelSummary
 
     /// Analyses a capture file.
     public func analyze(path: String) throws -> CaptureReport {
@@ -61,7 +84,8 @@ public final class CaptureAnalyzer {
         guard linkType.isSupported else {
             throw AnalysisError.unsupportedLinkType(source.name, source.linkType, source.linkTypeName)
         }
-        var pass = FirstPass(model: model, options: options, linkType: linkType, onWindow: onWindow)
+        let observers = Observers(onWindow: onWindow, onRow: onRow)
+        var pass = FirstPass(plan: plan, model: model, options: options, linkType: linkType, observers: observers)
         let fileSource = source as? FileSource
         var counter = 0
         let progress = onProgress
@@ -82,22 +106,22 @@ public final class CaptureAnalyzer {
         var selectionNote: String?
         if options.scope == .streams && units.isEmpty {
             // No flow carried one of the model's service names: choose by download volume.
-            let chosen = options.selection.fallbackStreams(pass.allFlows(), hasPatterns: !model.patterns.isEmpty)
+            let chosen = options.selection.fallbackStreams(pass.allFlows())
             if chosen.isEmpty {
-                selectionNote = options.selection.noStreamNote(model: model.model, flows: pass.allFlows())
+                selectionNote = options.selection.noStreamNote(task: model?.task, patterns: plan.patterns, flows: pass.allFlows())
             } else if let rereadPath {
                 units = try SecondPass.run(path: rereadPath, filter: options.filter, linkType: linkType,
-                                           model: model, chosen: chosen, onWindow: onWindow)
+                                           plan: plan, model: model, chosen: chosen, observers: observers)
             } else {
                 selectionNote = "no stream found: no flow matched the model's service names, and the source cannot be read twice"
             }
         }
         let start = pass.firstTime ?? 0
-        let streams = units.map { $0.report(captureStart: start, model: model) }
+        let streams = units.map { $0.report(classes: model?.classes ?? []) }
         return CaptureReport(
             capture: source.name, packets: Int(pass.summary.packets), bytes: Int(pass.summary.bytes),
             durationSeconds: max(0, (pass.lastTime ?? 0) - start), flows: Int(pass.flows.createdCount),
-            linkType: source.linkTypeName, model: model.summary, streams: streams,
+            linkType: source.linkTypeName, model: summary, streams: streams,
             note: streams.isEmpty ? (selectionNote ?? "no stream found") : nil, warnings: warnings)
     }
 }
@@ -107,6 +131,9 @@ final class StreamUnit {
     let client: IPAddress?
     let label: String
     var selection: String
+    let model: TreeModel?
+    let observers: Observers
+    var captureStart = 0.0
     var extractor: FeatureExtractor
     var windows: [WindowReport] = []
     var probabilities: [[Double]] = []
@@ -118,54 +145,53 @@ final class StreamUnit {
     var lastTime = 0.0
     private var scratch: [Double]
 
-    init(client: IPAddress?, label: String, selection: String, model: BoundModel) {
+    init(client: IPAddress?, label: String, selection: String, plan: FeaturePlan, model: TreeModel?, observers: Observers) {
         self.client = client
         self.label = label
         self.selection = selection
-        // The model binding validated the set and config already, so this cannot fail.
-        self.extractor = try! FeatureExtractor(featureSet: model.featureSet, config: model.config)
-        self.scratch = [Double](repeating: 0, count: model.model.classCount)
+        self.model = model
+        self.observers = observers
+        // The plan's set and configuration were validated when it was made, so this cannot fail.
+        self.extractor = try! FeatureExtractor(featureSet: plan.featureSet, config: plan.config)
+        self.scratch = [Double](repeating: 0, count: model?.classCount ?? 0)
     }
 
     @inline(__always)
-    func add(_ sample: PacketSample, model: BoundModel, captureStart: Double, onWindow: WindowObserver?) {
+    func add(_ sample: PacketSample) {
         packets += 1
         if firstTime == nil { firstTime = sample.time }
         lastTime = sample.time
         if sample.direction == .upload { uploadBytes += sample.frameLength } else { downloadBytes += sample.frameLength }
-        extractor.add(sample) { window in
-            self.record(window, model: model, captureStart: captureStart, onWindow: onWindow)
-        }
+        extractor.add(sample) { window in self.record(window) }
     }
 
-    func finish(model: BoundModel, captureStart: Double, onWindow: WindowObserver?) {
-        extractor.finish { window in
-            self.record(window, model: model, captureStart: captureStart, onWindow: onWindow)
-        }
+    func finish() {
+        extractor.finish { window in self.record(window) }
     }
 
-    private func record(_ window: WindowResult, model: BoundModel, captureStart: Double, onWindow: WindowObserver?) {
+    private func record(_ window: WindowResult) {
+        observers.onRow?(label, window)
         var report = WindowReport(index: window.index, start: window.start - captureStart, end: window.end - captureStart,
                                   packets: window.packetCount, skipped: window.skipped, label: nil, confidence: nil,
                                   probabilities: nil)
-        if !window.skipped {
+        if !window.skipped, let model {
             window.values.withUnsafeBufferPointer { row in
                 scratch.withUnsafeMutableBufferPointer { out in
-                    model.model.evaluator.probabilities(row: row, into: out)
+                    model.evaluator.probabilities(row: row, into: out)
                 }
             }
             let best = StreamVerdict.argmax(scratch)
-            report.label = model.model.classes[best]
+            report.label = model.classes[best]
             report.confidence = scratch[best]
             report.probabilities = scratch
             probabilities.append(scratch)
         }
         windows.append(report)
-        onWindow?(label, report)
+        observers.onWindow?(label, report)
     }
 
-    func report(captureStart: Double, model: BoundModel) -> StreamReport {
-        let verdict = StreamVerdict(classes: model.model.classes, windowProbabilities: probabilities)
+    func report(classes: [String]) -> StreamReport {
+        let verdict = StreamVerdict(classes: classes, windowProbabilities: probabilities)
         return StreamReport(
             client: label, selection: selection, flows: flowNames.sorted { $0.key < $1.key }.map(\.value),
             packets: packets, downloadBytes: downloadBytes, uploadBytes: uploadBytes,
@@ -177,85 +203,94 @@ final class StreamUnit {
 
 /// The single pass: protocol summary, flow table with names, and the units fed as packets arrive.
 struct FirstPass {
-    let model: BoundModel
+    let plan: FeaturePlan
+    let model: TreeModel?
     let options: AnalysisOptions
     let linkType: LinkType
-    let onWindow: WindowObserver?
+    let observers: Observers
     var flows: FlowTable
     var summary = ProtocolSummary()
     var undecodable = 0
     var firstTime: Double?
     var lastTime: Double?
-    var finishedFlows: [FlowRecord] = []
-    /// Per flow index: 0 = name not known yet, 1 = media (the unit index is in `unitOf`), 2 = not media.
+    /// Per flow index: 0 = name not known yet, 1 = media (its unit is `unitOf`), 2 = not media.
     var mediaState: [UInt8] = []
     var unitOf: [Int32] = []
     var units: [StreamUnit] = []
     var unitByClient: [IPAddress: Int] = [:]
 
-    init(model: BoundModel, options: AnalysisOptions, linkType: LinkType, onWindow: WindowObserver?) {
+    init(plan: FeaturePlan, model: TreeModel?, options: AnalysisOptions, linkType: LinkType, observers: Observers) {
+        self.plan = plan
         self.model = model
         self.options = options
         self.linkType = linkType
-        self.onWindow = onWindow
-        var table = FlowTable(configuration: FlowTableConfiguration(keepFinished: true))
-        table.onFinish = nil
-        self.flows = table
+        self.observers = observers
+        self.flows = FlowTable(configuration: FlowTableConfiguration(keepFinished: true))
+        let single: (label: String, client: IPAddress?, selection: String)?
         switch options.scope {
         case .reference:
-            units = [StreamUnit(client: nil, label: "reference scope",
-                                selection: "every IPv4 packet longer than 60 bytes, all flows mixed (--scope reference)", model: model)]
+            single = ("reference scope", nil, "every IPv4 packet longer than 60 bytes, all flows mixed (--scope reference)")
         case .client(let address):
-            units = [StreamUnit(client: address, label: address.description,
-                                selection: "every IP packet to or from \(address) (--client)", model: model)]
+            single = (address.description, address, "every IP packet to or from \(address) (--client)")
         case .filtered:
-            units = [StreamUnit(client: nil, label: "filter \(options.filter ?? "")",
-                                selection: "every IP packet the filter '\(options.filter ?? "")' passed, all flows mixed", model: model)]
+            single = ("filter", nil, "every IP packet the filter '\(options.filter ?? "")' passed, all flows mixed")
         case .streams:
-            break
+            single = nil
+        }
+        if let single {
+            units = [StreamUnit(client: single.client, label: single.label, selection: single.selection, plan: plan,
+                                model: model, observers: observers)]
         }
     }
 
     mutating func consume(_ packet: borrowing CapturedPacket) {
         let time = packet.timestamp.timeInterval
-        if firstTime == nil { firstTime = time }
+        if firstTime == nil {
+            firstTime = time
+            for u in units { u.captureStart = time }
+        }
         lastTime = time
         let decoded = decode(linkType: linkType, bytes: packet.bytes)
         summary.count(decoded, frameLength: packet.originalLength)
         if decoded.anomaly != nil { undecodable += 1 }
         guard decoded.network == .ipv4 || decoded.network == .ipv6 else { return }
         let touch = flows.process(decoded, bytes: packet.bytes, time: time, frameLength: packet.originalLength)
-        let start = firstTime!
+        let length = packet.capturedLength
 
         switch options.scope {
         case .streams:
-            guard let touch else { return }
-            route(touch, decoded: decoded, frameLength: packet.capturedLength, time: time, captureStart: start)
+            if let touch { route(touch, decoded: decoded, frameLength: length, time: time) }
         case .reference:
-            guard decoded.network == .ipv4, packet.capturedLength > 60 else { return }
-            let direction: PacketDirection = touch.map { $0.direction == .serverToClient ? .download : .upload } ?? .unknown
-            units[0].add(sample(decoded, time: time, length: packet.capturedLength, direction: direction),
-                         model: model, captureStart: start, onWindow: onWindow)
-            if let touch { units[0].noteFlow(flows.records[touch.index]) }
+            guard decoded.network == .ipv4, length > 60 else { return }
+            feedSingle(decoded, touch: touch, time: time, length: length, direction: direction(of: touch))
         case .client(let address):
             guard decoded.src == address || decoded.dst == address else { return }
-            units[0].add(sample(decoded, time: time, length: packet.capturedLength, direction: decoded.dst == address ? .download : .upload),
-                         model: model, captureStart: start, onWindow: onWindow)
-            if let touch { units[0].noteFlow(flows.records[touch.index]) }
+            feedSingle(decoded, touch: touch, time: time, length: length, direction: decoded.dst == address ? .download : .upload)
         case .filtered:
-            let direction: PacketDirection = touch.map { $0.direction == .serverToClient ? .download : .upload } ?? .unknown
-            units[0].add(sample(decoded, time: time, length: packet.capturedLength, direction: direction),
-                         model: model, captureStart: start, onWindow: onWindow)
-            if let touch { units[0].noteFlow(flows.records[touch.index]) }
+            feedSingle(decoded, touch: touch, time: time, length: length, direction: direction(of: touch))
         }
     }
 
-    /// Streams scope: a packet of a flow whose service name matches the model goes to its client's unit.
     @inline(__always)
-    mutating func route(_ touch: FlowTouch, decoded: DecodedPacket, frameLength: Int, time: Double, captureStart: Double) {
+    func direction(of touch: FlowTouch?) -> PacketDirection {
+        guard let touch else { return .unknown }
+        return touch.direction == .serverToClient ? .download : .upload
+    }
+
+    @inline(__always)
+    func feedSingle(_ decoded: DecodedPacket, touch: FlowTouch?, time: Double, length: Int, direction: PacketDirection) {
+        units[0].add(sample(decoded, time: time, length: length, direction: direction))
+        if let touch, touch.isNew || units[0].flowNames[flows.records[touch.index].id] == nil {
+            units[0].noteFlow(flows.records[touch.index])
+        }
+    }
+
+    /// Streams scope: a packet of a flow whose service name matches the plan goes to its client's unit.
+    @inline(__always)
+    mutating func route(_ touch: FlowTouch, decoded: DecodedPacket, frameLength: Int, time: Double) {
         let index = touch.index
         if index >= mediaState.count {
-            let grow = max(index + 1, mediaState.count * 2)
+            let grow = max(index + 1, mediaState.count * 2, 64)
             mediaState += [UInt8](repeating: 0, count: grow - mediaState.count)
             unitOf += [Int32](repeating: -1, count: grow - unitOf.count)
         }
@@ -263,7 +298,7 @@ struct FirstPass {
         if mediaState[index] == 0 {
             let record = flows.records[index]
             guard let name = record.serviceName else { return }
-            if model.patterns.matches(name) {
+            if plan.patterns.matches(name) {
                 mediaState[index] = 1
                 unitOf[index] = Int32(unit(for: record.clientAddress))
                 units[Int(unitOf[index])].noteFlow(record)
@@ -273,16 +308,17 @@ struct FirstPass {
         }
         guard mediaState[index] == 1 else { return }
         let direction: PacketDirection = touch.direction == .serverToClient ? .download : .upload
-        units[Int(unitOf[index])].add(sample(decoded, time: time, length: frameLength, direction: direction),
-                                      model: model, captureStart: captureStart, onWindow: onWindow)
+        units[Int(unitOf[index])].add(sample(decoded, time: time, length: frameLength, direction: direction))
     }
 
     mutating func unit(for client: IPAddress) -> Int {
         if let u = unitByClient[client] { return u }
-        let names = model.patterns.patterns.map(\.pattern).joined(separator: ", ")
-        units.append(StreamUnit(client: client, label: client.description,
-                                selection: "flows whose TLS SNI or DNS name matches the model's service names (\(names))",
-                                model: model))
+        let names = plan.patterns.patterns.map(\.pattern).joined(separator: ", ")
+        let unit = StreamUnit(client: client, label: client.description,
+                              selection: "flows whose TLS SNI or DNS name matches the service names \(names)",
+                              plan: plan, model: model, observers: observers)
+        unit.captureStart = firstTime ?? 0
+        units.append(unit)
         unitByClient[client] = units.count - 1
         return units.count - 1
     }
@@ -294,8 +330,7 @@ struct FirstPass {
     }
 
     mutating func finishUnits() -> [StreamUnit] {
-        let start = firstTime ?? 0
-        for u in units { u.finish(model: model, captureStart: start, onWindow: onWindow) }
+        for u in units { u.finish() }
         return units.filter { $0.packets > 0 || options.scope != .streams }
     }
 

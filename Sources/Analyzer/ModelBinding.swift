@@ -1,6 +1,19 @@
 import Features
 import Trees
 
+/// What the feature engine computes for a unit: the feature set (in the model's column order),
+/// the window settings, and the service names that select the streams.
+public struct FeaturePlan: Sendable {
+    public let featureSet: FeatureSet
+    public let config: WindowConfig
+    public let patterns: ServicePatternSet
+    public init(featureSet: FeatureSet, config: WindowConfig, patterns: ServicePatternSet = ServicePatternSet([])) {
+        self.featureSet = featureSet
+        self.config = config
+        self.patterns = patterns
+    }
+}
+
 /// A model bound to the feature engine: the feature set its features resolve to, the window
 /// settings it was trained with, and the service names that select its streams.
 public struct BoundModel: Sendable {
@@ -36,6 +49,8 @@ public struct BoundModel: Sendable {
         }
         self.patterns = ServicePatternSet(model.selection?.servicePatterns ?? [])
     }
+
+    public var plan: FeaturePlan { FeaturePlan(featureSet: featureSet, config: config, patterns: patterns) }
 
     public var summary: ModelSummary {
         ModelSummary(name: model.name, classes: model.classes, featureSet: model.featureSet, windowSeconds: config.window)

@@ -24,7 +24,7 @@ public struct StreamSelection: Sendable {
     static let ignoredPorts: Set<UInt16> = [53, 5353, 123, 67, 68, 1900, 137, 138, 5355]
 
     /// The chosen flows, grouped by client, largest stream first.
-    public func fallbackStreams(_ flows: [FlowRecord], hasPatterns: Bool) -> [(client: IPAddress, flows: [FlowRecord])] {
+    public func fallbackStreams(_ flows: [FlowRecord]) -> [(client: IPAddress, flows: [FlowRecord])] {
         var byClient: [IPAddress: [FlowRecord]] = [:]
         for f in flows where f.serviceName == nil
             && !Self.ignoredPorts.contains(f.serverPort) && !Self.ignoredPorts.contains(f.clientPort)
@@ -43,10 +43,10 @@ public struct StreamSelection: Sendable {
     }
 
     /// Why nothing was analysed, in one line, naming what the capture did hold.
-    public func noStreamNote(model: TreeModel, flows: [FlowRecord]) -> String {
-        let patterns = (model.selection?.servicePatterns ?? []).joined(separator: ", ")
+    public func noStreamNote(task: String?, patterns set: ServicePatternSet, flows: [FlowRecord]) -> String {
+        let patterns = set.patterns.map(\.pattern).joined(separator: ", ")
         let named = flows.filter { $0.serviceName != nil }.count
-        var note = "no \(model.task.isEmpty ? "matching" : model.task) stream found: "
+        var note = "no \(task.map { $0.isEmpty ? "matching" : $0 } ?? "matching") stream found: "
         note += patterns.isEmpty ? "" : "no flow's TLS SNI or DNS name matches \(patterns); "
         note += "no unnamed flow carried \(minimumStreamBytes / 1024) KiB or more of download (\(flows.count) flows, \(named) with a known name)"
         return note
@@ -55,8 +55,8 @@ public struct StreamSelection: Sendable {
 
 /// The second pass over a file: only the chosen flows' packets, fed to one unit per client.
 enum SecondPass {
-    static func run(path: String, filter: String?, linkType: LinkType, model: BoundModel,
-                    chosen: [(client: IPAddress, flows: [FlowRecord])], onWindow: WindowObserver?) throws -> [StreamUnit] {
+    static func run(path: String, filter: String?, linkType: LinkType, plan: FeaturePlan, model: TreeModel?,
+                    chosen: [(client: IPAddress, flows: [FlowRecord])], observers: Observers) throws -> [StreamUnit] {
         var unitOfKey: [FlowKey: Int] = [:]
         var units: [StreamUnit] = []
         for (i, choice) in chosen.enumerated() {
@@ -64,7 +64,7 @@ enum SecondPass {
             let unit = StreamUnit(
                 client: choice.client, label: choice.client.description,
                 selection: "no flow matched the model's service names; the \(choice.flows.count) unnamed flow(s) with the most download bytes (\(String(format: "%.1f", mib)) MiB)",
-                model: model)
+                plan: plan, model: model, observers: observers)
             for f in choice.flows {
                 unitOfKey[f.key] = i
                 unit.noteFlow(f)
@@ -75,7 +75,10 @@ enum SecondPass {
         var start: Double?
         _ = try source.forEachPacket { packet in
             let time = packet.timestamp.timeInterval
-            if start == nil { start = time }
+            if start == nil {
+                start = time
+                for u in units { u.captureStart = time }
+            }
             let d = decode(linkType: linkType, bytes: packet.bytes)
             guard d.transport == .tcp || d.transport == .udp else { return true }
             let (key, _) = FlowKey.make(src: d.src, srcPort: d.srcPort, dst: d.dst, dstPort: d.dstPort, ipProtocol: d.ipProtocol)
@@ -83,11 +86,10 @@ enum SecondPass {
             let unit = units[u]
             let direction: PacketDirection = d.dst == unit.client ? .download : .upload
             unit.add(PacketSample(time: time, frameLength: packet.capturedLength, direction: direction, isIPv4: d.network == .ipv4,
-                                  ipProtocol: UInt8(truncatingIfNeeded: d.ipProtocol.rawValue), payloadLength: d.payloadLength),
-                     model: model, captureStart: start!, onWindow: onWindow)
+                                  ipProtocol: UInt8(truncatingIfNeeded: d.ipProtocol.rawValue), payloadLength: d.payloadLength))
             return true
         }
-        for u in units { u.finish(model: model, captureStart: start ?? 0, onWindow: onWindow) }
+        for u in units { u.finish() }
         return units
     }
 }
