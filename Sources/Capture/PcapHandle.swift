@@ -1,4 +1,11 @@
 import CPcap
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The one owner of a libpcap handle: closes it, and turns libpcap's return codes and
 /// error buffers into `CaptureError`s. Only this module sees libpcap.
@@ -8,12 +15,24 @@ final class PcapHandle {
     /// The path or interface the handle reads, for error messages.
     let source: String
 
-    init(pointer: OpaquePointer, source: String) {
+    /// The stdio buffer of a savefile's FILE, freed after `pcap_close` closes the FILE.
+    private let fileBuffer: UnsafeMutableRawPointer?
+
+    init(pointer: OpaquePointer, source: String, fileBuffer: UnsafeMutableRawPointer? = nil) {
         self.pointer = pointer
         self.source = source
+        self.fileBuffer = fileBuffer
     }
 
-    deinit { pcap_close(pointer) }
+    deinit {
+        pcap_close(pointer)
+        fileBuffer?.deallocate()
+    }
+
+    /// Size of the read buffer given to stdio for savefiles. Page-aligned and large: the kernel's
+    /// copy into a destination misaligned by 16 bytes (what malloc gives stdio's default 4 KiB
+    /// buffer) was measured 3x slower, and 256 KiB reads need 64x fewer system calls.
+    static let fileBufferSize = 256 << 10
 
     /// An error buffer of libpcap's size; `body` receives its base address.
     static func withErrorBuffer<R>(_ body: (UnsafeMutablePointer<CChar>) throws(CaptureError) -> R) throws(CaptureError) -> R {
@@ -24,14 +43,24 @@ final class PcapHandle {
         return try result.get()
     }
 
-    /// Opens a savefile (pcap or pcapng) with nanosecond timestamps. On failure returns libpcap's message.
+    /// Opens a savefile (pcap or pcapng) with nanosecond timestamps. On failure returns libpcap's
+    /// (or the system's) message.
     static func openOffline(path: String) -> Result<PcapHandle, LibpcapMessage> {
-        var buffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        let pointer = buffer.withUnsafeMutableBufferPointer { b in
-            pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), b.baseAddress!)
+        guard let file = fopen(path, "rb") else {
+            return .failure(LibpcapMessage(text: FileProbe.systemMessage(errno)))
         }
-        guard let pointer else { return .failure(LibpcapMessage(text: string(from: buffer))) }
-        return .success(PcapHandle(pointer: pointer, source: path))
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: fileBufferSize, alignment: 4096)
+        setvbuf(file, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, fileBufferSize)
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        let pointer = errbuf.withUnsafeMutableBufferPointer { b in
+            pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), b.baseAddress!)
+        }
+        guard let pointer else {
+            fclose(file)   // libpcap leaves the FILE to the caller when it fails
+            buffer.deallocate()
+            return .failure(LibpcapMessage(text: string(from: errbuf)))
+        }
+        return .success(PcapHandle(pointer: pointer, source: path, fileBuffer: buffer))
     }
 
     /// libpcap's last error text for this handle.
