@@ -198,8 +198,8 @@ def convert(obj, args):
         "hyper_parameters": params,
     }
     if importances is not None:
-        card["feature_importances"] = {features[i]: float(v) for i, v in
-                                       sorted(enumerate(importances), key=lambda p: -p[1])}
+        card["feature_importances"] = [{"feature": features[i], "importance": float(v)} for i, v in
+                                       sorted(enumerate(importances), key=lambda p: -p[1])]
     doc["card"] = card
     doc["ensemble"] = ensemble
     return doc

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Trees
+
+/// `streamprobe evaluate -m MODEL TABLE…`: accuracy, per-class figures and the confusion matrix.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Score a model on labelled tables: accuracy, per-class precision / recall / F1, confusion matrix.",
+        discussion: "--timing adds prediction speed: batch rows per second (over --jobs threads) and microseconds per single-row call.")
+
+    @Option(name: [.short, .customLong("model")], help: "Model file, or the name of an embedded model.") var model: String
+    @Argument(help: "Labelled CSV tables.") var inputs: [String]
+    @OptionGroup var table: TableInputOptions
+    @Option(help: "Output format: text or json.") var format = "text"
+    @Option(help: "Threads for batch prediction (default: every core).") var jobs: Int?
+    @Flag(help: "Also measure prediction speed.") var timing = false
+
+    func validate() throws {
+        guard ["text", "json"].contains(format) else { throw ValidationError("--format must be text or json (got \(format))") }
+        if let j = jobs, j < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() throws {
+        let model = try TreesCLI.resolveModel(self.model)
+        let loaded = try TreesCLI.loadTable(inputs, table.options())
+        let (selected, missing) = loaded.table.selecting(model.featureNames)
+        guard let data = selected else {
+            throw TreesCLI.fail("\(model.source): needs feature(s) the input lacks: \(missing.joined(separator: ", "))", ModelError.exitStatus)
+        }
+        let unknown = Set(data.labels).subtracting(model.classes)
+        if !unknown.isEmpty {
+            throw TreesCLI.fail("\(inputs[0]): label(s) \(unknown.sorted().joined(separator: ", ")) are not classes of \(model.name) (\(model.classes.joined(separator: ", ")))", TableError.exitStatus)
+        }
+        let threads = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        let predicted = model.predictClasses(rows: data.rows, jobs: threads)
+        let truth = data.labels.map { model.classes.firstIndex(of: $0)! }
+        let matrix = ConfusionMatrix(classes: model.classes, truth: truth, predicted: predicted)
+        let speed = timing ? PredictionTiming.measure(model, rows: data.rows, jobs: threads) : nil
+        if format == "json" {
+            var value = matrix.jsonValue.setting("model", .string(model.name))
+            if let s = speed { value = value.setting("timing", s.jsonValue) }
+            print(JSONWriter.render(value), terminator: "")
+        } else {
+            print("\(model.name) on \(data.rowCount) rows (\(inputs.count) input\(inputs.count == 1 ? "" : "s"))\n")
+            print(matrix.textReport(), terminator: "")
+            if let s = speed { print("\n" + s.text) }
+        }
+    }
+}

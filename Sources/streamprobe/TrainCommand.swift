@@ -1,0 +1,130 @@
+import Analyzer
+import ArgumentParser
+import Foundation
+import Trees
+
+/// `streamprobe train TABLE… -o MODEL.json`: a random forest (or one tree) from labelled tables.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a random forest (or one decision tree) on labelled feature tables.",
+        discussion: """
+            Inputs are CSV tables with a label column: `streamprobe features` output with labels, or any \
+            scikit-learn style table. Non-numeric columns and an unnamed leading index column are ignored \
+            (noted on stderr). Prints grouped cross-validation figures (a capture or file never sits on \
+            both sides) and the top feature importances, and writes both into the model card.
+            """)
+
+    @Argument(help: "Labelled CSV tables.") var inputs: [String]
+    @Option(name: .shortAndLong, help: "Model file to write.") var output: String
+    @OptionGroup var table: TableInputOptions
+    @Option(help: "Trees in the forest.") var trees = 100
+    @Option(help: "Deepest level of a tree (default: unlimited).") var maxDepth: Int?
+    @Option(help: "Fewest rows a node needs to be split.") var minSamplesSplit = 2
+    @Option(help: "Fewest rows in a leaf.") var minSamplesLeaf = 1
+    @Option(help: "Features tried per split: sqrt, log2, all, a count, or a fraction.") var maxFeatures = "sqrt"
+    @Option(help: "Split criterion: gini or entropy.") var criterion = "gini"
+    @Option(help: "Class weights: none or balanced.") var classWeight = "none"
+    @Flag(inversion: .prefixedNo, help: "Draw each tree's rows with replacement.") var bootstrap = true
+    @Option(help: "Random seed: the same seed gives the same model file.") var seed: UInt64 = 0
+    @Option(help: "Threads (default: every core). The model does not depend on it.") var jobs: Int?
+    @Option(help: "Cross-validation folds (0: none).") var folds = 5
+    @Option(help: "Cross-validation: grouped (by capture/file) or stratified.") var cv = "grouped"
+    @Option(help: "Model name (default: the output file's name).") var name: String?
+    @Option(help: "Task the model answers (default: the name).") var task: String?
+    @Option(help: "Feature set name recorded in the model.") var featureSet = "custom"
+    @Option(help: "Analysis window in seconds recorded in the model.") var windowSeconds: Double?
+
+    func parameters() throws -> ForestParameters {
+        var p = ForestParameters()
+        p.trees = trees; p.maxDepth = maxDepth; p.minSamplesSplit = minSamplesSplit; p.minSamplesLeaf = minSamplesLeaf
+        guard let mf = MaxFeatures(parsing: maxFeatures) else { throw ValidationError("--max-features must be sqrt, log2, all, a count or a fraction (got \(maxFeatures))") }
+        guard let c = SplitCriterion(rawValue: criterion) else { throw ValidationError("--criterion must be gini or entropy (got \(criterion))") }
+        guard let w = ClassWeighting(rawValue: classWeight) else { throw ValidationError("--class-weight must be none or balanced (got \(classWeight))") }
+        p.maxFeatures = mf; p.criterion = c; p.classWeight = w; p.bootstrap = bootstrap; p.seed = seed
+        p.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        do { return try p.validated() } catch { throw ValidationError(error.description) }
+    }
+
+    func validate() throws {
+        _ = try parameters()
+        guard TrainingRequest.Validation(rawValue: cv) != nil else { throw ValidationError("--cv must be grouped or stratified (got \(cv))") }
+        if folds < 0 { throw ValidationError("--folds must be 0 or more") }
+    }
+
+    func run() throws {
+        let loaded = try TreesCLI.loadTable(inputs, table.options())
+        var request = TrainingRequest(table: loaded.table, parameters: try parameters(),
+                                      name: name ?? URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent)
+        request.folds = folds
+        request.validation = TrainingRequest.Validation(rawValue: cv)!
+        request.task = task
+        request.featureSet = featureSet
+        request.window = windowSeconds.map { WindowParameters(seconds: $0) }
+        request.sources = inputs.map { URL(fileURLWithPath: $0).lastPathComponent }
+        let outcome: TrainingOutcome
+        do { outcome = try ModelTraining.run(request) } catch {
+            throw TreesCLI.fail("\(inputs[0]): cannot train: \(error)", TableError.exitStatus)
+        }
+        for note in outcome.notes { TreesCLI.note(note) }
+        do { try outcome.model.write(to: output) } catch {
+            throw TreesCLI.fail("\(output): cannot write the model (\(error.localizedDescription))", 1)
+        }
+        print(outcome.textSummary(), terminator: "")
+        print("\nwrote \(output)")
+    }
+}
+
+/// Table options shared by `train` and `evaluate`.
+struct TableInputOptions: ParsableArguments {
+    @Option(help: "The label column.") var labelColumn = "label"
+    @Option(name: .customLong("ignore-column"), help: "A column that is not a feature (repeatable).") var ignoreColumns: [String] = []
+    @Option(help: "Group column for grouped cross-validation (default: capture if present, else the file).") var groupColumn: String?
+
+    func options() -> TableOptions {
+        TableOptions(labelColumn: labelColumn, ignoreColumns: Set(ignoreColumns), groupColumn: groupColumn)
+    }
+}
+
+/// What the tree commands share: where tables come from, errors, notes.
+enum TreesCLI {
+    /// A way to turn inputs into a labelled table. CSV tables are built in; the analyzer can add
+    /// labelled captures by listing another source here.
+    struct TableSource: Sendable {
+        var accepts: @Sendable (String) -> Bool
+        var load: @Sendable ([String], TableOptions) throws -> TableLoader.Loaded
+    }
+
+    static let sources: [TableSource] = [
+        TableSource(accepts: { _ in true }, load: { paths, options in try TableLoader.load(paths: paths, options: options) }),
+    ]
+
+    static func loadTable(_ inputs: [String], _ options: TableOptions) throws -> TableLoader.Loaded {
+        guard let source = sources.first(where: { s in inputs.allSatisfy(s.accepts) }) else {
+            throw fail("cannot read these inputs together: \(inputs.joined(separator: " "))", TableError.exitStatus)
+        }
+        do {
+            let loaded = try source.load(inputs, options)
+            for n in loaded.notes { note(n) }
+            return loaded
+        } catch let e as TableError {
+            throw fail(e.description, TableError.exitStatus)
+        }
+    }
+
+    static func resolveModel(_ nameOrPath: String) throws -> TreeModel {
+        do { return try ModelLocator.resolve(nameOrPath: nameOrPath, embedded: EmbeddedModels.json) } catch {
+            throw fail(error.description, ModelError.exitStatus)
+        }
+    }
+
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("streamprobe: note: \(message)\n".utf8))
+    }
+
+    /// Prints one line on stderr and returns the exit code to throw.
+    static func fail(_ message: String, _ code: Int32) -> ExitCode {
+        FileHandle.standardError.write(Data("streamprobe: \(message)\n".utf8))
+        return ExitCode(code)
+    }
+}
