@@ -15,8 +15,8 @@ public enum AnalysisScope: Sendable, Equatable {
     case reference
     /// Every IP packet to or from one address, as one stream of that client.
     case client(IPAddress)
-    /// Every IP packet the BPF filter passed, all flows mixed, as one unit.
-    case filtered
+    /// Every IP packet (that the BPF filter passed, if any), all flows mixed, as one unit.
+    case all
 }
 
 public struct AnalysisOptions: Sendable {
@@ -39,6 +39,7 @@ public typealias RowObserver = (_ unit: String, _ window: WindowResult) -> Void
 struct Observers {
     var onWindow: WindowObserver?
     var onRow: RowObserver?
+    var onCaptureStart: ((Double) -> Void)?
 }
 
 /// The pipeline for one capture: source → decoder → flow table → stream units → windows →
@@ -51,6 +52,8 @@ public final class CaptureAnalyzer {
     public let options: AnalysisOptions
     public var onWindow: WindowObserver?
     public var onRow: RowObserver?
+    /// Called once with the time of the capture's first packet (seconds since the epoch).
+    public var onCaptureStart: ((Double) -> Void)?
     /// Called now and then with (packets so far, bytes read of the file so far).
     public var onProgress: ((Int, Int64) -> Void)?
 
@@ -84,7 +87,7 @@ public final class CaptureAnalyzer {
         guard linkType.isSupported else {
             throw AnalysisError.unsupportedLinkType(source.name, source.linkType, source.linkTypeName)
         }
-        let observers = Observers(onWindow: onWindow, onRow: onRow)
+        let observers = Observers(onWindow: onWindow, onRow: onRow, onCaptureStart: onCaptureStart)
         var pass = FirstPass(plan: plan, model: model, options: options, linkType: linkType, observers: observers)
         let fileSource = source as? FileSource
         var counter = 0
@@ -232,8 +235,9 @@ struct FirstPass {
             single = ("reference scope", nil, "every IPv4 packet longer than 60 bytes, all flows mixed (--scope reference)")
         case .client(let address):
             single = (address.description, address, "every IP packet to or from \(address) (--client)")
-        case .filtered:
-            single = ("filter", nil, "every IP packet the filter '\(options.filter ?? "")' passed, all flows mixed")
+        case .all:
+            single = ("all flows", nil, options.filter.map { "every IP packet the filter '\($0)' passed, all flows mixed" }
+                        ?? "every IP packet, all flows mixed")
         case .streams:
             single = nil
         }
@@ -248,6 +252,7 @@ struct FirstPass {
         if firstTime == nil {
             firstTime = time
             for u in units { u.captureStart = time }
+            observers.onCaptureStart?(time)
         }
         lastTime = time
         let decoded = decode(linkType: linkType, bytes: packet.bytes)
@@ -266,7 +271,7 @@ struct FirstPass {
         case .client(let address):
             guard decoded.src == address || decoded.dst == address else { return }
             feedSingle(decoded, touch: touch, time: time, length: length, direction: decoded.dst == address ? .download : .upload)
-        case .filtered:
+        case .all:
             feedSingle(decoded, touch: touch, time: time, length: length, direction: direction(of: touch))
         }
     }

@@ -1,0 +1,187 @@
+import Foundation
+import Capture
+import Flows
+import Wire
+
+/// Output formats of the `flows` command.
+public enum FlowsFormat: String, CaseIterable, Sendable {
+    case text, json, csv
+}
+
+/// The flow table of one capture (the `flows` command): every TCP/UDP flow with its client and server,
+/// packets and bytes each way, duration, how it ended and its service name; then the packets by
+/// protocol and the decoding anomalies.
+public struct FlowsReport {
+    public var capture: String
+    public var linkType: String
+    /// Sorted by total bytes, largest first (then by creation order).
+    public var flows: [FlowRecord]
+    public var summary: ProtocolSummary
+    public var firstTime: Double?
+    public var lastTime: Double?
+    /// Set when the capture broke off after some packets (the report covers the packets before).
+    public var warning: String?
+
+    /// Reads the capture once: decode, flow table, protocol summary.
+    ///
+    /// Throws `CaptureError` (unreadable input 66, bad filter 64) or `AnalysisError` for an unsupported
+    /// link type (66).
+    public static func build(path: String, filter: String? = nil,
+                             configuration: FlowTableConfiguration = FlowTableConfiguration()) throws -> FlowsReport {
+        let source = try FileSource(path: path, filter: filter)
+        let linkType = LinkType(rawValue: source.linkType)
+        guard linkType.isSupported else {
+            throw AnalysisError.unsupportedLinkType(source.name, source.linkType, source.linkTypeName)
+        }
+        var config = configuration
+        config.keepFinished = true
+        var table = FlowTable(configuration: config)
+        var summary = ProtocolSummary()
+        var first: Double?
+        var last = -Double.infinity
+        let end = try source.forEachPacket { packet in
+            let time = packet.timestamp.timeInterval
+            if first == nil { first = time }
+            if time > last { last = time }
+            let decoded = decode(linkType: linkType, bytes: packet.bytes)
+            summary.count(decoded, frameLength: packet.originalLength)
+            _ = table.process(decoded, bytes: packet.bytes, time: time, frameLength: packet.originalLength)
+            return true
+        }
+        table.finish()
+        var warning: String?
+        if case .truncated(let text) = end { warning = text }
+        let flows = table.finished.sorted {
+            $0.totalBytes != $1.totalBytes ? $0.totalBytes > $1.totalBytes : $0.id < $1.id
+        }
+        return FlowsReport(capture: path, linkType: linkType.description, flows: flows, summary: summary,
+                           firstTime: first, lastTime: first == nil ? nil : last, warning: warning)
+    }
+
+    public var duration: Double { firstTime.map { (lastTime ?? $0) - $0 } ?? 0 }
+
+    public func render(_ format: FlowsFormat, limit: Int? = nil) -> String {
+        switch format {
+        case .text: return text(limit: limit)
+        case .json: return json(limit: limit)
+        case .csv: return csv(limit: limit)
+        }
+    }
+
+    func shown(_ limit: Int?) -> ArraySlice<FlowRecord> { flows.prefix(limit ?? flows.count) }
+
+    static func endpoint(_ address: IPAddress, _ port: UInt16) -> String {
+        address.isIPv4 ? "\(address):\(port)" : "[\(address)]:\(port)"
+    }
+
+    static func seconds(_ value: Double) -> String { String(format: "%.3f", value) }
+
+    // MARK: - Text
+
+    public func text(limit: Int? = nil) -> String {
+        var out = "\(capture): \(summary.packets) packets, \(summary.bytes) bytes, \(FlowsReport.seconds(duration)) s, link type \(linkType)\n"
+        let tcp = flows.filter(\.isTCP).count
+        let quic = flows.filter(\.isQUIC).count
+        out += "\(flows.count) flows (TCP \(tcp), UDP \(flows.count - tcp - quic), QUIC \(quic)), sorted by bytes\n\n"
+        let header = ["client", "server", "proto", "pkts>", "bytes>", "pkts<", "bytes<", "duration", "end", "service"]
+        var rows: [[String]] = [header]
+        for f in shown(limit) {
+            let name = f.serviceName.map { f.nameSource == .dnsLater ? "\($0) (dns, later)" : $0 } ?? "-"
+            rows.append([FlowsReport.endpoint(f.clientAddress, f.clientPort), FlowsReport.endpoint(f.serverAddress, f.serverPort),
+                         f.protocolName, "\(f.toServer.packets)", "\(f.toServer.bytes)", "\(f.toClient.packets)",
+                         "\(f.toClient.bytes)", FlowsReport.seconds(f.duration), f.endReason?.description ?? "", name])
+        }
+        let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+        let rightAligned: Set<Int> = [3, 4, 5, 6, 7]
+        for row in rows {
+            var line = ""
+            for (c, cell) in row.enumerated() {
+                let pad = String(repeating: " ", count: widths[c] - cell.count)
+                if c == row.count - 1 { line += cell; break }
+                line += (rightAligned.contains(c) ? pad + cell : cell + pad) + "  "
+            }
+            out += line + "\n"
+        }
+        if shown(limit).count < flows.count { out += "(\(flows.count - shown(limit).count) more flows not shown)\n" }
+        out += "\nPackets by protocol\n"
+        let summaryRows = summary.rows
+        let nameWidth = summaryRows.map(\.name.count).max() ?? 0
+        for row in summaryRows {
+            out += "  " + row.group.padding(toLength: 10, withPad: " ", startingAt: 0)
+                + row.name.padding(toLength: nameWidth + 2, withPad: " ", startingAt: 0) + "\(row.packets)\n"
+        }
+        if summary.vlanTagged > 0 { out += "  VLAN-tagged packets: \(summary.vlanTagged)\n" }
+        if summary.fragments > 0 { out += "  IP fragments: \(summary.fragments)\n" }
+        let anomalies = summary.namedAnomalies
+        out += anomalies.isEmpty ? "Anomalies: none\n" : "Anomalies\n"
+        for a in anomalies { out += "  \(a.name)  \(a.packets)\n" }
+        return out
+    }
+
+    // MARK: - JSON
+
+    struct JSONFlow: Encodable {
+        var client: String, client_port: UInt16, server: String, server_port: UInt16, `protocol`: String
+        var packets_to_server: UInt64, bytes_to_server: UInt64, payload_bytes_to_server: UInt64
+        var packets_to_client: UInt64, bytes_to_client: UInt64, payload_bytes_to_client: UInt64
+        var start: Double, duration: Double, end: String, service: String?, name_source: String?
+        var tcp_flags: String?, client_basis: String
+    }
+
+    struct JSONCount: Encodable { var name: String; var packets: UInt64 }
+
+    struct JSONReport: Encodable {
+        var capture: String, link_type: String, packets: UInt64, bytes: UInt64, duration: Double
+        var flow_count: Int, flows: [JSONFlow]
+        var link: [JSONCount], network: [JSONCount], transport: [JSONCount]
+        var vlan_tagged: UInt64, fragments: UInt64, anomalies: [JSONCount], warning: String?
+    }
+
+    public func json(limit: Int? = nil) -> String {
+        let start = firstTime ?? 0
+        let rows = summary.rows
+        func group(_ g: String) -> [JSONCount] { rows.filter { $0.group == g }.map { JSONCount(name: $0.name, packets: $0.packets) } }
+        let report = JSONReport(
+            capture: capture, link_type: linkType, packets: summary.packets, bytes: summary.bytes, duration: duration,
+            flow_count: flows.count,
+            flows: shown(limit).map { f in
+                JSONFlow(client: "\(f.clientAddress)", client_port: f.clientPort, server: "\(f.serverAddress)",
+                         server_port: f.serverPort, protocol: f.protocolName,
+                         packets_to_server: f.toServer.packets, bytes_to_server: f.toServer.bytes,
+                         payload_bytes_to_server: f.toServer.payloadBytes,
+                         packets_to_client: f.toClient.packets, bytes_to_client: f.toClient.bytes,
+                         payload_bytes_to_client: f.toClient.payloadBytes,
+                         start: f.firstTime - start, duration: f.duration, end: f.endReason?.description ?? "",
+                         service: f.serviceName, name_source: f.serviceName == nil ? nil : f.nameSource.description,
+                         tcp_flags: f.isTCP ? f.tcpFlags.description : nil, client_basis: f.clientBasis.description)
+            },
+            link: group("link"), network: group("network"), transport: group("transport"),
+            vlan_tagged: summary.vlanTagged, fragments: summary.fragments,
+            anomalies: summary.namedAnomalies.map { JSONCount(name: $0.name, packets: $0.packets) }, warning: warning)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(report) else { return "{}\n" }
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    // MARK: - CSV
+
+    public static let csvHeader = "client,client_port,server,server_port,protocol,packets_to_server,bytes_to_server,"
+        + "payload_bytes_to_server,packets_to_client,bytes_to_client,payload_bytes_to_client,start,duration,end,service,name_source"
+
+    public func csv(limit: Int? = nil) -> String {
+        let start = firstTime ?? 0
+        var out = FlowsReport.csvHeader + "\n"
+        for f in shown(limit) {
+            let fields: [String] = [
+                "\(f.clientAddress)", "\(f.clientPort)", "\(f.serverAddress)", "\(f.serverPort)", f.protocolName,
+                "\(f.toServer.packets)", "\(f.toServer.bytes)", "\(f.toServer.payloadBytes)",
+                "\(f.toClient.packets)", "\(f.toClient.bytes)", "\(f.toClient.payloadBytes)",
+                FlowsReport.seconds(f.firstTime - start), FlowsReport.seconds(f.duration), f.endReason?.description ?? "",
+                ReportFormats.csvField(f.serviceName ?? ""), f.serviceName == nil ? "" : f.nameSource.description,
+            ]
+            out += fields.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+}

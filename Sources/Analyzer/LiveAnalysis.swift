@@ -1,0 +1,55 @@
+import Capture
+import Foundation
+
+/// `analyze --live`: captures for a duration (or until Ctrl-C), shows each window's class as
+/// it completes, saves the capture (mode 0600), then returns the full report.
+public struct LiveAnalysis {
+    public var model: BoundModel
+    public var options: AnalysisOptions
+    public var interface: String?
+    public var duration: Double
+    public var savePath: String?
+    public var quiet: Bool
+    /// Window lines go to stderr when stdout carries JSON.
+    public var jsonOutput: Bool
+
+    public init(model: BoundModel, options: AnalysisOptions, interface: String?, duration: Double, savePath: String?,
+                quiet: Bool, format json: Bool) {
+        self.model = model; self.options = options; self.interface = interface; self.duration = duration
+        self.savePath = savePath; self.quiet = quiet; self.jsonOutput = json
+    }
+
+    public func run() throws -> CaptureReport {
+        let path = savePath ?? Self.temporaryCapturePath()
+        let source = try LiveSource(interface: interface, filter: options.filter, duration: duration, savePath: path)
+        LiveSource.installInterruptHandler()
+        let say: (String) -> Void = { line in
+            if jsonOutput { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+        }
+        if !quiet {
+            say("capturing on \(source.name) for \(String(format: "%g", duration)) s (Ctrl-C ends early); saving to \(path)")
+        }
+        let analyzer = CaptureAnalyzer(model: model, options: options)
+        if !quiet {
+            analyzer.onWindow = { client, w in
+                let span = String(format: "%7.1f–%-7.1f", w.start, w.end)
+                if w.skipped {
+                    say("  \(span) \(client)  skipped (\(w.packets) packets)")
+                } else {
+                    say("  \(span) \(client)  \(w.label ?? "-") \(String(format: "%.2f", w.confidence ?? 0))  (\(w.packets) packets)")
+                }
+            }
+        }
+        var report = try analyzer.analyze(source: source, rereadPath: path)
+        if LiveSource.wasInterrupted { report.warnings.append("capture ended early by Ctrl-C") }
+        if let drops = source.kernelDrops, drops > 0 { report.warnings.append("the kernel dropped \(drops) packets") }
+        report.warnings.append("capture saved to \(path)")
+        return report
+    }
+
+    static func temporaryCapturePath() -> String {
+        let dir = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let stamp = Int(Date().timeIntervalSince1970)
+        return (dir as NSString).appendingPathComponent("streamprobe-live-\(stamp)-\(getpid()).pcap")
+    }
+}

@@ -1,0 +1,176 @@
+import Analyzer
+import ArgumentParser
+import Capture
+import Foundation
+import Trees
+
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Classify the streams in a capture, a directory of captures, or a live interface.",
+        discussion: """
+            Each client's stream (the flows whose TLS SNI or DNS name matches the model's service names, \
+            or else the unnamed flows with the most download bytes) is cut into windows; the model \
+            classifies every window, and the stream gets the mean of their probabilities and the \
+            majority class ("final").
+
+            Live capture (--live) lasts -d seconds (default 30) on -i IFACE (default: the first \
+            interface that is up and not loopback), prints each window as it completes, saves the \
+            capture with mode 0600 (--save, else a temporary file) and ends with the full report.
+
+            \(ExitStatusHelp.text)
+            """)
+
+    @Argument(help: "A capture file (pcap or pcapng).")
+    var capture: String?
+
+    @Option(name: .customLong("pcap"), help: "A capture file (the reference analyzer's spelling).")
+    var pcap: String?
+
+    @Option(name: [.customShort("D"), .customLong("dir")], help: "Analyse every capture below this directory (recognised by content).")
+    var directory: String?
+
+    @Flag(name: .long, help: "Capture live from an interface.")
+    var live = false
+
+    @Option(name: [.customShort("i"), .long], help: "Interface for --live (default: the first up, non-loopback one).")
+    var interface: String?
+
+    @Option(name: [.customShort("d"), .long], help: "Seconds of live capture.")
+    var duration: Double = 30
+
+    @Option(name: .long, help: "Where --live saves the capture (mode 0600; default: a temporary file).")
+    var save: String?
+
+    @Option(name: [.customShort("m"), .long], help: "Model name or path.")
+    var model: String = "spotify-quality"
+
+    @Option(name: .long, help: "Analyse every IP packet to or from this address as one stream.")
+    var client: String?
+
+    @Option(name: .long, help: "BPF filter, compiled by libpcap.")
+    var filter: String?
+
+    @Option(name: .long, help: "streams (per client, the model's service), reference (IPv4 > 60 bytes, all mixed) or all (every IP packet, mixed).")
+    var scope: ScopeName = .streams
+
+    @Option(name: .long, help: "text or json (JSON Lines in directory mode).")
+    var format: OutputFormat = .text
+
+    @Option(name: .customLong("windows-csv"), help: "Write the window table to this CSV file.")
+    var windowsCSV: String?
+
+    @Flag(name: [.customShort("q"), .long], help: "One line per capture.")
+    var quiet = false
+
+    @Option(name: [.customShort("j"), .long], help: "Captures analysed in parallel in directory mode (default: all cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .long, help: "Override the model's window length in seconds.")
+    var window: Double?
+
+    enum OutputFormat: String, ExpressibleByArgument { case text, json }
+
+    func validate() throws {
+        let inputs = [capture != nil, pcap != nil, directory != nil, live].filter { $0 }.count
+        if inputs == 0 { throw ValidationError("give a capture file, --pcap FILE, --dir DIR or --live") }
+        if inputs > 1 { throw ValidationError("give only one of: a capture file, --pcap, --dir, --live") }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if duration <= 0 { throw ValidationError("--duration must be positive") }
+        if client != nil && scope != .streams { throw ValidationError("--client and --scope are alternatives") }
+    }
+
+    func run() throws {
+        let bound: BoundModel
+        let options: AnalysisOptions
+        do {
+            let treeModel = try ModelLocator.resolve(nameOrPath: model, embedded: EmbeddedModels.json)
+            bound = try BoundModel(treeModel, windowOverride: window)
+            options = AnalysisOptions(scope: try analysisScope(scope, client: client), filter: filter)
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            throw exitError(error)
+        }
+        if let directory {
+            throw runDirectory(directory, bound: bound, options: options)
+        }
+        let report: CaptureReport
+        do {
+            if live {
+                report = try LiveAnalysis(model: bound, options: options, interface: interface, duration: duration,
+                                          savePath: save, quiet: quiet, format: format == .json).run()
+            } else {
+                let path = capture ?? pcap!
+                let analyzer = CaptureAnalyzer(model: bound, options: options)
+                let progress = ProgressLine(label: path, totalBytes: fileSize(path), enabled: !quiet && isatty(STDERR_FILENO) == 1)
+                analyzer.onProgress = { packets, bytes in progress.update(packets: packets, bytesRead: bytes) }
+                defer { progress.finish() }
+                report = try analyzer.analyze(path: path)
+            }
+        } catch {
+            throw exitError(error)
+        }
+        for w in report.warnings { printError("warning: \(w)") }
+        emit(report)
+        if let windowsCSV { do { try writeOutput(ReportFormats.windowsCSV([report]), to: windowsCSV) } catch { throw exitError(error) } }
+    }
+
+    func emit(_ report: CaptureReport) {
+        let text: String
+        if quiet {
+            text = format == .json ? ReportFormats.json(report) : TextReport.quietLine(report)
+        } else {
+            text = format == .json ? ReportFormats.json(report, pretty: false) : TextReport.render(report)
+        }
+        print(text)
+    }
+
+    func runDirectory(_ directory: String, bound: BoundModel, options: AnalysisOptions) -> ExitCode {
+        let paths: [String]
+        do { paths = try CaptureDiscovery.captures(under: directory) } catch { return exitError(error) }
+        if paths.isEmpty {
+            printError("\(directory): no pcap or pcapng capture found below this directory")
+            return ExitCode(ExitStatus.unreadableInput)
+        }
+        var rows: [BatchRow] = []
+        var reports: [CaptureReport] = []
+        var failed = 0
+        OrderedBatch.run(paths, jobs: jobs, work: { path -> Result<CaptureReport, AnalysisFailure> in
+            do {
+                return .success(try CaptureAnalyzer(model: bound, options: options).analyze(path: path))
+            } catch {
+                return .failure(AnalysisFailure(message: "\(error)", code: ExitStatus.code(for: error)))
+            }
+        }, deliver: { i, result in
+            switch result {
+            case .success(let report):
+                for w in report.warnings { printError("warning: \(w)") }
+                emit(report)
+                if format == .text && !quiet { print(String(repeating: "─", count: 72)) }
+                rows.append(BatchRow(report: report))
+                reports.append(report)
+            case .failure(let failure):
+                failed += 1
+                printError(failure.message)
+                if format == .json { print(ReportFormats.errorJSON(capture: paths[i], error: failure.message, exitCode: failure.code)) }
+                else if quiet { print("\(paths[i]): error: \(failure.message)") }
+                rows.append(BatchRow(path: paths[i], error: failure.message))
+            }
+        })
+        if format == .text && !quiet { print(BatchRow.table(rows, directory: directory, failed: failed)) }
+        if let windowsCSV {
+            do { try writeOutput(ReportFormats.windowsCSV(reports), to: windowsCSV) } catch { return exitError(error) }
+        }
+        return failed > 0 ? ExitCode(ExitStatus.batchPartialFailure) : .success
+    }
+
+    func fileSize(_ path: String) -> Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+    }
+}
+
+struct AnalysisFailure: Error, Sendable {
+    var message: String
+    var code: Int32
+}

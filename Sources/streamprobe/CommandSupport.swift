@@ -1,0 +1,45 @@
+import Analyzer
+import ArgumentParser
+import Foundation
+import Wire
+
+/// Prints one line on stderr, prefixed with the tool's name.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("streamprobe: \(message)\n".utf8))
+}
+
+/// Reports an error the way every subcommand does (one line) and turns it into its exit code.
+func exitError(_ error: Error) -> ExitCode {
+    printError("\(error)")
+    return ExitCode(ExitStatus.code(for: error))
+}
+
+/// Writes text to a file, or to stdout for "-".
+func writeOutput(_ text: String, to path: String?) throws {
+    if let path, path != "-" {
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw AnalysisError(source: path, problem: "cannot write: \(error.localizedDescription)", exitCode: ExitStatus.unreadableInput)
+        }
+    } else {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
+
+/// `--scope`: which packets form the analysed unit.
+enum ScopeName: String, ExpressibleByArgument, CaseIterable {
+    case streams, reference, all
+}
+
+func analysisScope(_ scope: ScopeName, client: String?) throws -> AnalysisScope {
+    if let client {
+        guard let address = IPAddress(client) else { throw ValidationError("--client: '\(client)' is not an IPv4 or IPv6 address") }
+        return .client(address)
+    }
+    switch scope {
+    case .streams: return .streams
+    case .reference: return .reference
+    case .all: return .all
+    }
+}

@@ -1,0 +1,152 @@
+import Analyzer
+import ArgumentParser
+import Features
+import Foundation
+
+struct FeaturesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "features",
+        abstract: "Write one row of window features per window (CSV for pandas, or JSON Lines).",
+        discussion: """
+            Feature sets: \(FeatureSet.knownNames.joined(separator: ", ")). Scopes: all (every IP packet, \
+            flows mixed; the default), reference (the reference analyzer's unit: IPv4 frames > 60 bytes), \
+            streams (per client, the flows whose TLS SNI / DNS name matches --service, else the unnamed flows \
+            with the most download bytes), or --client ADDRESS.
+            """)
+
+    @Argument(help: "Capture files.")
+    var captures: [String]
+
+    @Option(name: [.customShort("o"), .long], help: "Output file (default: stdout).")
+    var output: String?
+
+    @Option(name: .long, help: "Feature set.")
+    var set: String = "reference-v1"
+
+    @Option(name: .long, help: "Window length in seconds (default: the set's).")
+    var window: Double?
+
+    @Option(name: .long, help: "Step between window starts in seconds (sliding windows; default: tumbling).")
+    var step: Double?
+
+    @Option(name: .customLong("min-packets"), help: "Windows with fewer packets are skipped (default: the set's).")
+    var minPackets: Int?
+
+    @Flag(name: .long, help: "Also keep the final partial window (the reference keeps complete windows only).")
+    var partial = false
+
+    @Option(name: .long, help: "all, reference or streams.")
+    var scope: ScopeName = .all
+
+    @Option(name: .long, help: "Every IP packet to or from this address, as one unit.")
+    var client: String?
+
+    @Option(name: .long, help: "Service name pattern for --scope streams (repeatable), e.g. 'audio*.scdn.co'.")
+    var service: [String] = []
+
+    @Option(name: .long, help: "BPF filter, compiled by libpcap.")
+    var filter: String?
+
+    @Option(name: .long, help: "Adds a label column with this value (for training).")
+    var label: String?
+
+    @Option(name: .long, help: "csv or jsonl.")
+    var format: Format = .csv
+
+    @Flag(name: .customLong("skip-skipped"), help: "Leave out the rows of skipped windows.")
+    var leaveOutSkipped = false
+
+    enum Format: String, ExpressibleByArgument { case csv, jsonl }
+
+    func validate() throws {
+        if captures.isEmpty { throw ValidationError("give at least one capture") }
+        if scope == .streams && service.isEmpty { throw ValidationError("--scope streams needs at least one --service pattern") }
+    }
+
+    func run() throws {
+        let plan: FeaturePlan
+        let options: AnalysisOptions
+        do {
+            var featureSet = try FeatureSet.named(set)
+            var config = featureSet.defaultConfig
+            if let window { config.window = window }
+            if let step { config.step = step }
+            if let minPackets { config.minPackets = minPackets }
+            if partial { config.policy = .keepPartial }
+            config = try config.validated()
+            featureSet = try FeatureSet.resolve(names: featureSet.featureNames, config: config)
+            featureSet.name = set
+            plan = FeaturePlan(featureSet: featureSet, config: config, patterns: ServicePatternSet(service))
+            options = AnalysisOptions(scope: try analysisScope(scope, client: client), filter: filter)
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let csv = FeatureCSVWriter(featureNames: plan.featureSet.featureNames, includeLabel: label != nil)
+        let jsonl = FeatureJSONLWriter(featureNames: plan.featureSet.featureNames)
+        let sink: OutputSink
+        do { sink = try OutputSink(path: output) } catch { throw exitError(error) }
+        if format == .csv { sink.write(csv.header()) }
+        var failures = 0
+        for path in captures {
+            let analyzer = CaptureAnalyzer(plan: plan, options: options)
+            var origin: Double?
+            let skip = leaveOutSkipped
+            let label = self.label
+            let format = self.format
+            analyzer.onRow = { unit, window in
+                if skip && window.skipped { return }
+                let source = RowSource(capture: path, unit: unit, origin: origin ?? window.start, label: label)
+                sink.write(format == .csv ? csv.row(window, source: source) : jsonl.row(window, source: source))
+            }
+            analyzer.onCaptureStart = { origin = $0 }
+            do {
+                let report = try analyzer.analyze(path: path)
+                for w in report.warnings { printError("warning: \(w)") }
+                if report.streams.isEmpty, let note = report.note { printError("\(path): \(note)") }
+            } catch {
+                failures += 1
+                printError("\(error)")
+                if captures.count == 1 { sink.close(); throw ExitCode(ExitStatus.code(for: error)) }
+            }
+        }
+        sink.close()
+        if failures > 0 { throw ExitCode(ExitStatus.batchPartialFailure) }
+    }
+}
+
+/// Buffered output to a file or stdout.
+final class OutputSink {
+    private let handle: FileHandle
+    private var buffer = ""
+    private let ownsHandle: Bool
+
+    init(path: String?) throws {
+        if let path, path != "-" {
+            guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
+                throw AnalysisError(source: path, problem: "cannot create the output file", exitCode: ExitStatus.unreadableInput)
+            }
+            handle = h
+            ownsHandle = true
+        } else {
+            handle = FileHandle.standardOutput
+            ownsHandle = false
+        }
+    }
+
+    func write(_ text: String) {
+        buffer += text
+        if buffer.utf8.count >= 1 << 16 { flush() }
+    }
+
+    func flush() {
+        handle.write(Data(buffer.utf8))
+        buffer = ""
+    }
+
+    func close() {
+        flush()
+        if ownsHandle { try? handle.close() }
+    }
+}
