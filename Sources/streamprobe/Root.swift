@@ -9,10 +9,9 @@ struct Streamprobe: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             // One file per subcommand; the logic lives in the libraries.
-            TrainCommand.self, EvaluateCommand.self, ModelsCommand.self,
-            FlowsCommand.self,
             AnalyzeCommand.self, FeaturesCommand.self,
             TrainCommand.self, EvaluateCommand.self, ModelsCommand.self,
+            SimulateCommand.self,
         ]
     )
 }
