@@ -3,11 +3,12 @@ import CPcap
 /// Packets from a capture file: classic pcap (either byte order, micro- or nanosecond) or
 /// pcapng, through libpcap. Timestamps are always delivered in nanoseconds.
 ///
-/// pcapng with several interfaces: libpcap delivers one link type per file. When a later
-/// interface has a different link type (or snap length) than the first, libpcap stops
-/// reading at that interface's description block; `forEachPacket` then throws
-/// `.unsupportedLinkType` if no packet was read yet, or returns `.truncated` with the
-/// explanation after delivering the packets before it.
+/// pcapng with several interfaces: libpcap reports one link type per file (the first
+/// interface's) and, in 1.10, stops with an error at the description block of an interface
+/// whose link type or snap length differs from the first one's. `FileSource` then goes on
+/// with its own in-place pcapng reader (`PcapngFallbackReader`): it delivers the packets of
+/// every interface of the first interface's link type, whatever their snap length, skips the
+/// packets of interfaces with another link type and says so in `warnings`.
 public final class FileSource: PacketSource {
     public let name: String
     public let linkType: Int32
@@ -18,6 +19,13 @@ public final class FileSource: PacketSource {
     public let fileSize: Int64
     /// Packets delivered so far (updated when `forEachPacket` returns).
     public private(set) var packetsRead: Int = 0
+    /// Packets not delivered because their pcapng interface has another link type than the file's.
+    public private(set) var skippedPackets: Int = 0
+    /// Things the user should know that did not stop the reading (e.g. skipped packets), one line each.
+    public private(set) var warnings: [String] = []
+
+    /// Set when libpcap could not read past a pcapng interface; the rest is read by this.
+    private var fallback: PcapngFallbackReader?
 
     @usableFromInline let handle: PcapHandle
 
@@ -54,11 +62,13 @@ public final class FileSource: PacketSource {
 
     /// How far libpcap has read into the file, in bytes (for progress; `fileSize` is the total).
     public var bytesRead: Int64 {
+        if let fallback { return Int64(fallback.offset) }
         guard let file = pcap_file(handle.pointer) else { return 0 }
         return Int64(ftell(file))
     }
 
     public func forEachPacket(_ body: (borrowing CapturedPacket) throws -> Bool) throws -> SourceEnd {
+        if fallback != nil { return try readWithFallback(body, skipping: 0) }
         let p = handle.pointer
         var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
         var data: UnsafePointer<UInt8>? = nil
@@ -81,8 +91,62 @@ public final class FileSource: PacketSource {
                 continue
             }
             if rc == PCAP_ERROR_BREAK { return .endOfInput }
-            return try readFailure(afterPackets: packetsRead + count, message: handle.lastError)
+            let message = handle.lastError
+            if fileKind == .pcapng && Self.isMixedInterfaceMessage(message) {
+                // Everything libpcap delivered came before the odd interface: re-walk the file,
+                // skip those packets, and continue with the fallback reader.
+                let delivered = packetsRead + count
+                packetsRead += count
+                count = 0
+                fallback = PcapngFallbackReader(file: try MappedFile(path: name))
+                return try readWithFallback(body, skipping: delivered)
+            }
+            return try readFailure(afterPackets: packetsRead + count, message: message)
         }
+    }
+
+    static func isMixedInterfaceMessage(_ message: String) -> Bool {
+        message.contains("different from the type of the first interface")
+            || message.contains("different from the snapshot length of the first interface")
+    }
+
+    private func readWithFallback(_ body: (borrowing CapturedPacket) throws -> Bool, skipping: Int) throws -> SourceEnd {
+        guard var reader = fallback else { return .endOfInput }
+        var count = 0
+        var skipped = 0
+        var toSkip = skipping
+        defer {
+            fallback = reader
+            packetsRead += count
+            skippedPackets += skipped
+        }
+        while true {
+            switch reader.next() {
+            case .packet(let packet):
+                if toSkip > 0 { toSkip -= 1; continue }
+                count += 1
+                if try !body(packet) { return .stopped }
+            case .skipped:
+                skipped += 1
+            case .end:
+                noteSkipped(skippedPackets + skipped)
+                return .endOfInput
+            case .broken(let problem):
+                noteSkipped(skippedPackets + skipped)
+                let delivered = packetsRead + count
+                if delivered == 0 && skipping == 0 {
+                    throw CaptureError(.corrupt, source: name, message: "corrupt capture file: \(problem)")
+                }
+                let after = "after \(delivered) packet\(delivered == 1 ? "" : "s")"
+                return .truncated("\(name): stopped reading \(after): \(problem)")
+            }
+        }
+    }
+
+    private func noteSkipped(_ total: Int) {
+        guard total > 0 else { return }
+        warnings.removeAll { $0.contains("interfaces whose link type is not") }
+        warnings.append("\(name): skipped \(total) packet\(total == 1 ? "" : "s") of pcapng interfaces whose link type is not the file's (\(linkTypeName))")
     }
 
     /// Turns a failed `pcap_next_ex` into a warning (packets were read) or an error (none were).
@@ -90,13 +154,6 @@ public final class FileSource: PacketSource {
         let after = "after \(delivered) packet\(delivered == 1 ? "" : "s")"
         if message.contains("truncated") {
             return .truncated("\(name): capture cut in the middle of a packet record \(after); the packets before the cut were read (\(message))")
-        }
-        let mixedInterfaces = message.contains("different from the type of the first interface")
-            || message.contains("different from the snapshot length of the first interface")
-        if mixedInterfaces {
-            let problem = "pcapng interfaces differ in link type or snap length, which libpcap cannot read past (\(message))"
-            if delivered == 0 { throw CaptureError(.unsupportedLinkType, source: name, message: problem) }
-            return .truncated("\(name): stopped reading \(after): \(problem)")
         }
         if delivered == 0 { throw CaptureError(.corrupt, source: name, message: "corrupt capture file: \(message)") }
         return .truncated("\(name): corrupt data \(after); the packets before it were read (\(message))")

@@ -86,41 +86,6 @@ final class FileSourceTests: XCTestCase {
         XCTAssertEqual(read.map(\.nanoseconds), [123_456_000, 123_456_789, 0, 1])
     }
 
-    func testPcapngWhoseInterfacesDifferInLinkTypeIsRejectedUpFront() throws {
-        let dir = try TempDirectory()
-        let bytes = Fixture.pcapng([
-            .interface(.init(linkType: 1)),
-            .interface(.init(linkType: 101)),   // raw IP
-            .packet(.init(interface: 0, timestamp: 1, bytes: Fixture.ethernet(etherType: 0x0800, payloadLength: 30, seed: 1))),
-            .packet(.init(interface: 1, timestamp: 2, bytes: Fixture.payload(30, seed: 2))),
-        ])
-        let path = try dir.write("mixed.pcapng", bytes)
-        let source = try FileSource(path: path)
-        XCTAssertEqual(source.linkType, 1)
-        XCTAssertThrowsError(try readAll(source)) { error in
-            let e = error as! CaptureError
-            XCTAssertEqual(e.kind, .unsupportedLinkType)
-            XCTAssertEqual(e.exitCode, 66)
-            XCTAssertTrue(e.description.hasPrefix(path + ": pcapng interfaces differ"), e.description)
-        }
-    }
-
-    func testPcapngWithALateInterfaceOfAnotherLinkTypeDeliversThePacketsBeforeIt() throws {
-        let dir = try TempDirectory()
-        let first = Fixture.ethernet(etherType: 0x0800, payloadLength: 30, seed: 1)
-        let bytes = Fixture.pcapng([
-            .interface(.init(linkType: 1)),
-            .packet(.init(interface: 0, timestamp: 1, bytes: first)),
-            .interface(.init(linkType: 101)),
-            .packet(.init(interface: 1, timestamp: 2, bytes: Fixture.payload(30, seed: 2))),
-        ])
-        let path = try dir.write("late.pcapng", bytes)
-        let (read, end) = try readAll(try FileSource(path: path))
-        XCTAssertEqual(read.map(\.bytes), [first])
-        guard case .truncated(let warning) = end else { return XCTFail("\(end)") }
-        XCTAssertTrue(warning.hasPrefix(path + ": stopped reading after 1 packet"), warning)
-    }
-
     func testBodyReturningFalseStops() throws {
         let dir = try TempDirectory()
         let packets = (0..<5).map { FixturePacket(seconds: UInt32($0), fraction: 0, bytes: Fixture.payload(20, seed: UInt8($0))) }
