@@ -1,0 +1,158 @@
+import Wire
+
+/// Capture-level options of a simulation.
+public struct SimulationOptions: Sendable, Hashable {
+    public enum LinkHeader: String, Sendable, Hashable { case ethernet, cooked, cooked2 }
+    public var ipv6: Bool
+    /// Ethernet (link type 1), Linux cooked v1 (113) or v2 (276).
+    public var linkHeader: LinkHeader
+    public var nanosecond: Bool
+    /// Several clients behind the same link, each running the profile (own addresses, own seed stream).
+    public var clients: Int
+    /// Carry everything in one WireGuard tunnel (also implied by `video:…+vpn` and the `vpn` link).
+    public var vpn: Bool
+    public var snaplen: UInt32
+
+    public init(ipv6: Bool = false, linkHeader: LinkHeader = .ethernet, nanosecond: Bool = false, clients: Int = 1, vpn: Bool = false,
+                snaplen: UInt32 = 262_144) {
+        self.ipv6 = ipv6
+        self.linkHeader = linkHeader
+        self.nanosecond = nanosecond
+        self.clients = max(1, clients)
+        self.vpn = vpn
+        self.snaplen = snaplen
+    }
+
+    public var linkType: UInt32 {
+        switch linkHeader {
+        case .ethernet: return PcapLinkType.ethernet
+        case .cooked: return PcapLinkType.linuxSLL
+        case .cooked2: return PcapLinkType.linuxSLL2
+        }
+    }
+}
+
+/// What a simulation wrote.
+public struct SimulationSummary: Sendable {
+    public var profile: Profile
+    /// The class label (`high`, `vod`, `person`, …; `alternate` for an alternating call, whose `phases` carry the labels).
+    public var label: String
+    /// The download behaviour used (drawn from the seed when not given; only Spotify profiles use it).
+    public var download: DownloadBehaviour
+    public var link: String
+    public var rtt: Double
+    public var downlink: Double
+    public var tunnel: Bool
+    public var seed: UInt64
+    public var duration: Double
+    /// Epoch seconds of time 0 of the simulation (packet timestamps are `startTime + t`).
+    public var startTime: Double
+    public var packets: Int
+    public var bytes: Int
+    public var flows: [FlowSummary]
+    public var tracks: [TrackInfo]
+    public var phases: [CallPhase]
+
+    /// `person:0.0-34.2;background:34.2-80.0` for the manifest.
+    public var phaseText: String {
+        phases.map { "\($0.label):\(fixed($0.start))-\(fixed($0.end))" }.joined(separator: ";")
+    }
+}
+
+func fixed(_ v: Double, _ digits: Int = 1) -> String {
+    var p = 1.0
+    for _ in 0..<digits { p *= 10 }
+    let r = (v * p).rounded() / p
+    var s = "\(r)"
+    if let dot = s.firstIndex(of: ".") {
+        let decimals = s.distance(from: dot, to: s.endIndex) - 1
+        if decimals < digits { s += String(repeating: "0", count: digits - decimals) }
+    } else {
+        s += "." + String(repeating: "0", count: digits)
+    }
+    return s
+}
+
+/// One simulated capture: a profile over a link for a duration, deterministic for its seed.
+///
+///     let s = Session(profile: Profile(parsing: "spotify:high")!, link: .cable, duration: 120, seed: 7)
+///     let summary = try s.write(to: "x.pcap")
+public struct Session: Sendable {
+    public var profile: Profile
+    /// nil: drawn per session from the seed among fibre, cable, dsl, wifi, 4g.
+    public var link: LinkProfile?
+    /// nil: drawn per session from the seed.
+    public var download: DownloadBehaviour?
+    public var background: [BackgroundMix]
+    public var duration: Double
+    public var seed: UInt64
+    public var options: SimulationOptions
+
+    public init(profile: Profile, link: LinkProfile? = .cable, download: DownloadBehaviour? = nil, background: [BackgroundMix] = [],
+                duration: Double, seed: UInt64, options: SimulationOptions = SimulationOptions()) {
+        self.profile = profile
+        self.link = link
+        self.download = download
+        self.background = background
+        self.duration = duration
+        self.seed = seed
+        self.options = options
+    }
+
+    /// Writes a classic pcap file.
+    @discardableResult
+    public func write(to path: String) throws -> SimulationSummary {
+        let writer = try PcapWriter(path: path, linkType: options.linkType, nanosecond: options.nanosecond, snaplen: options.snaplen)
+        let summary = try run(writer: writer)
+        try writer.close()
+        return summary
+    }
+
+    /// Streams the packets, in time order, to any writer.
+    public func run(writer: PacketWriter) throws -> SimulationSummary {
+        var rng = SeededRandom(seed: seed)
+        let choices: [LinkProfile] = [.fibre, .cable, .dsl, .wifi, .lte]
+        let randomPick = choices[rng.int(0...(choices.count - 1))]
+        let linkProfile = link ?? randomPick
+        let drawn: DownloadBehaviour = rng.chance(0.5) ? .bulk : .paced
+        let behaviour = download ?? drawn
+        var tunnel = options.vpn
+        if case .video(_, let vpn) = profile, vpn { tunnel = true }
+        let resolved = ResolvedLink(linkProfile, rng: &rng, ipv6: options.ipv6, tunnel: tunnel)
+        let header: Engine.LinkHeaderKind = options.linkHeader == .ethernet ? .ethernet : (options.linkHeader == .cooked ? .cooked : .cooked2)
+        let engine = Engine(duration: duration, seed: rng.next(), ipv6: options.ipv6, linkHeader: header, link: resolved)
+
+        var spotify: [SpotifyClient] = []
+        var calls: [CallClient] = []
+        for i in 0..<options.clients {
+            let host = ClientHost(index: i, ipv6: options.ipv6, rng: rng.derived(UInt64(1_000 + i)))
+            let start = rng.uniform(0.05...0.5)
+            switch profile {
+            case .spotify(let tier):
+                let c = SpotifyClient(host: host, tier: tier, download: behaviour, rng: rng.derived(UInt64(2_000 + i)))
+                spotify.append(c)
+                engine.schedule(c, at: start)
+            case .video(let kind, _):
+                engine.schedule(VideoClient(host: host, kind: kind, rng: rng.derived(UInt64(3_000 + i))), at: start)
+            case .call(let kind):
+                let c = CallClient(host: host, kind: kind, duration: duration, rng: rng.derived(UInt64(4_000 + i)))
+                calls.append(c)
+                engine.schedule(c, at: start)
+            }
+            for (k, mix) in background.enumerated() {
+                engine.schedule(BackgroundClient(host: host, mix: mix, rng: rng.derived(UInt64(5_000 + 100 * i + k))), at: rng.uniform(0...1))
+            }
+        }
+        try engine.run(into: writer)
+
+        var flows: [FlowSummary] = engine.tcp.map(\.summary)
+        let tcpCount = flows.count
+        flows += engine.udp.map(\.summary)
+        _ = tcpCount
+        let tracks = spotify.flatMap(\.tracks).filter { $0.downloadStart <= duration }
+        return SimulationSummary(profile: profile, label: profile.label, download: behaviour, link: resolved.name, rtt: resolved.rtt,
+                                 downlink: resolved.downlink, tunnel: resolved.tunnel, seed: seed, duration: duration, startTime: engine.epoch,
+                                 packets: engine.packetsWritten, bytes: engine.bytesWritten, flows: flows, tracks: tracks,
+                                 phases: calls.first?.phases ?? [])
+    }
+}

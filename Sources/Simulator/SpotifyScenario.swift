@@ -1,0 +1,203 @@
+import Wire
+
+/// One track of a simulated listening session, as the summary reports it.
+public struct TrackInfo: Sendable {
+    public var index: Int
+    public var clientIndex: Int
+    public var cdnHost: String
+    /// Track length in seconds and the file's average bit rate in bit/s (VBR around the tier's nominal rate).
+    public var length: Double
+    public var bitrate: Double
+    /// File size: bit rate × length / 8 + the 167-byte Spotify Ogg header [S1].
+    public var fileSize: Int
+    public var playStart: Double
+    public var downloadStart: Double
+    /// Index of the audio flow in `SimulationSummary.flows`.
+    public var flow: Int
+}
+
+/// A Spotify desktop-like client: control plane (access point on TCP 4070, dealer websocket, spclient) and
+/// one CDN connection per track, fetched in bulk (librespot [S1]) or paced (librespot-java [S2]).
+final class SpotifyClient: Scenario {
+    let host: ClientHost
+    let tier: Profile.SpotifyTier
+    let download: DownloadBehaviour
+    var rng: SeededRandom
+    var ap: TCPConnection!
+    var dealer: TCPConnection!
+    var spclient: TCPConnection!
+    var tracks: [TrackInfo] = []
+    var preferredCDN: Int
+    var started = false
+
+    /// Audio CDN host families from librespot's examples [S1].
+    static let cdnHosts = ["audio4-fa.scdn.co", "audio-ak-spotify-com.akamaized.net", "audio-cf.spotifycdn.com", "audio-gm-off.spotifycdn.com"]
+
+    init(host: ClientHost, tier: Profile.SpotifyTier, download: DownloadBehaviour, rng: SeededRandom) {
+        self.host = host
+        self.tier = tier
+        self.download = download
+        self.rng = rng
+        preferredCDN = self.rng.int(0...3)
+    }
+
+    func wake(_ e: Engine, at t: Double) -> Double? {
+        guard !started else { return nil }
+        started = true
+        // Access point: own encrypted protocol on TCP 4070, not TLS; login 333/671/486 B then six 1,228 B segments [S8, M].
+        let (apDNS, apAddr) = e.resolve(host, "ap-gew1.spotify.com", at: t)
+        ap = e.openTCP(host, server: apAddr, port: 4070, name: "ap-gew1.spotify.com", role: .accessPoint, tls: false, rttScale: rng.uniform(2.5...4.0))
+        var a = e.connect(ap, at: apDNS)
+        a = e.exchange(ap, at: a, request: 333, response: 671)
+        e.exchange(ap, at: a, request: 486, response: 6 * 1_228)
+        // Server ping 11 B every ≈60 s with an 11 B pong; a 553 B client message with a 55 B reply every ≈33.6 s [S1, S8].
+        let ap = self.ap!
+        e.schedule(Periodic(rng.derived(1)) { e, t, r in
+            e.serverPush(ap, at: t, bytes: 11, reply: 11)
+            return t + r.uniform(59.0...61.0)
+        }, at: t + rng.uniform(55...62))
+        e.schedule(Periodic(rng.derived(2)) { e, t, r in
+            e.exchange(ap, at: t, request: 553, response: 55)
+            return t + r.uniform(33.0...34.2)
+        }, at: t + rng.uniform(30...35))
+
+        // Dealer websocket (TLS, ALPN http/1.1), pinged every 30 s [S1 dealer/mod.rs, S8].
+        let (dDNS, dAddr) = e.resolve(host, "gew1-dealer.spotify.com", at: t + 0.001)
+        dealer = e.openTCP(host, server: dAddr, name: "gew1-dealer.spotify.com", role: .dealer, rttScale: rng.uniform(2.5...4.0))
+        let d = e.connect(dealer, at: dDNS)
+        e.exchange(dealer, at: d, request: rng.int(420...560), response: rng.int(180...260) + rng.int(600...1_400))
+        let dealer = self.dealer!
+        e.schedule(Periodic(rng.derived(4)) { e, t, _ in
+            e.exchange(dealer, at: t, request: 24, response: 16)
+            return t + 30
+        }, at: d + 30)
+
+        // spclient (HTTPS): start-up calls, then event logging every 30–120 s (A).
+        let (sDNS, sAddr) = e.resolve(host, "spclient.wg.spotify.com", at: t + 0.002)
+        spclient = e.openTCP(host, server: sAddr, name: "spclient.wg.spotify.com", role: .spclient, rttScale: rng.uniform(1.5...2.5))
+        var s = e.connect(spclient, at: sDNS)
+        for _ in 0..<3 { s = e.exchange(spclient, at: s + rng.uniform(0.005...0.05), request: rng.int(300...600), response: rng.int(800...6_000)) }
+        let sp = self.spclient!
+        e.schedule(Periodic(rng.derived(3)) { e, t, r in
+            e.exchange(sp, at: t, request: r.int(900...3_000), response: r.int(60...160))
+            return t + r.uniform(30...120)
+        }, at: s + rng.uniform(20...60))
+
+        e.schedule(SpotifyTrack(client: self, index: 0, playStart: nil, rng: rng.derived(100)), at: max(a, s) + rng.uniform(0.2...1.5))
+        return nil
+    }
+
+    /// VBR around the tier's nominal rate: AAC ≈ constant, Vorbis ±12 %, FLAC ±25 % (A).
+    func drawBitrate() -> Double {
+        let spread: ClosedRange<Double>
+        switch tier {
+        case .low: spread = 0.97...1.03
+        case .lossless: spread = 0.75...1.25
+        default: spread = 0.88...1.12
+        }
+        return tier.nominalKbps * 1000 * rng.uniform(spread)
+    }
+}
+
+/// Fetches one track, then schedules the next one's prefetch 10–30 s before this one ends [S1, S2, S5].
+final class SpotifyTrack: Scenario {
+    unowned let client: SpotifyClient
+    let index: Int
+    var playStart: Double?
+    var rng: SeededRandom
+    var cdn: TCPConnection!
+    var fileSize = 0
+    var length = 0.0
+    var request = 0
+    var header = 0
+    var nextChunk = 0
+    var chunkCount = 0
+    var chunkDuration = 0.0
+    let chunk = 131_072
+
+    init(client: SpotifyClient, index: Int, playStart: Double?, rng: SeededRandom) {
+        self.client = client
+        self.index = index
+        self.playStart = playStart
+        self.rng = rng
+    }
+
+    func wake(_ e: Engine, at t: Double) -> Double? {
+        if cdn == nil { return begin(e, at: t) }
+        // Paced: chunk k is requested when playback reaches chunk k − 3 [S2 PRELOAD_AHEAD = 3].
+        e.exchange(cdn, at: t, request: request + rng.int(-8...8), response: min(chunk, fileSize - nextChunk * chunk) + header)
+        nextChunk += 1
+        if nextChunk >= chunkCount {
+            e.close(cdn, at: playStart! + length, byClient: true)
+            return nil
+        }
+        return playStart! + Double(nextChunk - 3) * chunkDuration
+    }
+
+    private func begin(_ e: Engine, at t: Double) -> Double? {
+        let host = client.host
+        length = min(360, max(120, rng.logNormal(median: 210, sigma: 0.25)))
+        let bitrate = client.drawBitrate()
+        fileSize = Int(bitrate / 8 * length) + 167
+        // Metadata and storage-resolve on spclient, the audio key on the access point (sizes: A).
+        var m = e.exchange(client.spclient, at: t, request: rng.int(350...450), response: rng.int(2_000...6_000))
+        m = e.exchange(client.spclient, at: m + 0.001, request: rng.int(300...400), response: rng.int(500...800))
+        e.exchange(client.ap, at: t + rng.uniform(0.001...0.05), request: 41, response: 40)
+        let family = rng.chance(0.7) ? client.preferredCDN : rng.int(0...3)
+        let name = SpotifyClient.cdnHosts[family]
+        let (dnsDone, addr) = e.resolve(host, name, at: m + rng.uniform(0.0005...0.003))
+        cdn = e.openTCP(host, server: addr, name: name, role: .audio)
+        let ready = e.connect(cdn, at: dnsDone)
+        request = rng.int(180...420)
+        header = rng.int(300...520)
+        var info = TrackInfo(index: index, clientIndex: host.index, cdnHost: name, length: length, bitrate: bitrate, fileSize: fileSize,
+                             playStart: 0, downloadStart: ready, flow: Int(cdn.index))
+        let next: Double?
+        switch client.download {
+        case .bulk:
+            // librespot: 64 KiB first, then ranges of max(64 KiB, ≈1 s of measured throughput), back to back [S1].
+            let first = min(65_536, fileSize)
+            var done = e.exchange(cdn, at: ready, request: request, response: first + header)
+            let start = playStart ?? done + rng.uniform(0.05...0.2)
+            playStart = start
+            var pos = first
+            var throughput = Double(first) / max(0.001, done - ready)
+            while pos < fileSize {
+                let range = min(fileSize - pos, max(65_536, Int(throughput)))
+                let sent = done + rng.uniform(0.0002...0.002)
+                let end = e.exchange(cdn, at: sent, request: request + rng.int(-8...8), response: range + header)
+                throughput = Double(range) / max(0.001, end - sent)
+                pos += range
+                done = end
+            }
+            e.close(cdn, at: max(done + 1, start + length), byClient: true)
+            next = nil
+        case .paced:
+            // librespot-java: 128 KiB chunks; the first is bytes 0–131071, then 3 ahead of playback [S2].
+            chunkCount = (fileSize + chunk - 1) / chunk
+            chunkDuration = Double(chunk) / (bitrate / 8)
+            var done = e.exchange(cdn, at: ready, request: request, response: min(chunk, fileSize) + header)
+            let start = playStart ?? done + rng.uniform(0.05...0.2)
+            playStart = start
+            nextChunk = 1
+            while nextChunk < min(4, chunkCount) {
+                done = e.exchange(cdn, at: done + rng.uniform(0.0002...0.002), request: request + rng.int(-8...8),
+                                  response: min(chunk, fileSize - nextChunk * chunk) + header)
+                nextChunk += 1
+            }
+            if nextChunk >= chunkCount {
+                e.close(cdn, at: max(done + 1, start + length), byClient: true)
+                next = nil
+            } else {
+                next = max(done + 0.001, start + Double(nextChunk - 3) * chunkDuration)
+            }
+        }
+        info.playStart = playStart!
+        client.tracks.append(info)
+        let end = playStart! + length
+        let lead = rng.uniform(10...30)
+        e.schedule(SpotifyTrack(client: client, index: index + 1, playStart: end, rng: rng.derived(UInt64(index + 1))),
+                   at: max(t + 1, end - lead))
+        return next
+    }
+}
