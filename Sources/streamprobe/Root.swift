@@ -11,6 +11,7 @@ struct Streamprobe: ParsableCommand {
             // One file per subcommand; the logic lives in the libraries.
             AnalyzeCommand.self, FeaturesCommand.self,
             TrainCommand.self, EvaluateCommand.self, ModelsCommand.self,
+            SimulateCommand.self,
         ]
     )
 }
