@@ -9,6 +9,7 @@ struct Streamprobe: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             // One file per subcommand; the logic lives in the libraries.
+            FlowsCommand.self,
             AnalyzeCommand.self, FeaturesCommand.self,
             TrainCommand.self, EvaluateCommand.self, ModelsCommand.self,
             SimulateCommand.self,
