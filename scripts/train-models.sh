@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Reproduces models/spotify-quality.json, the default model, from nothing but this repository:
+#   1. simulates a labelled training corpus (5 tiers x both download behaviours, drawn per
+#      session, over the links fibre, cable, dsl and wifi);
+#   2. extracts stream-v1 features of each client's audio stream (flows whose SNI / DNS name
+#      matches Spotify's audio CDN names) with `streamprobe features`;
+#   3. trains a random forest with `streamprobe train` (fixed seed: the same file every time);
+#   4. simulates a held-out corpus from other seeds, on the same links AND on links never seen in
+#      training (4g; vpn, where the SNI is hidden in a WireGuard tunnel), and evaluates it per window
+#      (`streamprobe evaluate`) and per capture (`streamprobe analyze --dir` + scripts/quality_eval.py,
+#      next to a bitrate-threshold baseline);
+#   5. writes the service names, window settings and every figure into the model's card, and
+#      regenerates Sources/Analyzer/EmbeddedModels.swift.
+# Usage: scripts/train-models.sh [WORKDIR]   (default bench-out/train; about 10 minutes on 2 cores)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WORK=${1:-bench-out/train}
+COUNT=${COUNT:-16}          # captures per tier and training link
+TEST_COUNT=${TEST_COUNT:-8} # captures per tier and held-out link
+DURATION=${DURATION:-120}
+JOBS=${JOBS:-$(nproc)}
+MODEL=models/spotify-quality.json
+
+swift build -c release --product streamprobe >/dev/null
+B=.build/release/streamprobe
+PROFILES=spotify:low,spotify:normal,spotify:high,spotify:very_high,spotify:lossless
+CLASSES=(low normal high very_high lossless)
+SERVICE_PATTERNS=("audio*.scdn.co" "audio*.spotifycdn.com" "audio-ak-spotify-com.akamaized.net" "audio*.spotify.com.edgesuite.net")
+SERVICES=()
+for p in "${SERVICE_PATTERNS[@]}"; do SERVICES+=(--service "$p"); done
+
+rm -rf "$WORK"
+mkdir -p "$WORK/features"
+echo "== simulating the training corpus ($COUNT captures per tier and link, ${DURATION} s each)"
+seed=100
+for link in fibre cable dsl wifi; do
+  $B simulate --corpus "$WORK/train-$link" --profiles $PROFILES --count "$COUNT" -d "$DURATION" --seed $seed --link $link --jobs "$JOBS" >/dev/null
+  seed=$((seed + 1))
+done
+echo "== simulating the held-out corpus (other seeds; links fibre, wifi, and the unseen 4g and vpn)"
+seed=900
+for link in fibre wifi 4g vpn; do
+  $B simulate --corpus "$WORK/test-$link" --profiles $PROFILES --count "$TEST_COUNT" -d "$DURATION" --seed $seed --link $link --jobs "$JOBS" >/dev/null
+  seed=$((seed + 1))
+done
+
+extract() { # corpus-dir output-prefix
+  for c in "${CLASSES[@]}"; do
+    $B features "$1/$c"/*.pcap --set stream-v1 --scope streams "${SERVICES[@]}" --label "$c" --skip-skipped \
+      -o "$2-$c.csv" 2>>"$WORK/features/notes.txt"
+  done
+}
+echo "== extracting stream-v1 features"
+for d in "$WORK"/train-* "$WORK"/test-*; do extract "$d" "$WORK/features/$(basename "$d")"; done
+
+echo "== training"
+$B train "$WORK"/features/train-*.csv -o "$MODEL" --name spotify-quality --task "audio quality tier of a Spotify stream" \
+  --feature-set stream-v1 --window-seconds 3 --trees 60 --max-depth 14 --min-samples-leaf 3 --max-features sqrt \
+  --criterion gini --class-weight balanced --seed 7 --folds 5 --cv grouped | tee "$WORK/train.txt"
+
+echo "== held-out evaluation, per window"
+$B evaluate -m "$MODEL" "$WORK"/features/test-*.csv | tee "$WORK/evaluate.txt"
+$B evaluate -m "$MODEL" "$WORK"/features/test-*.csv --format json > "$WORK/evaluate.json"
+for link in fibre wifi 4g vpn; do
+  $B evaluate -m "$MODEL" "$WORK"/features/test-$link-*.csv --format json > "$WORK/evaluate-$link.json"
+done
+
+echo "== held-out evaluation, per capture (whole-stream prediction) next to the bitrate baseline"
+python3 - "$MODEL" "${SERVICE_PATTERNS[@]}" <<'PY'
+import json, sys
+path, patterns = sys.argv[1], sys.argv[2:]
+m = json.load(open(path))
+m["selection"] = {"service_patterns": patterns, "unit": "client-stream"}
+w = m.get("window") or {}
+w.update({"seconds": 3.0, "min_packets": 15, "burst_gap": 0.03, "context_seconds": 90.0, "policy": "complete"})
+m["window"] = w
+json.dump(m, open(path, "w"), indent=1)
+PY
+for link in fibre wifi 4g vpn; do
+  $B analyze -m "$MODEL" --dir "$WORK/test-$link" --format json --jobs "$JOBS" > "$WORK/analyze-$link.jsonl" || true
+done
+python3 - "$WORK" <<'PY'
+import csv, os, sys
+work = sys.argv[1]
+rows = []
+for link in ["fibre", "wifi", "4g", "vpn"]:
+    d = os.path.join(work, f"test-{link}")
+    for r in csv.DictReader(open(os.path.join(d, "manifest.csv"))):
+        r["path"] = os.path.relpath(os.path.join(d, r["path"]), work)
+        rows.append(r)
+with open(os.path.join(work, "manifest-test.csv"), "w", newline="") as f:
+    w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+    w.writeheader(); w.writerows(rows)
+PY
+cat "$WORK"/analyze-*.jsonl > "$WORK/analyze-test.jsonl"
+python3 scripts/quality_eval.py "$WORK/manifest-test.csv" "$WORK/analyze-test.jsonl" "$WORK/per-capture.json" | tee "$WORK/per-capture.txt"
+
+echo "== writing the card"
+python3 scripts/write_quality_card.py "$MODEL" "$WORK" "$COUNT" "$TEST_COUNT" "$DURATION"
+scripts/embed-models.sh
+ls -la "$MODEL"
