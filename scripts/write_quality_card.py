@@ -40,7 +40,7 @@ card["evaluation"] = {
     "simulated_only": True,
     "per_window": None if per_window is None else {
         "accuracy": per_window.get("accuracy"),
-        "macro_f1": (per_window.get("macro") or {}).get("f1"),
+        "macro_f1": (per_window.get("macro_avg") or {}).get("f1"),
         "by_link": {k: (v or {}).get("accuracy") for k, v in per_window_by_link.items()},
         "confusion_matrix": per_window.get("confusion_matrix") or per_window.get("matrix"),
     },

@@ -109,7 +109,7 @@ public final class CaptureAnalyzer {
         var selectionNote: String?
         if options.scope == .streams && units.isEmpty {
             // No flow carried one of the model's service names: choose by download volume.
-            let chosen = options.selection.fallbackStreams(pass.allFlows())
+            let chosen = options.selection.fallbackStreams(pass.allFlows(), namedToo: plan.patterns.isEmpty)
             if chosen.isEmpty {
                 selectionNote = options.selection.noStreamNote(task: model?.task, patterns: plan.patterns, flows: pass.allFlows())
             } else if let rereadPath {

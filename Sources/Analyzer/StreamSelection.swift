@@ -8,7 +8,8 @@ import Wire
 /// (encrypted SNI, QUIC, a VPN tunnel, or a capture that started after the handshakes).
 ///
 /// The rule, per client address (the client side of each flow):
-/// 1. Candidates are the TCP / UDP flows whose service name is unknown, except DNS, mDNS, NTP,
+/// 1. Candidates are the TCP / UDP flows whose service name is unknown (any flow, when the model
+///    declares no service names), except DNS, mDNS, NTP,
 ///    DHCP and SSDP (ports 53, 5353, 123, 67/68, 1900), that brought the client at least
 ///    `minimumFlowBytes` of download.
 /// 2. The client's top candidate is the one with the most download bytes. Every candidate with at
@@ -24,9 +25,9 @@ public struct StreamSelection: Sendable {
     static let ignoredPorts: Set<UInt16> = [53, 5353, 123, 67, 68, 1900, 137, 138, 5355]
 
     /// The chosen flows, grouped by client, largest stream first.
-    public func fallbackStreams(_ flows: [FlowRecord]) -> [(client: IPAddress, flows: [FlowRecord])] {
+    public func fallbackStreams(_ flows: [FlowRecord], namedToo: Bool) -> [(client: IPAddress, flows: [FlowRecord])] {
         var byClient: [IPAddress: [FlowRecord]] = [:]
-        for f in flows where f.serviceName == nil
+        for f in flows where (namedToo || f.serviceName == nil)
             && !Self.ignoredPorts.contains(f.serverPort) && !Self.ignoredPorts.contains(f.clientPort)
             && Int(f.toClient.bytes) >= minimumFlowBytes {
             byClient[f.clientAddress, default: []].append(f)
@@ -48,7 +49,8 @@ public struct StreamSelection: Sendable {
         let named = flows.filter { $0.serviceName != nil }.count
         var note = "no \(task.map { $0.isEmpty ? "matching" : $0 } ?? "matching") stream found: "
         note += patterns.isEmpty ? "" : "no flow's TLS SNI or DNS name matches \(patterns); "
-        note += "no unnamed flow carried \(minimumStreamBytes / 1024) KiB or more of download (\(flows.count) flows, \(named) with a known name)"
+        note += patterns.isEmpty ? "no flow carried" : "no unnamed flow carried"
+        note += " \(minimumStreamBytes / 1024) KiB or more of download (\(flows.count) flows, \(named) with a known name)"
         return note
     }
 }
@@ -63,7 +65,8 @@ enum SecondPass {
             let mib = Double(choice.flows.reduce(0) { $0 + Int($1.toClient.bytes) }) / 1_048_576
             let unit = StreamUnit(
                 client: choice.client, label: choice.client.description,
-                selection: "no flow matched the model's service names; the \(choice.flows.count) unnamed flow(s) with the most download bytes (\(String(format: "%.1f", mib)) MiB)",
+                selection: (plan.patterns.isEmpty ? "the model declares no service names; the" : "no flow matched the service names; the")
+                    + " \(choice.flows.count) \(plan.patterns.isEmpty ? "" : "unnamed ")flow(s) with the most download bytes (\(String(format: "%.1f", mib)) MiB)",
                 plan: plan, model: model, observers: observers)
             for f in choice.flows {
                 unitOfKey[f.key] = i
