@@ -50,6 +50,9 @@ public final class FileSource: PacketSource {
             if kind == nil {
                 throw CaptureError(.notACapture, source: path, message: "not a pcap or pcapng file (first bytes \(FileProbe.hex(head)))")
             }
+            if case .pcap = kind, size > 0, size < 24 {
+                throw CaptureError(.truncatedHeader, source: path, message: "capture cut inside its file header (\(size) of 24 bytes)")
+            }
             if failure.text.contains("truncated") {
                 throw CaptureError(.truncatedHeader, source: path, message: "capture cut inside its file header (\(size) bytes; \(failure.text))")
             }

@@ -50,7 +50,7 @@ final class FileErrorTests: XCTestCase {
     func testCutGlobalHeader() throws {
         let dir = try TempDirectory()
         let whole = Fixture.pcap(littleEndian: true, nanosecond: false, packets: [])
-        assertOpenFails(try dir.write("cut10.pcap", Array(whole.prefix(10))), .truncatedHeader, "capture cut inside its file header")
+        assertOpenFails(try dir.write("cut10.pcap", Array(whole.prefix(10))), .truncatedHeader, "capture cut inside its file header (10 of 24 bytes)")
         assertOpenFails(try dir.write("cut2.pcap", Array(whole.prefix(2))), .truncatedHeader, "capture cut inside its file header")
         let ng = Fixture.pcapng([.interface(.init(linkType: 1))])
         assertOpenFails(try dir.write("cut.pcapng", Array(ng.prefix(20))), .truncatedHeader, "capture cut inside its file header")
