@@ -94,22 +94,27 @@ enum FileProbe {
         return Array(bytes.prefix(filled))
     }
 
-    /// Checks that `path` names a readable, non-empty regular file (or a FIFO / device, which
-    /// libpcap can also read), and returns its size and first bytes.
-    static func checkReadableFile(path: String) throws(CaptureError) -> (size: Int64, head: [UInt8]) {
+    /// Checks that `path` names a readable, non-empty regular file, or something else libpcap can
+    /// read (a FIFO, `/dev/fd/N` of a shell's process substitution, a device), and returns its
+    /// size and, for regular files only, its first bytes: reading a pipe would consume them.
+    static func checkReadableFile(path: String) throws(CaptureError) -> (size: Int64, head: [UInt8]?) {
         let size: Int64
+        let regular: Bool
         switch try status(path: path) {
         case .directory:
             throw CaptureError(.isDirectory, source: path, message: "is a directory, not a capture file (use --dir to analyse the captures below it)")
         case .regular(let s):
             size = s
+            regular = true
             if s == 0 { throw CaptureError(.emptyFile, source: path, message: "empty file (0 bytes)") }
         case .other(let s):
             size = s
+            regular = false
         }
         if access(path, R_OK) != 0 {
             throw CaptureError(.permissionDenied, source: path, message: "permission denied (the file is not readable)")
         }
+        guard regular else { return (size, nil) }
         guard let head = head(path: path, count: 4) else {
             let code = errno
             if code == EACCES { throw CaptureError(.permissionDenied, source: path, message: "permission denied") }

@@ -16,6 +16,7 @@ public final class FileSource: PacketSource {
     /// The kind told by the file's magic number (nil for variants libpcap reads but the magic table does not list).
     public let fileKind: CaptureFileKind.Kind?
     /// The file's size in bytes when it was opened (0 for pipes and devices).
+    /// A pipe is read like a file, except that the pcapng fallback reader needs a regular file.
     public let fileSize: Int64
     /// Packets delivered so far (updated when `forEachPacket` returns).
     public private(set) var packetsRead: Int = 0
@@ -32,9 +33,29 @@ public final class FileSource: PacketSource {
     /// Opens `path`, checking it first so that the error says precisely what is wrong,
     /// and installs the BPF `filter` if one is given.
     public init(path: String, filter: String? = nil) throws(CaptureError) {
-        let (size, head) = try FileProbe.checkReadableFile(path: path)
+        let (size, probedHead) = try FileProbe.checkReadableFile(path: path)
         name = path
         fileSize = size
+        guard let head = probedHead else {
+            // A pipe or device: its first bytes cannot be looked at without consuming them.
+            fileKind = nil
+            switch PcapHandle.openOffline(path: path) {
+            case .success(let h):
+                handle = h
+            case .failure(let failure):
+                if failure.text.contains("only got 0") {
+                    throw CaptureError(.emptyFile, source: path, message: "empty input (0 bytes)")
+                }
+                if failure.text.contains("truncated") {
+                    throw CaptureError(.truncatedHeader, source: path, message: "input cut inside its file header (\(failure.text))")
+                }
+                throw CaptureError(.notACapture, source: path, message: "not a pcap or pcapng stream (\(failure.text))")
+            }
+            linkType = handle.linkType
+            linkTypeName = handle.linkTypeName
+            if let filter { try handle.setFilter(filter) }
+            return
+        }
         if head.count < 4 {
             if CaptureFileKind.isMagicPrefix(head) {
                 throw CaptureError(.truncatedHeader, source: path, message: "capture cut inside its file header (only \(head.count) bytes)")
@@ -67,7 +88,7 @@ public final class FileSource: PacketSource {
     public var bytesRead: Int64 {
         if let fallback { return Int64(fallback.offset) }
         guard let file = pcap_file(handle.pointer) else { return 0 }
-        return Int64(ftell(file))
+        return Int64(max(0, ftell(file)))   // -1 on pipes
     }
 
     public func forEachPacket(_ body: (borrowing CapturedPacket) throws -> Bool) throws -> SourceEnd {

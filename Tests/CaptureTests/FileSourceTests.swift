@@ -145,3 +145,44 @@ final class FileSourceTests: XCTestCase {
         XCTAssertEqual(end, .endOfInput)
     }
 }
+
+final class PipeInputTests: XCTestCase {
+    /// `streamprobe analyze <(tcpdump -w - ...)` hands over a pipe: its bytes must not be consumed by probing.
+    func testReadsAFIFO() throws {
+        let dir = try TempDirectory()
+        let fifo = dir.path + "/in.fifo"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let packets = (0..<10).map { FixturePacket(seconds: UInt32($0), fraction: 7, bytes: Fixture.payload(64, seed: UInt8($0))) }
+        let bytes = Fixture.pcap(littleEndian: true, nanosecond: true, packets: packets)
+        let writer = Thread {
+            let fd = open(fifo, O_WRONLY)
+            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        writer.start()
+        let source = try FileSource(path: fifo)
+        XCTAssertNil(source.fileKind)
+        XCTAssertEqual(source.linkType, 1)
+        var seconds: [Int64] = []
+        XCTAssertEqual(try source.forEachPacket { seconds.append($0.timestamp.seconds); XCTAssertEqual($0.timestamp.nanoseconds, 7); return true }, .endOfInput)
+        XCTAssertEqual(seconds, Array(0..<10))
+    }
+
+    func testTextThroughAFIFOIsNotACapture() throws {
+        let dir = try TempDirectory()
+        let fifo = dir.path + "/text.fifo"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let writer = Thread {
+            let fd = open(fifo, O_WRONLY)
+            let text = Array("hello, this is not a capture file at all\n".utf8)
+            _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        writer.start()
+        XCTAssertThrowsError(try FileSource(path: fifo)) { error in
+            let e = error as! CaptureError
+            XCTAssertEqual(e.kind, .notACapture)
+            XCTAssertTrue(e.description.hasPrefix("\(fifo): not a pcap or pcapng stream ("), e.description)
+        }
+    }
+}
