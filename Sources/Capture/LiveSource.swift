@@ -23,6 +23,8 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
     public let savedPath: String?
     /// Packets delivered so far (updated when `forEachPacket` returns).
     public private(set) var packetsCaptured: Int = 0
+    /// Problems that did not stop the capture (e.g. the save file could not be written), one line each.
+    public private(set) var warnings: [String] = []
 
     let handle: PcapHandle
     private let selectableFD: Int32
@@ -137,7 +139,10 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
             throw CaptureError(code == EACCES ? .permissionDenied : .io, source: path,
                                message: "cannot create the capture file: \(FileProbe.systemMessage(code))")
         }
-        _ = fchmod(fd, mode_t(0o600))
+        // An existing file keeps its mode through O_CREAT: force 0600, on regular files only
+        // (never chmod a device or FIFO the user named, like /dev/stdout).
+        var st = stat()
+        if fstat(fd, &st) == 0 && st.st_mode & S_IFMT == S_IFREG { _ = fchmod(fd, mode_t(0o600)) }
         guard let file = fdopen(fd, "w") else {
             let code = errno
             close(fd)
@@ -188,7 +193,7 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
         defer {
             InterruptSignal.leave()
             packetsCaptured += count
-            if let dumper { pcap_dump_flush(dumper) }
+            flushDump()
         }
         while true {
             if stopRequested { return .interrupted }
@@ -221,7 +226,7 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
                 }
                 return .truncated("\(name): capture failed after \(total) packet\(total == 1 ? "" : "s"); the packets before were analysed (\(message))")
             }
-            if let dumper { pcap_dump_flush(dumper) }
+            flushDump()
             var timeout: Int32 = 1000
             if let deadline {
                 let remaining = deadline - LiveSource.monotonicNow()
@@ -235,6 +240,13 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
             }
             if polls[1].revents != 0 { LiveSource.drain(wakeRead) }
         }
+    }
+
+    /// Pushes saved packets to the file; a write error becomes one warning (the capture goes on).
+    private func flushDump() {
+        guard let dumper, pcap_dump_flush(dumper) != 0 else { return }
+        let problem = "\(savedPath ?? "capture file"): cannot write the saved capture: \(FileProbe.systemMessage(errno))"
+        if !warnings.contains(problem) { warnings.append(problem) }
     }
 
     static func drain(_ fd: Int32) {

@@ -181,3 +181,43 @@ final class UDPSocket: @unchecked Sendable {
         }
     }
 }
+
+final class LiveSaveTests: XCTestCase {
+    func testAnExistingSaveFileIsTruncatedAndMade0600() throws {
+        try XCTSkipUnless(geteuid() == 0, "live capture needs root")
+        let dir = try TempDirectory()
+        let path = try dir.write("old.pcap", Array(repeating: 0x55, count: 5000))
+        XCTAssertEqual(chmod(path, 0o644), 0)
+        let source = try LiveSource(interface: "lo", filter: "udp and port 9", duration: 0.2, savePath: path)
+        XCTAssertEqual(try source.forEachPacket { _ in true }, .timeLimit)
+        var st = stat()
+        XCTAssertEqual(stat(path, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o600)
+        XCTAssertEqual(st.st_size, 24)   // just the pcap header
+        XCTAssertEqual(CaptureFileKind.detect(path: path), .pcap(littleEndian: true, nanosecond: true))
+    }
+
+    func testAWriteErrorOnTheSaveFileIsAWarning() throws {
+        try XCTSkipUnless(geteuid() == 0, "live capture needs root")
+        var before = stat()
+        XCTAssertEqual(stat("/dev/full", &before), 0)
+        let port = UInt16.random(in: 40_000...60_000)
+        let receiver = try UDPSocket(bindingPort: port)
+        let source = try LiveSource(interface: "lo", filter: "udp and port \(port)", duration: 1, savePath: "/dev/full")
+        let sender = Thread {
+            Thread.sleep(forTimeInterval: 0.1)
+            let socket = try! UDPSocket(bindingPort: 0)
+            for _ in 0..<20 { socket.send(Array(repeating: 0x41, count: 1000), toPort: port) }
+        }
+        sender.start()
+        var count = 0
+        XCTAssertEqual(try source.forEachPacket { _ in count += 1; return true }, .timeLimit)
+        withExtendedLifetime(receiver) {}
+        XCTAssertEqual(count, 20)
+        XCTAssertEqual(source.warnings.count, 1)
+        XCTAssertTrue(source.warnings.first?.hasPrefix("/dev/full: cannot write the saved capture: ") ?? false, "\(source.warnings)")
+        var after = stat()
+        XCTAssertEqual(stat("/dev/full", &after), 0)
+        XCTAssertEqual(after.st_mode, before.st_mode)   // a device is never chmod-ed
+    }
+}
