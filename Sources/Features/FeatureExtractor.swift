@@ -1,0 +1,222 @@
+/// Why a window carries no feature values.
+public enum SkipReason: String, Sendable, Hashable {
+    /// Fewer packets than `WindowConfig.minPackets` (or none at all).
+    case tooFewPackets = "too_few_packets"
+    /// All packets share one timestamp (last t − first t = 0) and `skipZeroDuration` is on.
+    case zeroDuration = "zero_duration"
+}
+
+/// One window of one unit.
+public struct WindowResult: Sendable, Hashable {
+    /// 0, 1, 2, … from the unit's first packet, skipped windows included.
+    public var index: Int
+    /// Absolute start and end, seconds since the epoch: [start, end).
+    public var start: Double
+    public var end: Double
+    public var packetCount: Int
+    public var skipReason: SkipReason?
+    /// The set's features in `FeatureSet.featureNames` order; empty when skipped.
+    public var values: [Double]
+
+    public var skipped: Bool { skipReason != nil }
+
+    public init(index: Int, start: Double, end: Double, packetCount: Int, skipReason: SkipReason?, values: [Double]) {
+        self.index = index
+        self.start = start
+        self.end = end
+        self.packetCount = packetCount
+        self.skipReason = skipReason
+        self.values = values
+    }
+}
+
+/// Cuts one unit's packets into windows and computes a feature set for each, in one pass.
+///
+/// Feed packets in time order with `add(_:emit:)`, then call `finish(emit:)` once.
+/// Windows start at the unit's first packet and advance by `step` (tumbling by default);
+/// window k's start is the previous start plus the step, added up as the reference does.
+/// A window [s, s + W) is emitted as soon as a packet at or after s + W arrives, so every
+/// emitted window ends at or before the last packet (the reference's "complete" rule);
+/// `finish` adds the final partial windows when the policy keeps them.
+///
+/// Memory: the packets of the open windows, plus fixed rings for the context and shape
+/// families. Per packet: an append to a reused buffer and O(1) ring updates.
+public struct FeatureExtractor: Sendable {
+    public let featureSet: FeatureSet
+    public let config: WindowConfig
+    /// Packets whose timestamp went backwards; they are counted at the previous packet's time.
+    public private(set) var reorderedPackets = 0
+    /// Packets given to `add`.
+    public private(set) var packetsSeen = 0
+    /// Packets held for the open windows (bounded by one window's packets).
+    public var bufferedPackets: Int { buffer.count - head }
+
+    private let needs: Set<FeatureFamily>
+    private let step: Double
+    private var buffer: [PacketSample] = []
+    private var head = 0
+    private var nextStart = 0.0
+    private var nextIndex = 0
+    private var firstTime: Double?
+    private var lastTime = 0.0
+    private var lastEvictedTime: Double?
+    private var finished = false
+
+    private var history: BinHistory?
+    private var bursts: BurstHistory?
+    private var totalDownBytes = 0
+    private var lastDownTime: Double?
+
+    private var reference = ReferenceFeatures()
+    private var shape = ShapeFeatures()
+    private var familyValues: [FeatureFamily: [Double]] = [:]
+
+    /// `config` defaults to the set's own window settings. Fails on invalid settings.
+    public init(featureSet: FeatureSet, config: WindowConfig? = nil) throws(FeatureError) {
+        self.featureSet = featureSet
+        self.config = try (config ?? featureSet.defaultConfig).validated()
+        self.step = self.config.effectiveStep
+        self.needs = Set(featureSet.families)
+        for family in needs {
+            familyValues[family] = Array(repeating: 0, count: family.featureNames.count)
+        }
+    }
+
+    /// Adds the next packet; calls `emit` for every window that this packet completes.
+    public mutating func add(_ sample: PacketSample, emit: (WindowResult) -> Void) {
+        precondition(!finished, "FeatureExtractor.add after finish")
+        var packet = sample
+        packetsSeen += 1
+        if let _ = firstTime {
+            if packet.time < lastTime {
+                packet.time = lastTime
+                reorderedPackets += 1
+            }
+        } else {
+            start(at: packet.time)
+        }
+        // Close every window that ends at or before this packet.
+        while nextStart + config.window <= packet.time {
+            emitWindow(start: nextStart, binEnd: nil, evaluationTime: nextStart + config.window, emit: emit)
+            advance()
+        }
+        lastTime = packet.time
+        buffer.append(packet)
+        history?.add(packet)
+        bursts?.add(packet)
+        if packet.countsAsDownload {
+            totalDownBytes += packet.frameLength
+            lastDownTime = packet.time
+        }
+    }
+
+    /// Adds the next packet and returns the windows it completes (usually none).
+    public mutating func add(_ sample: PacketSample) -> [WindowResult] {
+        var results: [WindowResult] = []
+        add(sample) { results.append($0) }
+        return results
+    }
+
+    /// Ends the unit: with `.keepPartial`, emits the windows that start at or before the
+    /// last packet but end after it. Call once.
+    public mutating func finish(emit: (WindowResult) -> Void) {
+        guard !finished else { return }
+        finished = true
+        guard firstTime != nil, config.policy == .keepPartial else { return }
+        let lastBin = history.map { $0.binIndex(lastTime) + 1 }
+        while nextStart <= lastTime {
+            emitWindow(start: nextStart, binEnd: lastBin, evaluationTime: lastTime, emit: emit)
+            advance()
+        }
+    }
+
+    /// Ends the unit and returns the final windows.
+    public mutating func finish() -> [WindowResult] {
+        var results: [WindowResult] = []
+        finish { results.append($0) }
+        return results
+    }
+
+    // MARK: - Internals
+
+    private mutating func start(at time: Double) {
+        firstTime = time
+        nextStart = time
+        lastTime = time
+        if needs.contains(.context) || needs.contains(.shape) {
+            let lookBack = max(needs.contains(.context) ? config.contextSeconds : 0,
+                               needs.contains(.shape) ? config.shapeSeconds : 0)
+            history = BinHistory(origin: time, lookBackSeconds: lookBack)
+        }
+        if needs.contains(.context) {
+            bursts = BurstHistory(gap: config.contextBurstGap, lookBackSeconds: config.contextSeconds)
+        }
+    }
+
+    /// Moves to the next window start and drops the packets no open window needs.
+    private mutating func advance() {
+        nextStart += step
+        nextIndex += 1
+        while head < buffer.count, buffer[head].time < nextStart {
+            lastEvictedTime = buffer[head].time
+            head += 1
+        }
+        if head == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head > 4096, head * 2 > buffer.count {
+            buffer.removeSubrange(0..<head)
+            head = 0
+        }
+    }
+
+    private mutating func emitWindow(
+        start: Double, binEnd: Int?, evaluationTime: Double, emit: (WindowResult) -> Void
+    ) {
+        let end = start + config.window
+        var upper = head
+        while upper < buffer.count, buffer[upper].time < end { upper += 1 }
+        let range = head..<upper
+        let count = range.count
+        var reason: SkipReason?
+        if count == 0 || count < config.minPackets {
+            reason = .tooFewPackets
+        } else if config.skipZeroDuration, buffer[upper - 1].time - buffer[head].time <= 0 {
+            reason = .zeroDuration
+        }
+        var values: [Double] = []
+        if reason == nil {
+            let previousTime = head > 0 ? buffer[head - 1].time : lastEvictedTime
+            computeFamilies(range: range, binEnd: binEnd, evaluationTime: evaluationTime, previousTime: previousTime)
+            values.reserveCapacity(featureSet.ids.count)
+            for id in featureSet.ids { values.append(familyValues[id.family]![id.slot]) }
+        }
+        emit(WindowResult(index: nextIndex, start: start, end: end, packetCount: count, skipReason: reason, values: values))
+    }
+
+    private mutating func computeFamilies(range: Range<Int>, binEnd: Int?, evaluationTime: Double, previousTime: Double?) {
+        for family in needs {
+            var out = familyValues.removeValue(forKey: family)!
+            switch family {
+            case .reference:
+                reference.compute(buffer, range, burstGap: config.burstGap, into: &out)
+            case .direction:
+                DirectionFeatures.compute(buffer, range, window: config.window, into: &out)
+            case .webcam:
+                WebcamFeatures.compute(buffer, range, previousTime: previousTime, window: config.window, into: &out)
+            case .context:
+                let history = self.history!
+                ContextFeatures.compute(
+                    history: history, bursts: bursts!, binEnd: binEnd ?? history.binsBefore(evaluationTime),
+                    time: evaluationTime, contextSeconds: config.contextSeconds, totalDownBytes: totalDownBytes,
+                    lastDownTime: lastDownTime, into: &out)
+            case .shape:
+                let history = self.history!
+                shape.compute(
+                    history: history, binEnd: binEnd ?? history.binsBefore(evaluationTime),
+                    shapeSeconds: config.shapeSeconds, idleBinBytes: config.idleBinBytes, into: &out)
+            }
+            familyValues[family] = out
+        }
+    }
+}

@@ -1,0 +1,78 @@
+/// A group of features computed together from the same packets.
+public enum FeatureFamily: String, Sendable, Hashable, CaseIterable {
+    /// The reference analyzer's 37 window features (DESIGN.md §4).
+    case reference
+    /// Per-direction bytes, packets, mean sizes and their ratios, per window.
+    case direction
+    /// Longer-horizon download context: bursts, silences, bytes per wall-clock second.
+    case context
+    /// Live-vs-VOD shape of the download over a long horizon (100 ms bins, per-second series).
+    case shape
+    /// The 12 webcam-presence window features of the "Spy your mate" table.
+    case webcam
+
+    /// The family's features, in the order the family computes them.
+    public var featureNames: [String] {
+        switch self {
+        case .reference: return Self.referenceNames
+        case .direction: return Self.directionNames
+        case .context: return Self.contextNames
+        case .shape: return Self.shapeNames
+        case .webcam: return Self.webcamNames
+        }
+    }
+
+    public static let referenceNames: [String] = [
+        "bytes_per_second", "packets_per_second", "bytes_total", "mean_pkt_size", "std_pkt_size",
+        "min_pkt_size", "max_pkt_size", "p10_pkt_size", "p25_pkt_size", "p50_pkt_size", "p75_pkt_size",
+        "p90_pkt_size", "p95_pkt_size", "large_pkt_ratio", "small_pkt_ratio", "medium_pkt_ratio",
+        "pkt_size_range", "pkt_size_iqr", "pkt_size_skew", "pkt_size_kurtosis", "mean_iat", "std_iat",
+        "min_iat", "max_iat", "p10_iat", "p50_iat", "p90_iat", "cv_iat", "iat_range", "burst_count",
+        "mean_burst_packets", "max_burst_packets", "std_burst_packets", "burst_bytes_ratio",
+        "entropy_pkt_sizes", "bytes_per_packet", "iat_per_byte",
+    ]
+
+    public static let directionNames: [String] = [
+        "down_bytes", "up_bytes", "down_packets", "up_packets", "down_mean_pkt_size", "up_mean_pkt_size",
+        "down_up_bytes_ratio", "down_up_packets_ratio", "down_up_mean_size_ratio", "down_bytes_share",
+        "down_bytes_per_second", "up_bytes_per_second",
+    ]
+
+    public static let contextNames: [String] = [
+        "ctx_seconds", "ctx_down_bytes", "ctx_down_bytes_per_second", "ctx_up_bytes_per_second",
+        "unit_seconds", "unit_down_bytes_per_second", "ctx_burst_count", "ctx_burst_mean_bytes",
+        "ctx_burst_max_bytes", "ctx_burst_mean_duration", "ctx_burst_throughput", "ctx_silence_mean",
+        "ctx_silence_max", "ctx_silence_current", "ctx_duty_cycle", "ctx_last_burst_bytes",
+        "ctx_cycle_bytes_per_second",
+    ]
+
+    public static let shapeNames: [String] = [
+        "lv_seconds", "lv_down_bytes_per_second", "lv_idle_bin_share", "lv_peak_count", "lv_peak_gap_mean",
+        "lv_duty_cycle", "lv_cv_second_bytes", "lv_idle_bin_share_pkts", "lv_peak_count_pkts",
+        "lv_peak_gap_mean_pkts", "lv_duty_cycle_pkts", "lv_cv_second_pkts",
+    ]
+
+    /// Column names exactly as in the webcam-presence CSVs.
+    public static let webcamNames: [String] = [
+        "Pkts number", "Avg pkts interval", "Avg pkts size", "Inbound pkts", "Outbound pkts",
+        "In pkts interval", "Out pkts interval", "In pkts size", "Out pkts size", "Bit Rate",
+        "Inbound bit rate", "Outbound bit rate",
+    ]
+
+    /// Where each known feature lives: name → (family, slot in the family's vector).
+    static let index: [String: FeatureID] = {
+        var map: [String: FeatureID] = [:]
+        for family in FeatureFamily.allCases {
+            for (slot, name) in family.featureNames.enumerated() {
+                map[name] = FeatureID(family: family, slot: slot)
+            }
+        }
+        return map
+    }()
+}
+
+/// One computable feature: its family and its position in the family's vector.
+struct FeatureID: Sendable, Hashable {
+    var family: FeatureFamily
+    var slot: Int
+}

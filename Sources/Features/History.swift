@@ -1,0 +1,115 @@
+/// Per-100 ms download/upload totals of the recent past, in a fixed ring: memory is
+/// bounded by the longest look-back, never by the capture's length.
+struct BinHistory: Sendable {
+    static let binSeconds = 0.1
+
+    struct Bin: Sendable {
+        var downBytes = 0
+        var downPackets = 0
+        var upBytes = 0
+        var upPackets = 0
+    }
+
+    let origin: Double
+    private var bins: [Bin]
+    /// Highest bin index written so far (-1: none).
+    private(set) var latest = -1
+
+    init(origin: Double, lookBackSeconds: Double) {
+        self.origin = origin
+        let count = Int((lookBackSeconds / Self.binSeconds).rounded(.up)) + 2
+        bins = Array(repeating: Bin(), count: count)
+    }
+
+    var capacity: Int { bins.count }
+
+    /// Bin index of a time (times before the origin fall in bin 0).
+    @inlinable
+    func binIndex(_ time: Double) -> Int {
+        max(0, Int(((time - origin) / Self.binSeconds).rounded(.down)))
+    }
+
+    /// Number of bins that lie entirely before `time` (a window end, exclusive).
+    func binsBefore(_ time: Double) -> Int {
+        max(0, Int(((time - origin) / Self.binSeconds).rounded(.up)))
+    }
+
+    mutating func add(_ packet: PacketSample) {
+        let b = binIndex(packet.time)
+        if b > latest {
+            // Clear the slots that the ring reuses for bins latest+1 … b.
+            let first = max(latest + 1, b - bins.count + 1)
+            for k in first...b { bins[k % bins.count] = Bin() }
+            latest = b
+        }
+        guard b > latest - bins.count else { return }  // older than the ring: too late to count
+        let slot = b % bins.count
+        if packet.direction == .upload {
+            bins[slot].upBytes += packet.frameLength
+            bins[slot].upPackets += 1
+        } else {
+            bins[slot].downBytes += packet.frameLength
+            bins[slot].downPackets += 1
+        }
+    }
+
+    /// The bin with this index; an empty bin for indices not yet written or already recycled.
+    func bin(_ index: Int) -> Bin {
+        guard index >= 0, index <= latest, index > latest - bins.count else { return Bin() }
+        return bins[index % bins.count]
+    }
+}
+
+/// Download bursts of the recent past: runs of download packets whose gaps stay below
+/// `gap`. Bounded: bursts are at least `gap` apart, so `lookBack / gap + 4` of them
+/// span more than the look-back.
+struct BurstHistory: Sendable {
+    struct Burst: Sendable, Equatable {
+        var start: Double
+        var end: Double
+        var bytes: Int
+        var packets: Int
+    }
+
+    let gap: Double
+    private var ring: [Burst]
+    private var head = 0  // index of the oldest closed burst
+    private(set) var closedCount = 0
+    /// The burst the latest download packet belongs to (nil before the first one).
+    private(set) var open: Burst?
+
+    init(gap: Double, lookBackSeconds: Double) {
+        self.gap = gap
+        let capacity = Int((lookBackSeconds / gap).rounded(.up)) + 4
+        ring = Array(repeating: Burst(start: 0, end: 0, bytes: 0, packets: 0), count: capacity)
+    }
+
+    mutating func add(_ packet: PacketSample) {
+        guard packet.countsAsDownload else { return }
+        if var burst = open, packet.time - burst.end < gap {
+            burst.end = packet.time
+            burst.bytes += packet.frameLength
+            burst.packets += 1
+            open = burst
+            return
+        }
+        if let finished = open { push(finished) }
+        open = Burst(start: packet.time, end: packet.time, bytes: packet.frameLength, packets: 1)
+    }
+
+    private mutating func push(_ burst: Burst) {
+        if closedCount == ring.count {
+            ring[head] = burst
+            head = (head + 1) % ring.count
+        } else {
+            ring[(head + closedCount) % ring.count] = burst
+            closedCount += 1
+        }
+    }
+
+    /// Calls `body` for every burst, oldest first, the open one last.
+    func forEach(_ body: (Burst) -> Void) {
+        for k in 0..<closedCount { body(ring[(head + k) % ring.count]) }
+        if let open { body(open) }
+    }
+}

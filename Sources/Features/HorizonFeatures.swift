@@ -1,0 +1,164 @@
+/// The context family (`FeatureFamily.contextNames` order): the download of the last
+/// `contextSeconds` before the evaluation time, from the 100 ms bins and the burst list.
+enum ContextFeatures {
+    static func compute(
+        history: BinHistory, bursts: BurstHistory, binEnd: Int, time: Double, contextSeconds: Double,
+        totalDownBytes: Int, lastDownTime: Double?, into out: inout [Double]
+    ) {
+        let wanted = Int((contextSeconds / BinHistory.binSeconds).rounded())
+        let startBin = max(0, binEnd - wanted)
+        let covered = Double(binEnd - startBin) * BinHistory.binSeconds
+        var downBytes = 0, upBytes = 0
+        if binEnd > startBin {
+            for b in startBin..<binEnd {
+                let bin = history.bin(b)
+                downBytes += bin.downBytes
+                upBytes += bin.upBytes
+            }
+        }
+        let contextStart = history.origin + Double(startBin) * BinHistory.binSeconds
+        let unitSeconds = time - history.origin
+
+        var count = 0, bytesSum = 0, maxBytes = 0, lastBytes = 0
+        var durationSum = 0.0, activeSum = 0.0, multiBytes = 0, multiDuration = 0.0
+        var silenceSum = 0.0, silenceMax = 0.0, silences = 0
+        var previousEnd: Double?
+        var firstStart: Double?, lastStart = 0.0
+        bursts.forEach { burst in
+            guard burst.end >= contextStart, burst.start < time else { return }
+            count += 1
+            bytesSum += burst.bytes
+            maxBytes = max(maxBytes, burst.bytes)
+            lastBytes = burst.bytes
+            let duration = burst.end - burst.start
+            durationSum += duration
+            activeSum += min(burst.end, time) - max(burst.start, contextStart)
+            if burst.packets > 1, duration > 0 {
+                multiBytes += burst.bytes
+                multiDuration += duration
+            }
+            if let previousEnd {
+                let silence = burst.start - previousEnd
+                silenceSum += silence
+                silenceMax = max(silenceMax, silence)
+                silences += 1
+            }
+            previousEnd = burst.end
+            if firstStart == nil { firstStart = burst.start }
+            lastStart = burst.start
+        }
+        // Burst-to-burst rate: the bytes of every burst but the last, over the time from the
+        // first burst's start to the last one's. For periodic bursts this is bytes per period,
+        // whatever the phase of the context.
+        let cycleSpan = firstStart.map { lastStart - $0 } ?? 0
+
+        out[0] = covered
+        out[1] = Double(downBytes)
+        out[2] = covered > 0 ? Double(downBytes) / covered : 0
+        out[3] = covered > 0 ? Double(upBytes) / covered : 0
+        out[4] = max(unitSeconds, 0)
+        out[5] = unitSeconds > 0 ? Double(totalDownBytes) / unitSeconds : 0
+        out[6] = Double(count)
+        out[7] = count > 0 ? Double(bytesSum) / Double(count) : 0
+        out[8] = Double(maxBytes)
+        out[9] = count > 0 ? durationSum / Double(count) : 0
+        out[10] = multiDuration > 0 ? Double(multiBytes) / multiDuration : 0
+        out[11] = silences > 0 ? silenceSum / Double(silences) : 0
+        out[12] = silenceMax
+        out[13] = lastDownTime.map { min(max(time - $0, 0), covered) } ?? covered
+        out[14] = covered > 0 ? min(activeSum / covered, 1) : 0
+        out[15] = Double(lastBytes)
+        out[16] = count > 1 && cycleSpan > 0 ? Double(bytesSum - lastBytes) / cycleSpan : 0
+    }
+}
+
+/// The live-vs-VOD shape family (`FeatureFamily.shapeNames` order) over the last
+/// `shapeSeconds` of download: idle 100 ms bins, and peaks of the per-second series.
+struct ShapeFeatures {
+    private var secondBytes: [Double] = []
+    private var secondPackets: [Double] = []
+
+    init() {}
+
+    mutating func compute(
+        history: BinHistory, binEnd: Int, shapeSeconds: Double, idleBinBytes: Int, into out: inout [Double]
+    ) {
+        let wanted = Int((shapeSeconds / BinHistory.binSeconds).rounded())
+        let startBin = max(0, binEnd - wanted)
+        let binCount = binEnd - startBin
+        guard binCount > 0 else {
+            for i in 0..<FeatureFamily.shapeNames.count { out[i] = 0 }
+            return
+        }
+        var idle = 0, idlePackets = 0, bytes = 0
+        for b in startBin..<binEnd {
+            let bin = history.bin(b)
+            if bin.downBytes < idleBinBytes { idle += 1 }
+            if bin.downPackets == 0 { idlePackets += 1 }
+            bytes += bin.downBytes
+        }
+        // Whole seconds, ending at binEnd, oldest first.
+        let perSecond = 10
+        let seconds = binCount / perSecond
+        secondBytes.removeAll(keepingCapacity: true)
+        secondPackets.removeAll(keepingCapacity: true)
+        for k in 0..<seconds {
+            let first = binEnd - perSecond * (seconds - k)
+            var sumBytes = 0, sumPackets = 0
+            for b in first..<(first + perSecond) {
+                let bin = history.bin(b)
+                sumBytes += bin.downBytes
+                sumPackets += bin.downPackets
+            }
+            secondBytes.append(Double(sumBytes))
+            secondPackets.append(Double(sumPackets))
+        }
+        let coveredSeconds = Double(binCount) * BinHistory.binSeconds
+        let byBytes = Self.peaks(secondBytes)
+        let byPackets = Self.peaks(secondPackets)
+        out[0] = coveredSeconds
+        out[1] = Double(bytes) / coveredSeconds
+        out[2] = Double(idle) / Double(binCount)
+        out[3] = byBytes.count
+        out[4] = byBytes.meanGap
+        out[5] = byBytes.duty
+        out[6] = byBytes.cv
+        out[7] = Double(idlePackets) / Double(binCount)
+        out[8] = byPackets.count
+        out[9] = byPackets.meanGap
+        out[10] = byPackets.duty
+        out[11] = byPackets.cv
+    }
+
+    /// Peaks of a per-second series: each maximal run of seconds above the series mean is
+    /// one peak, placed at the run's highest second (the first one on ties).
+    static func peaks(_ series: [Double]) -> (count: Double, meanGap: Double, duty: Double, cv: Double) {
+        guard !series.isEmpty else { return (0, 0, 0, 0) }
+        let (mean, std) = Stats.meanAndStd(series)
+        var peaks = 0, above = 0
+        var inRun = false, runMax = 0.0, runPeak = 0
+        var firstPeak = -1, lastPeak = -1
+        for (i, v) in series.enumerated() {
+            if v > mean {
+                above += 1
+                if !inRun || v > runMax {
+                    runMax = v
+                    runPeak = i
+                }
+                inRun = true
+            } else if inRun {
+                peaks += 1
+                if firstPeak < 0 { firstPeak = runPeak }
+                lastPeak = runPeak
+                inRun = false
+            }
+        }
+        if inRun {
+            peaks += 1
+            if firstPeak < 0 { firstPeak = runPeak }
+            lastPeak = runPeak
+        }
+        let meanGap = peaks > 1 ? Double(lastPeak - firstPeak) / Double(peaks - 1) : 0
+        return (Double(peaks), meanGap, Double(above) / Double(series.count), mean > 0 ? std / mean : 0)
+    }
+}

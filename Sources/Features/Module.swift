@@ -1,1 +1,0 @@
-// The Features module of streamprobe (see ../../README.md and DESIGN.md §3).

@@ -1,0 +1,99 @@
+import Foundation
+
+/// Small numeric routines with the exact conventions of numpy / pandas that the reference uses.
+enum Stats {
+    /// numpy's default percentile (`method="linear"`) of an ascending, non-empty array.
+    /// Uses numpy's two-sided lerp so the result matches it to the last bits.
+    @inlinable
+    static func percentile(sorted values: [Double], _ q: Double) -> Double {
+        let n = values.count
+        if n == 1 { return values[0] }
+        let position = (q / 100) * Double(n - 1)
+        let lower = min(Int(position.rounded(.down)), n - 1)
+        let upper = min(lower + 1, n - 1)
+        let fraction = position - Double(lower)
+        let a = values[lower], b = values[upper]
+        let difference = b - a
+        return fraction >= 0.5 ? b - difference * (1 - fraction) : a + difference * fraction
+    }
+
+    /// Arithmetic mean and population standard deviation (two passes, like `np.std`).
+    @inlinable
+    static func meanAndStd(_ values: [Double]) -> (mean: Double, std: Double) {
+        let n = values.count
+        guard n > 0 else { return (0, 0) }
+        var sum = 0.0
+        for v in values { sum += v }
+        let mean = sum / Double(n)
+        var squares = 0.0
+        for v in values {
+            let d = v - mean
+            squares += d * d
+        }
+        return (mean, (squares / Double(n)).squareRoot())
+    }
+
+    /// Sample skewness G1 as pandas `Series.skew()`; 0 when n ≤ 2 or all values are equal.
+    static func skew(_ values: [Double]) -> Double {
+        let n = values.count
+        guard n > 2 else { return 0 }
+        let (m2, m3, _) = centralMoments(values)
+        guard m2 > 0 else { return 0 }
+        let count = Double(n)
+        return (count * (count - 1).squareRoot() / (count - 2)) * (m3 / pow(m2, 1.5))
+    }
+
+    /// Sample excess kurtosis G2 as pandas `Series.kurt()`; 0 when n ≤ 3 or all values are equal.
+    static func kurtosis(_ values: [Double]) -> Double {
+        let n = values.count
+        guard n > 3 else { return 0 }
+        let (m2, _, m4) = centralMoments(values)
+        guard m2 > 0 else { return 0 }
+        let count = Double(n)
+        let adjustment = 3 * (count - 1) * (count - 1) / ((count - 2) * (count - 3))
+        let numerator = count * (count + 1) * (count - 1) * m4
+        let denominator = (count - 2) * (count - 3) * m2 * m2
+        return numerator / denominator - adjustment
+    }
+
+    /// Sums of the 2nd, 3rd and 4th powers of deviations from the mean.
+    private static func centralMoments(_ values: [Double]) -> (Double, Double, Double) {
+        var sum = 0.0
+        for v in values { sum += v }
+        let mean = sum / Double(values.count)
+        var m2 = 0.0, m3 = 0.0, m4 = 0.0
+        for v in values {
+            let d = v - mean
+            let d2 = d * d
+            m2 += d2
+            m3 += d2 * d
+            m4 += d2 * d2
+        }
+        return (m2, m3, m4)
+    }
+
+    /// The reference's size entropy, in bits: one histogram bin per integer size after
+    /// clipping to 0…1500 (`np.bincount`), −Σ p·log2(p + 1e-10) over non-empty bins.
+    /// `sorted` must be ascending.
+    static func referenceEntropy(sorted values: [Double]) -> Double {
+        let n = values.count
+        guard n > 0 else { return 0 }
+        let total = Double(n)
+        var entropy = 0.0
+        var i = 0
+        while i < n {
+            let bin = clippedBin(values[i])
+            var j = i + 1
+            while j < n, clippedBin(values[j]) == bin { j += 1 }
+            let p = Double(j - i) / total
+            entropy -= p * log2(p + 1e-10)
+            i = j
+        }
+        return entropy
+    }
+
+    @inlinable
+    static func clippedBin(_ size: Double) -> Int {
+        min(max(Int(size), 0), 1500)
+    }
+}

@@ -1,0 +1,56 @@
+import XCTest
+
+@testable import Features
+
+final class FeatureSetTests: XCTestCase {
+    func testBuiltInSetsAreNamedVersionedAndOrdered() throws {
+        XCTAssertEqual(FeatureSet.knownNames, ["reference-v1", "direction-v1", "stream-v1", "livevod-v1", "webcam-v1"])
+        let reference = try FeatureSet.named("reference-v1")
+        XCTAssertEqual(reference.featureNames.count, 37)
+        XCTAssertEqual(reference.featureNames.first, "bytes_per_second")
+        XCTAssertEqual(reference.featureNames.last, "iat_per_byte")
+        XCTAssertEqual(try FeatureSet.named("reference").name, "reference-v1")
+        let stream = try FeatureSet.named("stream-v1")
+        XCTAssertEqual(Array(stream.featureNames.prefix(37)), reference.featureNames)
+        XCTAssertEqual(stream.families, [.reference, .direction, .context])
+        XCTAssertEqual(try FeatureSet.named("webcam-v1").featureNames.count, 12)
+        XCTAssertEqual(try FeatureSet.named("webcam-v1").defaultConfig.window, 0.5)
+    }
+
+    func testResolveKeepsTheGivenOrder() throws {
+        let set = try FeatureSet.resolve(names: ["iat_per_byte", "Bit Rate", "ctx_down_bytes_per_second", "bytes_total"])
+        XCTAssertEqual(set.featureNames, ["iat_per_byte", "Bit Rate", "ctx_down_bytes_per_second", "bytes_total"])
+        XCTAssertEqual(set.families, [.reference, .context, .webcam])
+        var config = WindowConfig.reference
+        config.minPackets = 1
+        config.skipZeroDuration = false
+        let windows = try extract(samples([0, 1, 2, 3.5], size: 100), set: set, config: config)
+        XCTAssertEqual(windows.count, 1)
+        XCTAssertEqual(windows[0].values.count, 4)
+        XCTAssertEqual(windows[0].values[3], 300)  // bytes_total
+        XCTAssertEqual(windows[0].values[1], 100)  // Bit Rate = 300 B / 3 s
+        XCTAssertEqual(windows[0].values[0], 2.0 / 300, accuracy: 1e-15)  // iat_per_byte
+    }
+
+    func testUnknownFeatureIsAnErrorNamingIt() {
+        XCTAssertThrowsError(try FeatureSet.resolve(names: ["bytes_total", "tls_version", "mean_iat"])) { error in
+            XCTAssertEqual(error as? FeatureError, .unknownFeature("tls_version"))
+            XCTAssertTrue("\(error)".contains("tls_version"), "\(error)")
+        }
+        XCTAssertThrowsError(try FeatureSet.named("reference-v9")) { error in
+            XCTAssertEqual(error as? FeatureError, .unknownFeatureSet("reference-v9"))
+            XCTAssertTrue("\(error)".contains("reference-v1"))
+        }
+        XCTAssertThrowsError(try FeatureSet.resolve(names: ["bytes_total", "bytes_total"])) { error in
+            XCTAssertEqual(error as? FeatureError, .duplicateFeature("bytes_total"))
+        }
+        XCTAssertThrowsError(try FeatureSet.resolve(names: [])) { error in
+            XCTAssertEqual(error as? FeatureError, .emptyFeatureList)
+        }
+    }
+
+    func testFeatureNamesAreUniqueAcrossFamilies() {
+        let all = FeatureFamily.allCases.flatMap(\.featureNames)
+        XCTAssertEqual(Set(all).count, all.count)
+    }
+}

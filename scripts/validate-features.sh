@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Live-vs-VOD features on the real captures of ../shared/datasets/live-vs-vod (never copied here):
+# converts each CSV to a pcap in a temporary folder (scripts/livevod_to_pcap.py), runs
+# `streamprobe features --set livevod-v1` on it and prints one summary line per file
+# (mean of the shape features over its windows; the class comes from the file name).
+# Skips with a message when ../shared is absent. Needs: python3 with pandas.
+# Environment: SHARED (default ../shared), STREAMPROBE (default .build/release or debug binary).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+SHARED=${SHARED:-../shared}
+data="$SHARED/datasets/live-vs-vod"
+if [ ! -d "$data" ]; then
+  echo "validate-features: $data not found: skipped"
+  exit 0
+fi
+bin=${STREAMPROBE:-}
+if [ -z "$bin" ]; then
+  for candidate in .build/release/streamprobe .build/debug/streamprobe; do
+    [ -x "$candidate" ] && { bin=$candidate; break; }
+  done
+fi
+work=$(mktemp -d /tmp/streamprobe-livevod.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+status=0
+echo "== live-vs-vod CSVs → pcaps ($work)"
+for csv in "$data"/*.csv; do
+  name=$(basename "$csv" .csv)
+  python3 scripts/livevod_to_pcap.py "$csv" "$work/$name.pcap" || { echo "validate-features: $name: conversion failed"; status=1; }
+done
+
+echo "== streamprobe features --set livevod-v1"
+if [ -z "$bin" ] || ! "$bin" features --help >/dev/null 2>&1; then
+  echo "validate-features: no streamprobe binary with a 'features' command (STREAMPROBE='${bin}'): feature summaries skipped"
+  exit $status
+fi
+for pcap in "$work"/*.pcap; do
+  name=$(basename "$pcap" .pcap)
+  if ! "$bin" features --set livevod-v1 "$pcap" -o "$work/$name.csv" 2>"$work/$name.err"; then
+    echo "validate-features: $name: streamprobe features failed: $(head -1 "$work/$name.err")"
+    status=1
+  fi
+done
+python3 - "$work" <<'PY' || status=1
+import glob, os, sys
+import pandas as pd
+cols = ["lv_idle_bin_share", "lv_peak_count", "lv_peak_gap_mean", "lv_duty_cycle", "lv_cv_second_bytes",
+        "lv_cv_second_pkts", "lv_down_bytes_per_second"]
+print(f"{'file':40} {'class':5} {'windows':>7} " + " ".join(f"{c[3:]:>20}" for c in cols))
+for path in sorted(glob.glob(os.path.join(sys.argv[1], "*.csv"))):
+    name = os.path.basename(path)[:-4]
+    frame = pd.read_csv(path)
+    kept = frame[frame["skipped"] == 0]
+    label = "live" if "-live-" in name else "vod" if "-streaming-" in name else "?"
+    values = " ".join(f"{kept[c].mean():20.3f}" for c in cols)
+    print(f"{name:40} {label:5} {len(kept):7d} {values}")
+PY
+exit $status
