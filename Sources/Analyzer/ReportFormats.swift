@@ -5,7 +5,7 @@ public enum ReportFormats {
     /// One JSON document (a single line, for JSON Lines in directory mode) per capture.
     public static func json(_ report: CaptureReport, pretty: Bool = false) -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.prettyPrinted, .withoutEscapingSlashes] : [.withoutEscapingSlashes]
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         guard let data = try? encoder.encode(report) else { return "{\"capture\":\"\(report.capture)\",\"error\":\"report could not be encoded\"}" }
         return String(decoding: data, as: UTF8.self)
@@ -15,7 +15,7 @@ public enum ReportFormats {
     public static func errorJSON(capture: String, error: String, exitCode: Int32) -> String {
         struct Failure: Encodable { var capture: String; var error: String; var exit_code: Int32 }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(Failure(capture: capture, error: error, exit_code: exitCode))) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
