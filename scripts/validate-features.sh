@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Live-vs-VOD features on the real captures of ../shared/datasets/live-vs-vod (never copied here):
 # converts each CSV to a pcap in a temporary folder (scripts/livevod_to_pcap.py), runs
-# `streamprobe features --set livevod-v1` on it and prints one summary line per file
+# `streamprobe features --set livevod-v1 --client 10.0.0.2` on it and prints one summary line per file
 # (mean of the shape features over its windows; the class comes from the file name).
 # Skips with a message when ../shared is absent. Needs: python3 with pandas.
 # Environment: SHARED (default ../shared), STREAMPROBE (default .build/release or debug binary).
@@ -36,7 +36,7 @@ if [ -z "$bin" ] || ! "$bin" features --help >/dev/null 2>&1; then
 fi
 for pcap in "$work"/*.pcap; do
   name=$(basename "$pcap" .pcap)
-  if ! "$bin" features --set livevod-v1 "$pcap" -o "$work/$name.csv" 2>"$work/$name.err"; then
+  if ! "$bin" features --set livevod-v1 --client 10.0.0.2 "$pcap" -o "$work/$name.csv" 2>"$work/$name.err"; then
     echo "validate-features: $name: streamprobe features failed: $(head -1 "$work/$name.err")"
     status=1
   fi
@@ -46,6 +46,7 @@ import glob, os, sys
 import pandas as pd
 cols = ["lv_idle_bin_share", "lv_peak_count", "lv_peak_gap_mean", "lv_duty_cycle", "lv_cv_second_bytes",
         "lv_cv_second_pkts", "lv_down_bytes_per_second"]
+summary = []
 print(f"{'file':40} {'class':5} {'windows':>7} " + " ".join(f"{c[3:]:>20}" for c in cols))
 for path in sorted(glob.glob(os.path.join(sys.argv[1], "*.csv"))):
     name = os.path.basename(path)[:-4]
@@ -54,5 +55,14 @@ for path in sorted(glob.glob(os.path.join(sys.argv[1], "*.csv"))):
     label = "live" if "-live-" in name else "vod" if "-streaming-" in name else "?"
     values = " ".join(f"{kept[c].mean():20.3f}" for c in cols)
     print(f"{name:40} {label:5} {len(kept):7d} {values}")
+    summary.append((label, kept))
+# Per feature: do the file means of the two classes overlap? (a report, not a tuned threshold)
+for c in cols:
+    live = [k[c].mean() for label, k in summary if label == "live"]
+    vod = [k[c].mean() for label, k in summary if label == "vod"]
+    if live and vod:
+        apart = min(vod) > max(live) or min(live) > max(vod)
+        print(f"{c:28} live {min(live):.3f}..{max(live):.3f}  vod {min(vod):.3f}..{max(vod):.3f}  "
+              f"{'separated' if apart else 'overlapping'}")
 PY
 exit $status
