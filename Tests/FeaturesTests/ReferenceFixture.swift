@@ -37,7 +37,8 @@ enum ReferenceFixture {
     /// Frames in time order. Windows (3 s from the first IPv4 frame > 60 B, at 0.5 s):
     /// 0 bursty mix; 1 one packet; 2 ten packets; 3 twenty packets at one instant;
     /// 4 and 5 empty (a 7 s gap); 6 sixteen equal sizes; 7 exactly 15 packets;
-    /// 8–10 bursty mixes (bulk, ACK-like, sizes 100 and 1000 exactly); a last partial window.
+    /// 8–10 bursty mixes (bulk, ACK-like, sizes 100 and 1000 exactly); 11 no bursts; 12 one run;
+    /// 13 IATs of exactly the burst gap; 14 three sizes in equal shares; a last partial window.
     static func frames() -> [Frame] {
         var random = SeededRandom(seed: 0x5EED_F00D)
         var frames: [Frame] = []
@@ -76,7 +77,11 @@ enum ReferenceFixture {
         bursty(from: 27.5, to: 30.5, fullShare: 10)
         add(30.5, 1514)  // exactly on a window boundary (belongs to the next window)
         bursty(from: 30.5, to: 33.5, fullShare: 20)
-        bursty(from: 33.5, to: 35.2, fullShare: 20)  // final partial window: dropped by the reference
+        for k in 0..<20 { add(33.55 + Double(k) * 0.05, 61 + random.int(0...240)) }  // window 11: no IAT below the gap
+        for k in 0..<40 { add(36.6 + Double(k) * 0.001, 61 + random.int(0...200)) }  // window 12: one long run
+        for k in 0..<16 { add(39.6 + Double(k) * 0.03, [100, 1000, 99, 1001][k % 4]) }  // window 13: IATs at the gap
+        for k in 0..<21 { add(42.6 + Double(k) * 0.13, [200, 300, 400][k % 3]) }  // window 14: symmetric sizes
+        for k in 0..<10 { add(45.6 + Double(k) * 0.17, 700 + k) }  // final partial window: dropped by the reference
         return frames
     }
 

@@ -76,7 +76,7 @@ final class ReferenceParityTests: XCTestCase {
                 compared += 1
             }
         }
-        XCTAssertEqual(compared, 37 * 6, "features compared")
+        XCTAssertEqual(compared, 37 * 10, "features compared")
         // The golden file covers the edge cases it is meant to.
         let reasons = golden.rows.map { $0[5] }
         XCTAssertTrue(reasons.contains("zero_duration"))
