@@ -147,6 +147,8 @@ public final class FileSource: PacketSource {
         while true {
             switch reader.next() {
             case .packet(let packet):
+                // The filter libpcap applied to what it read applies here too.
+                guard handle.matches(packet) else { continue }
                 if toSkip > 0 { toSkip -= 1; continue }
                 count += 1
                 if try !body(packet) { return .stopped }

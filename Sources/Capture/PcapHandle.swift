@@ -24,7 +24,14 @@ final class PcapHandle {
         self.fileBuffer = fileBuffer
     }
 
+    /// The installed filter, kept to filter the packets libpcap does not read itself (see `matches`).
+    private var program: UnsafeMutablePointer<bpf_program>?
+
     deinit {
+        if let program {
+            pcap_freecode(program)
+            program.deallocate()
+        }
         pcap_close(pointer)
         fileBuffer?.deallocate()
     }
@@ -77,14 +84,32 @@ final class PcapHandle {
 
     /// Compiles `expression` and installs it on the handle.
     func setFilter(_ expression: String, netmask: UInt32 = PCAP_NETMASK_UNKNOWN) throws(CaptureError) {
-        var program = bpf_program()
-        guard pcap_compile(pointer, &program, expression, 1, netmask) == 0 else {
+        let compiled = UnsafeMutablePointer<bpf_program>.allocate(capacity: 1)
+        compiled.initialize(to: bpf_program())
+        guard pcap_compile(pointer, compiled, expression, 1, netmask) == 0 else {
+            compiled.deallocate()
             throw CaptureError(.badFilter, source: source, message: "bad filter \"\(expression)\": \(lastError)")
         }
-        defer { pcap_freecode(&program) }
-        guard pcap_setfilter(pointer, &program) == 0 else {
+        guard pcap_setfilter(pointer, compiled) == 0 else {
+            pcap_freecode(compiled)
+            compiled.deallocate()
             throw CaptureError(.badFilter, source: source, message: "cannot install filter \"\(expression)\": \(lastError)")
         }
+        if let old = program {
+            pcap_freecode(old)
+            old.deallocate()
+        }
+        program = compiled
+    }
+
+    /// Whether a packet read outside libpcap passes the installed filter (true without one).
+    func matches(_ packet: borrowing CapturedPacket) -> Bool {
+        guard let program else { return true }
+        var header = pcap_pkthdr()
+        header.caplen = UInt32(truncatingIfNeeded: packet.capturedLength)
+        header.len = UInt32(truncatingIfNeeded: packet.originalLength)
+        guard let base = packet.bytes.baseAddress else { return pcap_offline_filter(program, &header, nil) != 0 }
+        return pcap_offline_filter(program, &header, base.assumingMemoryBound(to: UInt8.self)) != 0
     }
 
     static func string(from buffer: [CChar]) -> String {

@@ -113,3 +113,30 @@ final class PcapngInterfaceTests: XCTestCase {
         XCTAssertEqual(R.timestamp(3 * 1024 + 512, i), PacketTimestamp(seconds: 3, nanoseconds: 500_000_000))
     }
 }
+
+final class PcapngFallbackFilterTests: XCTestCase {
+    func testTheFilterStillAppliesAfterTheFallback() throws {
+        let dir = try TempDirectory()
+        let v4 = (0..<4).map { Fixture.ethernet(etherType: 0x0800, payloadLength: 30, seed: UInt8($0)) }
+        let v6 = (0..<4).map { Fixture.ethernet(etherType: 0x86dd, payloadLength: 50, seed: UInt8(10 + $0)) }
+        let path = try dir.write("f.pcapng", Fixture.pcapng([
+            .interface(.init(linkType: 1)),
+            .packet(.init(interface: 0, timestamp: 1, bytes: v4[0])),
+            .packet(.init(interface: 0, timestamp: 2, bytes: v6[0])),
+            .packet(.init(interface: 0, timestamp: 3, bytes: v4[1])),
+            .interface(.init(linkType: 1, snaplen: 9000)),   // libpcap stops here
+            .packet(.init(interface: 1, timestamp: 4, bytes: v6[1])),
+            .packet(.init(interface: 0, timestamp: 5, bytes: v4[2])),
+            .packet(.init(interface: 1, timestamp: 6, bytes: v4[3])),
+            .packet(.init(interface: 0, timestamp: 7, bytes: v6[2])),
+        ]))
+        let source = try FileSource(path: path, filter: "ip")
+        var got: [[UInt8]] = []
+        XCTAssertEqual(try source.forEachPacket { got.append(Array($0.bytes)); return true }, .endOfInput)
+        XCTAssertEqual(got, v4)
+        let v6Source = try FileSource(path: path, filter: "ip6")
+        got = []
+        XCTAssertEqual(try v6Source.forEachPacket { got.append(Array($0.bytes)); return true }, .endOfInput)
+        XCTAssertEqual(got, [v6[0], v6[1], v6[2]])
+    }
+}
