@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Live-vs-VOD features on the real captures of ../shared/datasets/live-vs-vod (never copied here):
+# 1. Reference parity through the CLI: `streamprobe features --scope reference` on the committed
+#    fixture capture must match its golden CSV (numpy/pandas) within 1e-9 relative.
+# 2. Live-vs-VOD features on the real captures of ../shared/datasets/live-vs-vod (never copied here):
 # converts each CSV to a pcap in a temporary folder (scripts/livevod_to_pcap.py), runs
 # `streamprobe features --set livevod-v1 --client 10.0.0.2` on it and prints one summary line per file
 # (mean of the shape features over its windows; the class comes from the file name).
@@ -23,6 +25,28 @@ work=$(mktemp -d /tmp/streamprobe-livevod.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 status=0
+fixtures=Tests/FeaturesTests/Fixtures
+if [ -n "$bin" ] && "$bin" features --help >/dev/null 2>&1; then
+  echo "== reference parity through the CLI (streamprobe features --scope reference vs the golden CSV)"
+  if "$bin" features --scope reference --set reference-v1 "$fixtures/reference-parity.pcap" -o "$work/parity.csv"; then
+    python3 - "$work/parity.csv" "$fixtures/reference-parity-golden.csv" <<'PY' || status=1
+import sys
+import numpy as np, pandas as pd
+ours, golden = pd.read_csv(sys.argv[1]), pd.read_csv(sys.argv[2])
+features = list(golden.columns[6:])
+same_windows = len(ours) == len(golden) and all((ours[c].values == golden[c].values).all()
+                                                for c in ["window_index", "packets", "skipped"])
+x, y = ours[features].to_numpy(float), golden[features].to_numpy(float)
+ok = same_windows and (np.isnan(x) == np.isnan(y)).all()
+worst = float(np.nanmax(np.abs(x - y) / np.maximum(np.abs(y), 1e-300))) if ok else float("nan")
+ok = ok and worst <= 1e-9
+print(f"reference parity: {len(ours)} windows, worst relative difference {worst:.2e}: {'OK' if ok else 'FAILED'}")
+sys.exit(0 if ok else 1)
+PY
+  else
+    echo "validate-features: streamprobe features failed on the parity fixture"; status=1
+  fi
+fi
 echo "== live-vs-vod CSVs → pcaps ($work)"
 for csv in "$data"/*.csv; do
   name=$(basename "$csv" .csv)
