@@ -184,6 +184,7 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
         var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
         var data: UnsafePointer<UInt8>? = nil
         var count = 0
+        var lastFlush = LiveSource.monotonicNow()
         var polls = [
             pollfd(fd: selectableFD, events: Int16(POLLIN), revents: 0),
             pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
@@ -226,7 +227,12 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
                 }
                 return .truncated("\(name): capture failed after \(total) packet\(total == 1 ? "" : "s"); the packets before were analysed (\(message))")
             }
-            flushDump()
+            // Idle for now: push saved packets to the file, at most twice a second.
+            let now = LiveSource.monotonicNow()
+            if dumper != nil && now - lastFlush >= 0.5 {
+                flushDump()
+                lastFlush = now
+            }
             var timeout: Int32 = 1000
             if let deadline {
                 let remaining = deadline - LiveSource.monotonicNow()
@@ -244,9 +250,14 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
 
     /// Pushes saved packets to the file; a write error becomes one warning (the capture goes on).
     private func flushDump() {
-        guard let dumper, pcap_dump_flush(dumper) != 0 else { return }
-        let problem = "\(savedPath ?? "capture file"): cannot write the saved capture: \(FileProbe.systemMessage(errno))"
-        if !warnings.contains(problem) { warnings.append(problem) }
+        guard let dumper else { return }
+        let flushFailed = pcap_dump_flush(dumper) != 0
+        let code = errno
+        // A failed fwrite inside pcap_dump leaves the stream's error flag set, not a failed flush.
+        guard flushFailed || pcap_dump_file(dumper).map({ ferror($0) != 0 }) ?? false else { return }
+        let reason = flushFailed ? FileProbe.systemMessage(code) : "write error"
+        let prefix = "\(savedPath ?? "capture file"): cannot write the saved capture: "
+        if !warnings.contains(where: { $0.hasPrefix(prefix) }) { warnings.append(prefix + reason) }
     }
 
     static func drain(_ fd: Int32) {
