@@ -30,8 +30,10 @@ struct BinHistory: Sendable {
     }
 
     /// Number of bins that lie entirely before `time` (a window end, exclusive).
+    /// (A window end on a bin edge can come out a hair above it in floating point: a
+    /// nanosecond of slack keeps it on the edge.)
     func binsBefore(_ time: Double) -> Int {
-        max(0, Int(((time - origin) / Self.binSeconds).rounded(.up)))
+        max(0, Int(((time - origin) / Self.binSeconds - 1e-8).rounded(.up)))
     }
 
     mutating func add(_ packet: PacketSample) {
