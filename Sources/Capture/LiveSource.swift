@@ -277,6 +277,11 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
         var name: String
         var flags: UInt32
         var hasAddresses: Bool
+
+        /// D-Bus, Bluetooth, USB and netfilter-queue capture devices.
+        var isMonitorDevice: Bool {
+            ["nflog", "nfqueue", "dbus", "usbmon", "bluetooth"].contains { name.hasPrefix($0) }
+        }
     }
 
     static func interfaceList() throws(CaptureError) -> [InterfaceInfo] {
@@ -301,10 +306,13 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
     }
 
     /// The names of the interfaces libpcap can capture on (empty if they cannot be listed).
+    /// Leaves out the devices that never carry network traffic (D-Bus, Bluetooth, USB monitors,
+    /// netfilter queues); they can still be named explicitly.
     public static func availableInterfaces() -> [String] {
-        ((try? interfaceList()) ?? []).map(\.name)
+        ((try? interfaceList()) ?? []).filter { !$0.isMonitorDevice }.map(\.name)
     }
 
+    /// Devices skipped when choosing the default interface.
     private static let pseudoDevicePrefixes = ["any", "nflog", "nfqueue", "dbus", "usbmon", "bluetooth", "dpdk"]
 
     /// The first interface that is up, running and not loopback, preferring those with addresses.
@@ -319,8 +327,11 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
                            message: "no interface is up and running (available: \(listText(interfaces))); choose one with -i")
     }
 
+    /// "eth0, any, lo, ifb0 (down)": the capturable interfaces for an error message.
     static func listText(_ interfaces: [InterfaceInfo]) -> String {
-        interfaces.isEmpty ? "none" : interfaces.map(\.name).joined(separator: ", ")
+        let shown = interfaces.filter { !$0.isMonitorDevice }
+        if shown.isEmpty { return "none" }
+        return shown.map { $0.flags & UInt32(PCAP_IF_UP) == 0 ? "\($0.name) (down)" : $0.name }.joined(separator: ", ")
     }
 
     // MARK: SIGINT
