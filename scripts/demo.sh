@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The README's first command: installs libpcap-dev when missing, builds streamprobe (release),
+# makes the sample capture with the project's simulator (seeded: the same bytes every time) and
+# analyses it with the embedded default model (spotify-quality).
+#   samples/spotify-session.pcap: 120 s of a Spotify listening session at the very_high tier
+#   (320 kbit/s), paced download over a cable link, with web, DNS and QUIC background traffic.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+swift build -c release --product streamprobe 2>&1 | grep -E "error|warning: unre|Compiling|Build complete" | tail -1 >&2
+B=.build/release/streamprobe
+mkdir -p samples
+if [ ! -f samples/spotify-session.pcap ]; then
+  $B simulate --profile spotify:very_high --download paced --link cable --background web --background dns \
+    --background quic -d 120 --seed 2026 -o samples/spotify-session.pcap >&2
+fi
+exec $B analyze samples/spotify-session.pcap "$@"
