@@ -83,7 +83,7 @@ final class LiveSourceTests: XCTestCase {
         let elapsed = Date().timeIntervalSince(started)
         XCTAssertEqual(end, .timeLimit)
         XCTAssertGreaterThanOrEqual(elapsed, 0.95)
-        XCTAssertLessThan(elapsed, 1.5)
+        XCTAssertLessThan(elapsed, 2.0)   // duration + 1 s, for a loaded machine
         XCTAssertEqual(source.packetsCaptured, 0)
         XCTAssertNil(source.savedPath)
     }
@@ -98,7 +98,7 @@ final class LiveSourceTests: XCTestCase {
         stopper.start()
         let started = Date()
         XCTAssertEqual(try source.forEachPacket { _ in true }, .interrupted)
-        XCTAssertLessThan(Date().timeIntervalSince(started), 1.0)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2.0)   // stop after 0.3 s; far from the 30 s duration
     }
 
     func testSIGINTInterruptsTheRunningCapture() throws {
@@ -116,7 +116,7 @@ final class LiveSourceTests: XCTestCase {
         signaller.start()
         let started = Date()
         XCTAssertEqual(try source.forEachPacket { _ in true }, .interrupted)
-        XCTAssertLessThan(Date().timeIntervalSince(started), 2.0)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 3.0)
         XCTAssertTrue(LiveSource.wasInterrupted)
         LiveSource.resetInterrupt()
         XCTAssertFalse(LiveSource.wasInterrupted)
