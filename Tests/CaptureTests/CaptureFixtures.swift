@@ -75,46 +75,46 @@ enum Fixture {
         case packet(EnhancedPacket)
     }
 
-    /// A little-endian pcapng file: one section, then the blocks in order.
-    static func pcapng(_ blocks: [Block]) -> [UInt8] {
+    /// A pcapng file: one section in the given byte order, then the blocks in order.
+    static func pcapng(_ blocks: [Block], littleEndian le: Bool = true) -> [UInt8] {
         var out: [UInt8] = []
         func block(_ type: UInt32, _ body: [UInt8]) {
             var padded = body
             while padded.count % 4 != 0 { padded.append(0) }
             let total = UInt32(12 + padded.count)
-            put32(&out, type, le: true)
-            put32(&out, total, le: true)
+            put32(&out, type, le: le)
+            put32(&out, total, le: le)
             out += padded
-            put32(&out, total, le: true)
+            put32(&out, total, le: le)
         }
         var shb: [UInt8] = []
-        put32(&shb, 0x1a2b_3c4d, le: true)
-        put16(&shb, 1, le: true)
-        put16(&shb, 0, le: true)
+        put32(&shb, 0x1a2b_3c4d, le: le)
+        put16(&shb, 1, le: le)
+        put16(&shb, 0, le: le)
         shb += [UInt8](repeating: 0xff, count: 8)   // section length: unknown
         block(0x0a0d_0d0a, shb)
         for b in blocks {
             switch b {
             case .interface(let i):
                 var idb: [UInt8] = []
-                put16(&idb, i.linkType, le: true)
-                put16(&idb, 0, le: true)
-                put32(&idb, i.snaplen, le: true)
+                put16(&idb, i.linkType, le: le)
+                put16(&idb, 0, le: le)
+                put32(&idb, i.snaplen, le: le)
                 if let r = i.timestampResolution {
-                    put16(&idb, 9, le: true)        // if_tsresol
-                    put16(&idb, 1, le: true)
+                    put16(&idb, 9, le: le)        // if_tsresol
+                    put16(&idb, 1, le: le)
                     idb += [r, 0, 0, 0]
-                    put16(&idb, 0, le: true)        // opt_endofopt
-                    put16(&idb, 0, le: true)
+                    put16(&idb, 0, le: le)        // opt_endofopt
+                    put16(&idb, 0, le: le)
                 }
                 block(1, idb)
             case .packet(let p):
                 var epb: [UInt8] = []
-                put32(&epb, p.interface, le: true)
-                put32(&epb, UInt32(p.timestamp >> 32), le: true)
-                put32(&epb, UInt32(p.timestamp & 0xffff_ffff), le: true)
-                put32(&epb, UInt32(p.bytes.count), le: true)
-                put32(&epb, UInt32(p.bytes.count), le: true)
+                put32(&epb, p.interface, le: le)
+                put32(&epb, UInt32(p.timestamp >> 32), le: le)
+                put32(&epb, UInt32(p.timestamp & 0xffff_ffff), le: le)
+                put32(&epb, UInt32(p.bytes.count), le: le)
+                put32(&epb, UInt32(p.bytes.count), le: le)
                 epb += p.bytes
                 block(6, epb)
             }

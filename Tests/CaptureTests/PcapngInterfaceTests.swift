@@ -140,3 +140,31 @@ final class PcapngFallbackFilterTests: XCTestCase {
         XCTAssertEqual(got, [v6[0], v6[1], v6[2]])
     }
 }
+
+final class PcapngBigEndianTests: XCTestCase {
+    func testABigEndianSectionWithMixedInterfaces() throws {
+        let dir = try TempDirectory()
+        let frames = (0..<3).map { Fixture.ethernet(etherType: 0x0800, payloadLength: 25 + $0, seed: UInt8($0)) }
+        let path = try dir.write("be.pcapng", Fixture.pcapng([
+            .interface(.init(linkType: 1, timestampResolution: 9)),
+            .packet(.init(interface: 0, timestamp: 2_000_000_007, bytes: frames[0])),
+            .interface(.init(linkType: 101)),
+            .packet(.init(interface: 1, timestamp: 5, bytes: Fixture.payload(20, seed: 1))),
+            .packet(.init(interface: 0, timestamp: 3_000_000_008, bytes: frames[1])),
+            .interface(.init(linkType: 1, snaplen: 128)),
+            .packet(.init(interface: 2, timestamp: 4_000_009, bytes: frames[2])),
+        ], littleEndian: false))
+        XCTAssertEqual(CaptureFileKind.detect(path: path), .pcapng)
+        let source = try FileSource(path: path)
+        var got: [ReadPacket] = []
+        XCTAssertEqual(try source.forEachPacket { p in
+            got.append(ReadPacket(seconds: p.timestamp.seconds, nanoseconds: p.timestamp.nanoseconds,
+                                  capturedLength: p.capturedLength, originalLength: p.originalLength, bytes: Array(p.bytes)))
+            return true
+        }, .endOfInput)
+        XCTAssertEqual(got.map(\.bytes), frames)
+        XCTAssertEqual(got.map(\.seconds), [2, 3, 4])
+        XCTAssertEqual(got.map(\.nanoseconds), [7, 8, 9000])
+        XCTAssertEqual(source.skippedPackets, 1)
+    }
+}
