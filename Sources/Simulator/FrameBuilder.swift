@@ -188,6 +188,8 @@ public enum FrameBuilder {
 
     // MARK: Core
 
+    private static let zeros = [UInt8](repeating: 0, count: 16_384)
+
     /// Lays out link header, IP header (and IPv6 extension headers) and payload in `buffer`, then lets `transport`
     /// write the transport header at its offset. `transport` gets the pseudo-header sum for the transport length.
     static func writePacket(into buffer: inout [UInt8], link: LinkLayer, src: IPAddress, dst: IPAddress,
@@ -202,7 +204,13 @@ public enum FrameBuilder {
         let transportLength = transportHeaderLength + payload.count
         let total = linkLength + ipLength + transportLength
         if buffer.count < total {
-            buffer.append(contentsOf: repeatElement(0, count: total - buffer.count))
+            // A contiguous slice appends with one copy (an element-wise append is slow in debug builds).
+            var missing = total - buffer.count
+            while missing > 0 {
+                let n = min(missing, FrameBuilder.zeros.count)
+                buffer.append(contentsOf: FrameBuilder.zeros[0..<n])
+                missing -= n
+            }
         } else if buffer.count > total {
             buffer.removeLast(buffer.count - total)
         }
