@@ -28,7 +28,7 @@ public final class FileSource: PacketSource {
     /// Set when libpcap could not read past a pcapng interface; the rest is read by this.
     private var fallback: PcapngFallbackReader?
 
-    @usableFromInline let handle: PcapHandle
+    let handle: PcapHandle
 
     /// Opens `path`, checking it first so that the error says precisely what is wrong,
     /// and installs the BPF `filter` if one is given.

@@ -286,14 +286,11 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
 
     static func interfaceList() throws(CaptureError) -> [InterfaceInfo] {
         var list: UnsafeMutablePointer<pcap_if_t>? = nil
-        let rc = try PcapHandle.withErrorBuffer { (errbuf) throws(CaptureError) -> Int32 in
-            let rc = pcap_findalldevs(&list, errbuf)
-            if rc != 0 {
+        try PcapHandle.withErrorBuffer { (errbuf) throws(CaptureError) -> Void in
+            if pcap_findalldevs(&list, errbuf) != 0 {
                 throw CaptureError(.interfaceUnusable, source: "interfaces", message: "cannot list interfaces: \(String(cString: errbuf))")
             }
-            return rc
         }
-        _ = rc
         defer { if let list { pcap_freealldevs(list) } }
         var result: [InterfaceInfo] = []
         var node = list

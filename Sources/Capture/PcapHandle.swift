@@ -9,9 +9,8 @@ import Darwin
 
 /// The one owner of a libpcap handle: closes it, and turns libpcap's return codes and
 /// error buffers into `CaptureError`s. Only this module sees libpcap.
-@usableFromInline
 final class PcapHandle {
-    @usableFromInline let pointer: OpaquePointer
+    let pointer: OpaquePointer
     /// The path or interface the handle reads, for error messages.
     let source: String
 
