@@ -214,7 +214,7 @@ extension Engine {
             return
         }
         f.ipID[dir] &+= 1
-        let ip = IPFields(ttl: fromClient ? 64 : (f.kind == .multicast ? 255 : 57), identification: f.ipID[dir], dontFragment: f.kind != .dns)
+        let ip = IPFields(ttl: f.kind == .multicast ? 255 : (fromClient ? 64 : 57), identification: f.ipID[dir], dontFragment: f.kind != .dns && f.kind != .multicast)
         let src = fromClient ? f.clientIP : f.serverIP, dst = fromClient ? f.serverIP : f.clientIP
         let tunnelled = link.tunnel && !f.bypassTunnel
         let linkUsed: LinkLayer = tunnelled ? .raw

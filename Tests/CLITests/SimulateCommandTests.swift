@@ -1,0 +1,65 @@
+import Foundation
+import XCTest
+
+final class SimulateCommandTests: XCTestCase {
+    func testWritesAPcapAndSaysWhatItWrote() throws {
+        let dir = try CLIRunner.temporaryDirectory("simulate")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("x.pcap").path
+        let r = try CLIRunner.run(["simulate", "--profile", "spotify:high", "-d", "5", "--seed", "3", "--link", "cable", "-o", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("wrote \(out): "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("profile spotify:high (label high)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("link cable"), r.stdout)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: out)))
+        XCTAssertGreaterThan(bytes.count, 1_000)
+        XCTAssertEqual(Array(bytes[0..<4]), [0xD4, 0xC3, 0xB2, 0xA1], "little-endian microsecond pcap")
+        XCTAssertEqual(bytes[20], 1, "Ethernet")
+
+        // Same seed, same bytes; options change the link type and timestamp resolution.
+        let again = dir.appendingPathComponent("y.pcap").path
+        XCTAssertEqual(try CLIRunner.run(["simulate", "--profile", "spotify:high", "-d", "5", "--seed", "3", "--link", "cable", "-o", again]).status, 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: again)), Data(bytes))
+        let cooked = dir.appendingPathComponent("z.pcap").path
+        let c = try CLIRunner.run(["simulate", "--profile", "call:person", "-d", "2", "--cooked", "--nanosecond", "--ipv6", "-o", cooked])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        let cb = try [UInt8](Data(contentsOf: URL(fileURLWithPath: cooked)))
+        XCTAssertEqual(Array(cb[0..<4]), [0x4D, 0x3C, 0xB2, 0xA1], "nanosecond magic")
+        XCTAssertEqual(cb[20], 113, "Linux cooked")
+    }
+
+    func testCorpusWritesFoldersAndManifest() throws {
+        let dir = try CLIRunner.temporaryDirectory("simulate-corpus")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLIRunner.run(["simulate", "--corpus", dir.path, "--profiles", "spotify:low,call:background", "--count", "2",
+                                   "-d", "2", "--seed", "9", "--jobs", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("wrote 4 captures"), r.stdout)
+        let manifest = try String(contentsOf: dir.appendingPathComponent("manifest.csv"), encoding: .utf8)
+        let lines = manifest.split(separator: "\n")
+        XCTAssertEqual(lines.first, "path,label,profile,download,link,seed,duration,packets,phases")
+        XCTAssertEqual(lines.count, 5)
+        XCTAssertTrue(lines[1].hasPrefix("low/spotify-low-0000.pcap,low,spotify:low,"), String(lines[1]))
+        XCTAssertTrue(lines[3].hasPrefix("background/call-background-0000.pcap,background,call:background,,"), String(lines[3]))
+        for line in lines.dropFirst() {
+            let path = String(line.split(separator: ",")[0])
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(path).path), path)
+        }
+    }
+
+    func testBadArgumentsAreUsageErrors() throws {
+        let unknown = try CLIRunner.run(["simulate", "--profile", "spotify:ultra", "-o", "/tmp/never.pcap"])
+        XCTAssertEqual(unknown.status, 64)
+        XCTAssertTrue(unknown.stderr.contains("unknown profile 'spotify:ultra'"), unknown.stderr)
+        XCTAssertEqual(try CLIRunner.run(["simulate", "--profile", "spotify:low"]).status, 64, "needs -o or --corpus")
+        XCTAssertEqual(try CLIRunner.run(["simulate", "--link", "dialup", "-o", "/tmp/never.pcap"]).status, 64)
+        XCTAssertEqual(try CLIRunner.run(["simulate", "-d", "0", "-o", "/tmp/never.pcap"]).status, 64)
+    }
+
+    func testUnwritableOutputIsOneLineAndExit66() throws {
+        let r = try CLIRunner.run(["simulate", "-d", "1", "-o", "/nonexistent-dir/x.pcap"])
+        XCTAssertEqual(r.status, 66)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1)
+        XCTAssertTrue(r.stderr.hasPrefix("streamprobe: /nonexistent-dir/x.pcap: cannot create file"), r.stderr)
+    }
+}
