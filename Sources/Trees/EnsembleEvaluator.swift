@@ -25,8 +25,9 @@ public struct EnsembleEvaluator: Sendable {
     let scalerMean: [Double]?
     let scalerScale: [Double]?
 
-    /// Rows evaluated together, tree by tree.
-    static let blockRows = 64
+    /// Rows evaluated together, tree by tree: enough that a tree's nodes, once in cache, serve many
+    /// rows (scikit-learn goes tree by tree over the whole batch for the same reason).
+    static let blockRows = 2048
 
     init(ensemble: TreeEnsemble, classCount: Int, featureCount: Int, scaler: StandardScaler?) {
         let width = ensemble.leafWidth(classCount: classCount)
@@ -75,7 +76,7 @@ public struct EnsembleEvaluator: Sendable {
         precondition(rows.count == n * featureCount, "rows must hold a whole number of rows of \(featureCount) features")
         precondition(out.count >= n * classCount, "output buffer too small: \(out.count) < \(n * classCount)")
         guard n > 0, let rowBase = rows.baseAddress, let outBase = out.baseAddress else { return }
-        let chunks = jobs > 1 ? min(jobs * 4, (n + Self.blockRows - 1) / Self.blockRows) : 1
+        let chunks = jobs > 1 ? min(jobs * 4, (n + 255) / 256) : 1
         if chunks <= 1 {
             evaluateRange(rowBase, outBase, 0..<n)
             return
@@ -110,7 +111,7 @@ public struct EnsembleEvaluator: Sendable {
 
     /// Evaluates rows `range`, block by block, with one scratch buffer for the whole range.
     func evaluateRange(_ rows: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ range: Range<Int>) {
-        let block = Self.blockRows
+        let block = min(Self.blockRows, range.count)
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: block * featureCount)
         defer { scratch.deallocate() }
         var start = range.lowerBound

@@ -5,7 +5,7 @@ struct FeatureBinning: Sendable {
     static let missingBin: UInt8 = 255
     /// Per feature, ascending split points (at most `maxBins - 1`).
     let edges: [[Double]]
-    /// Column-major bin codes: `codes[f * rowCount + i]`.
+    /// Row-major bin codes: `codes[i * featureCount + f]`, so one row's codes share a cache line.
     let codes: [UInt8]
     let rowCount: Int
     let featureCount: Int
@@ -29,7 +29,7 @@ struct FeatureBinning: Sendable {
                 codes.withUnsafeMutableBufferPointer { cb in
                     for i in 0..<n {
                         let v = rows[i * f + j]
-                        cb[j * n + i] = v.isNaN ? Self.missingBin : UInt8(Self.bin(of: v, edges: eb))
+                        cb[i * f + j] = v.isNaN ? Self.missingBin : UInt8(Self.bin(of: v, edges: eb))
                     }
                 }
             }

@@ -46,7 +46,7 @@ public enum TableLoader {
                 let exists = FileManager.default.fileExists(atPath: path)
                 throw TableError(source: path, problem: exists ? "cannot be read" : "no such file")
             }
-            let loaded = try parse(String(decoding: data, as: UTF8.self), source: path,
+            let loaded = try parse(bytes: [UInt8](data), source: path,
                                    defaultGroup: URL(fileURLWithPath: path).lastPathComponent, options: options)
             if let first = tables.first {
                 let (aligned, missing) = loaded.table.selecting(first.featureNames)
@@ -67,14 +67,18 @@ public enum TableLoader {
     /// Parses one CSV text. `defaultGroup` is every row's group when there is no group column.
     public static func parse(_ text: String, source: String, defaultGroup: String? = nil,
                              options: TableOptions = TableOptions()) throws(TableError) -> Loaded {
-        var records = CSVReader.records(text)
-        while let last = records.last, last.allSatisfy({ $0.isEmpty }) { records.removeLast() }
-        guard let header = records.first else { throw TableError(source: source, problem: "is empty") }
-        let body = records.dropFirst()
-        guard !body.isEmpty else { throw TableError(source: source, problem: "has a header but no rows") }
-        let names = header.map { $0.trimmingCharacters(in: .whitespaces) }
-        for (i, r) in body.enumerated() where r.count != names.count {
-            throw TableError(source: source, problem: "line \(i + 2) has \(r.count) fields, the header has \(names.count)")
+        try parse(bytes: Array(text.utf8), source: source, defaultGroup: defaultGroup, options: options)
+    }
+
+    public static func parse(bytes: [UInt8], source: String, defaultGroup: String? = nil,
+                             options: TableOptions = TableOptions()) throws(TableError) -> Loaded {
+        let csv = CSVBytes(bytes)
+        guard csv.recordCount > 0 else { throw TableError(source: source, problem: "is empty") }
+        let rowCount = csv.recordCount - 1
+        guard rowCount > 0 else { throw TableError(source: source, problem: "has a header but no rows") }
+        let names = (0..<csv.fieldCount(0)).map { csv.text(0, $0) }
+        for r in 1..<csv.recordCount where csv.fieldCount(r) != names.count {
+            throw TableError(source: source, problem: "line \(r + 1) has \(csv.fieldCount(r)) fields, the header has \(names.count)")
         }
         var notes: [String] = []
         var labelIndex = names.firstIndex(of: options.labelColumn)
@@ -95,6 +99,7 @@ public enum TableLoader {
         }
         var featureColumns: [Int] = []
         var nonNumeric: [String] = [], metadata: [String] = []
+        var values: [[Double]] = []
         for (i, name) in names.enumerated() where i != labelIndex && i != groupIndex {
             if i == 0 && (name.isEmpty || name.hasPrefix("Unnamed: ")) {
                 notes.append("\(source): ignored the unnamed first column (a row index, not a feature)")
@@ -103,23 +108,31 @@ public enum TableLoader {
             if options.ignoreColumns.contains(name) { continue }
             if metadataColumns.contains(name) { metadata.append(name); continue }
             if name.isEmpty { notes.append("\(source): ignored column \(i + 1), which has no name"); continue }
-            if body.allSatisfy({ parseNumber($0[i]) != nil }) { featureColumns.append(i) } else { nonNumeric.append(name) }
+            var column = [Double]()
+            column.reserveCapacity(rowCount)
+            var numeric = true
+            for r in 1...rowCount {
+                guard let v = csv.number(r, i) else { numeric = false; break }
+                column.append(v)
+            }
+            if numeric { featureColumns.append(i); values.append(column) } else { nonNumeric.append(name) }
         }
         if !metadata.isEmpty { notes.append("\(source): metadata column(s) not used as features: \(metadata.joined(separator: ", "))") }
         if !nonNumeric.isEmpty { notes.append("\(source): ignored non-numeric column(s): \(nonNumeric.joined(separator: ", "))") }
         guard !featureColumns.isEmpty else { throw TableError(source: source, problem: "has no numeric feature columns") }
-        var rows: [Double] = []
-        rows.reserveCapacity(body.count * featureColumns.count)
+        let f = featureColumns.count
+        var rows = [Double](repeating: 0, count: rowCount * f)
+        for (j, column) in values.enumerated() { for r in 0..<rowCount { rows[r * f + j] = column[r] } }
         var labels: [String] = [], groups: [String] = []
-        for (line, r) in body.enumerated() {
+        labels.reserveCapacity(rowCount); groups.reserveCapacity(rowCount)
+        for r in 1...rowCount {
             var label = ""
             if let li = labelIndex {
-                label = r[li].trimmingCharacters(in: .whitespaces)
-                if label.isEmpty { throw TableError(source: source, problem: "line \(line + 2) has no label") }
+                label = csv.text(r, li)
+                if label.isEmpty { throw TableError(source: source, problem: "line \(r + 1) has no label") }
             }
-            for c in featureColumns { rows.append(parseNumber(r[c])!) }
             labels.append(label)
-            groups.append(groupIndex.map { r[$0] } ?? defaultGroup ?? source)
+            groups.append(groupIndex.map { csv.text(r, $0) } ?? defaultGroup ?? source)
         }
         let featureNames = featureColumns.map { names[$0] }
         if let dup = ModelValidator.firstDuplicate(featureNames) {
@@ -138,40 +151,106 @@ public enum TableLoader {
     }
 }
 
-/// A small RFC 4180 reader: commas, double-quoted fields with doubled quotes, CRLF or LF.
-enum CSVReader {
-    static func records(_ text: String) -> [[String]] {
-        var records: [[String]] = []
-        var record: [String] = []
-        var field = ""
-        var quoted = false, afterQuote = false
-        var chars = text.unicodeScalars.makeIterator()
-        var pending: Unicode.Scalar? = nil
-        func take() -> Unicode.Scalar? {
-            if let p = pending { pending = nil; return p }
-            return chars.next()
-        }
-        while let c = take() {
-            if quoted {
-                if c == "\"" {
-                    if let n = take() {
-                        if n == "\"" { field.unicodeScalars.append("\"") } else { quoted = false; afterQuote = true; pending = n }
-                    } else { quoted = false }
+/// A small RFC 4180 reader over bytes: commas, double-quoted fields with doubled quotes, CRLF or LF.
+/// Fields are kept as byte ranges; numbers are parsed in place with `strtod`, without making strings.
+struct CSVBytes {
+    let bytes: [UInt8]
+    /// Per record, the index of its first field in `starts`/`ends`.
+    private(set) var recordStart: [Int] = []
+    private(set) var starts: [Int] = []
+    private(set) var ends: [Int] = []
+    /// Fields that held quotes need unescaping when read as text.
+    private(set) var quotedFields = Set<Int>()
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        let n = bytes.count
+        var i = 0
+        if n >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { i = 3 }  // UTF-8 BOM
+        while i < n {
+            recordStart.append(starts.count)
+            // One record.
+            while true {
+                if i < n && bytes[i] == UInt8(ascii: "\"") {
+                    quotedFields.insert(starts.count)
+                    let s = i
+                    i += 1
+                    while i < n {
+                        if bytes[i] == UInt8(ascii: "\"") {
+                            if i + 1 < n && bytes[i + 1] == UInt8(ascii: "\"") { i += 2; continue }
+                            i += 1
+                            break
+                        }
+                        i += 1
+                    }
+                    while i < n && bytes[i] != UInt8(ascii: ",") && bytes[i] != UInt8(ascii: "\n") { i += 1 }
+                    starts.append(s); ends.append(i)
                 } else {
-                    field.unicodeScalars.append(c)
+                    let s = i
+                    while i < n && bytes[i] != UInt8(ascii: ",") && bytes[i] != UInt8(ascii: "\n") { i += 1 }
+                    var e = i
+                    if e > s && bytes[e - 1] == UInt8(ascii: "\r") { e -= 1 }
+                    starts.append(s); ends.append(e)
                 }
-                continue
-            }
-            switch c {
-            case "\"" where field.isEmpty && !afterQuote: quoted = true
-            case ",": record.append(field); field = ""; afterQuote = false
-            case "\r": continue
-            case "\n":
-                record.append(field); records.append(record); record = []; field = ""; afterQuote = false
-            default: field.unicodeScalars.append(c)
+                if i < n && bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                i += 1  // newline or end
+                break
             }
         }
-        if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
-        return records
+        // Drop trailing blank records.
+        while let last = recordStart.last, starts.count - last == 1, ends[last] == starts[last] {
+            recordStart.removeLast(); starts.removeLast(); ends.removeLast()
+        }
+    }
+
+    var recordCount: Int { recordStart.count }
+
+    func fieldCount(_ r: Int) -> Int {
+        (r + 1 < recordStart.count ? recordStart[r + 1] : starts.count) - recordStart[r]
+    }
+
+    /// The text of field `c` of record `r`, quotes removed, spaces trimmed.
+    func text(_ r: Int, _ c: Int) -> String {
+        let f = recordStart[r] + c
+        var s = String(decoding: bytes[starts[f]..<ends[f]], as: UTF8.self)
+        if quotedFields.contains(f) {
+            s = s.trimmingCharacters(in: .whitespaces)
+            if s.hasPrefix("\"") { s.removeFirst() }
+            if let q = s.lastIndex(of: "\"") { s = String(s[..<q]) }
+            s = s.replacingOccurrences(of: "\"\"", with: "\"")
+        }
+        return s.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The number in field `c` of record `r`: NaN for an empty or missing-value cell, nil for text.
+    func number(_ r: Int, _ c: Int) -> Double? {
+        let f = recordStart[r] + c
+        var s = starts[f], e = ends[f]
+        if quotedFields.contains(f) { return TableLoader.parseNumber(text(r, c)) }
+        while s < e && (bytes[s] == 0x20 || bytes[s] == 0x09) { s += 1 }
+        while e > s && (bytes[e - 1] == 0x20 || bytes[e - 1] == 0x09) { e -= 1 }
+        let len = e - s
+        if len == 0 { return .nan }
+        if len > 63 { return TableLoader.parseNumber(text(r, c)) }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buf -> Double? in
+            for j in 0..<len { buf[j] = CChar(bitPattern: bytes[s + j]) }
+            buf[len] = 0
+            let first = bytes[s]
+            // strtod reads hex, "inf" and "nan" too; only decimal numbers and missing-value words count.
+            if !(first >= 0x30 && first <= 0x39) && first != 0x2D && first != 0x2B && first != 0x2E {
+                return TableLoader.parseNumber(text(r, c))
+            }
+            var end: UnsafeMutablePointer<CChar>? = nil
+            let v = strtod(buf.baseAddress!, &end)
+            guard let end, end - buf.baseAddress! == len else { return nil }
+            if len > 1 && (bytes[s + 1] == UInt8(ascii: "x") || bytes[s + 1] == UInt8(ascii: "X")) { return nil }
+            return v
+        }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -50,14 +50,17 @@ struct TreeBuilder: Sendable {
         var missingLeft: [Bool] = [], value: [Double] = []
         var importance = [Double](repeating: 0, count: f)
         var order = Array(0..<f)
-        var hist = [Double](repeating: 0, count: 256 * k)
-        var count = [Int32](repeating: 0, count: 256)
+        let histBuffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: 256 * k)
+        let countBuffer = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 256)
+        let occupiedBuffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 256)
+        let trialBuffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: 3 * k)
+        histBuffer.initialize(repeating: 0); countBuffer.initialize(repeating: 0)
+        occupiedBuffer.initialize(repeating: 0); trialBuffer.initialize(repeating: 0)
+        defer { histBuffer.deallocate(); countBuffer.deallocate(); occupiedBuffer.deallocate(); trialBuffer.deallocate() }
         var nodeClass = [Int32](repeating: 0, count: samples.count)
+        var rightRows = [Int32](repeating: 0, count: samples.count)
         var nodeWeight = [Double](repeating: 0, count: samples.count)
         var totals = [Double](repeating: 0, count: k)
-        var leftW = [Double](repeating: 0, count: k)
-        var trialL = [Double](repeating: 0, count: k)
-        var trialR = [Double](repeating: 0, count: k)
         let maxDepth = params.maxDepth ?? Int.max
         let minLeaf = params.minSamplesLeaf
         var stack = [Pending(start: 0, end: samples.count, depth: 0, parent: -1, isLeft: false)]
@@ -76,67 +79,84 @@ struct TreeBuilder: Sendable {
                 totals[Int(c)] += weight[i]
             }
             let total = totals.reduce(0, +)
-            let nodeCost = cost(totals, total)
+            let nodeCost = totals.withUnsafeBufferPointer { cost($0.baseAddress!, total) }
             var best = Split()
             if node.depth < maxDepth && size >= params.minSamplesSplit && size >= 2 * minLeaf && nodeCost > 1e-12 * total {
                 var visited = 0, drawn = 0
+                let column0 = codes.baseAddress!
+                let h = histBuffer.baseAddress!, cnt = countBuffer.baseAddress!, occupied = occupiedBuffer.baseAddress!
+                let tl = trialBuffer.baseAddress!, tr = tl + k, lw = tl + 2 * k
                 while drawn < f && visited < featuresPerSplit {
                     let pick = drawn + rng.below(f - drawn)
                     order.swapAt(drawn, pick)
                     let feat = order[drawn]
                     drawn += 1
                     let bins = binning.edges[feat].count + 1
-                    // Histogram of this node's samples over the feature's bins.
-                    for b in 0..<bins { count[b] = 0; for c in 0..<k { hist[b * k + c] = 0 } }
-                    count[255] = 0
-                    for c in 0..<k { hist[255 * k + c] = 0 }
-                    let column = codes.baseAddress! + feat * n
-                    hist.withUnsafeMutableBufferPointer { h in
-                        count.withUnsafeMutableBufferPointer { cnt in
-                            for s in node.start..<node.end {
-                                let b = Int(column[Int(samples[s])])
-                                let o = s - node.start
-                                h[b * k + Int(nodeClass[o])] += nodeWeight[o]
-                                cnt[b] += 1
-                            }
+                    // Histogram of this node's samples; remember which bins were touched.
+                    let column = column0 + feat
+                    var occ = 0
+                    for s in node.start..<node.end {
+                        let b = Int(column[Int(samples[s]) &* f])
+                        if cnt[b] == 0 { occupied[occ] = UInt8(b); occ += 1 }
+                        let o = s - node.start
+                        h[b * k + Int(nodeClass[o])] += nodeWeight[o]
+                        cnt[b] += 1
+                    }
+                    defer {
+                        for i in 0..<occ {
+                            let b = Int(occupied[i])
+                            cnt[b] = 0
+                            for c in 0..<k { h[b * k + c] = 0 }
                         }
                     }
-                    var occupied = count[255] > 0 ? 1 : 0
-                    for b in 0..<bins where count[b] > 0 { occupied += 1 }
-                    if occupied < 2 { continue }  // constant here: does not count as visited
+                    if occ < 2 { continue }  // constant here: does not count as visited
                     visited += 1
-                    let missingCount = Int(count[255])
-                    for c in 0..<k { leftW[c] = 0 }
+                    // Occupied bins in order: insertion sort when few, else a pass over the counts.
+                    if occ <= 24 {
+                        for a in 1..<occ {
+                            let v = occupied[a]
+                            var j = a
+                            while j > 0 && occupied[j - 1] > v { occupied[j] = occupied[j - 1]; j -= 1 }
+                            occupied[j] = v
+                        }
+                    } else {
+                        var o = 0
+                        for b in 0..<bins where cnt[b] != 0 { occupied[o] = UInt8(b); o += 1 }
+                        if cnt[255] != 0 { occupied[o] = 255 }
+                    }
+                    let hasMissing = occupied[occ - 1] == FeatureBinning.missingBin
+                    let realCount = hasMissing ? occ - 1 : occ
+                    let missingCount = hasMissing ? Int(cnt[255]) : 0
+                    let miss = h + 255 * k
+                    for c in 0..<k { lw[c] = 0 }
                     var nLeft = 0
-                    for b in 0..<(bins - 1) {
-                        if count[b] == 0 { continue }
-                        for c in 0..<k { leftW[c] += hist[b * k + c] }
-                        nLeft += Int(count[b])
+                    for idx in 0..<realCount {
+                        let b = Int(occupied[idx])
+                        for c in 0..<k { lw[c] += h[b * k + c] }
+                        nLeft += Int(cnt[b])
                         let nRight = size - missingCount - nLeft
-                        // Missing values left, then right (only the first when there are none).
-                        for option in 0..<(missingCount > 0 ? 2 : 1) {
-                            let missingGoesLeft = missingCount > 0 ? option == 0 : nLeft >= nRight
-                            let nl = nLeft + (missingGoesLeft && missingCount > 0 ? missingCount : 0)
+                        // Missing values left, then right (only the majority side when there are none).
+                        for option in 0..<(hasMissing ? 2 : 1) {
+                            let missingGoesLeft = hasMissing ? option == 0 : nLeft >= nRight
+                            let nl = nLeft + (missingGoesLeft ? missingCount : 0)
                             let nr = size - nl
                             if nl < minLeaf || nr < minLeaf || nl == 0 || nr == 0 { continue }
                             var wl = 0.0, wr = 0.0
                             for c in 0..<k {
-                                let miss = missingCount > 0 ? hist[255 * k + c] : 0
-                                trialL[c] = leftW[c] + (missingGoesLeft ? miss : 0)
-                                trialR[c] = totals[c] - trialL[c]
-                                if trialR[c] < 0 { trialR[c] = 0 }
-                                wl += trialL[c]; wr += trialR[c]
+                                tl[c] = lw[c] + (missingGoesLeft && hasMissing ? miss[c] : 0)
+                                tr[c] = max(0, totals[c] - tl[c])
+                                wl += tl[c]; wr += tr[c]
                             }
-                            let cl = cost(trialL, wl), cr = cost(trialR, wr)
+                            let cl = cost(tl, wl), cr = cost(tr, wr)
                             let score = -(cl + cr)
                             if score > best.score {
-                                best = Split(score: score, feature: feat, bin: b, missingLeft: missingGoesLeft,
+                                // The cut goes in the middle of the empty bins before the next occupied
+                                // one (the gap between this node's values), as a midpoint would.
+                                let cut: Int
+                                if idx + 1 < realCount { cut = (b + Int(occupied[idx + 1]) - 1) / 2 }
+                                else { cut = bins - 1 }  // every value left, only missing values right
+                                best = Split(score: score, feature: feat, bin: cut, missingLeft: missingGoesLeft,
                                              costLeft: cl, costRight: cr)
-                                // The threshold goes in the middle of the empty bins that follow
-                                // (the gap between this node's values), as a midpoint would.
-                                var next = b + 1
-                                while next < bins && count[next] == 0 { next += 1 }
-                                best.bin = min((b + next - 1) / 2, bins - 2)
                             }
                         }
                     }
@@ -149,19 +169,23 @@ struct TreeBuilder: Sendable {
             }
             importance[best.feature] += max(0, nodeCost - best.costLeft - best.costRight)
             feature.append(best.feature)
-            threshold.append(binning.edges[best.feature][best.bin])
+            let edges = binning.edges[best.feature]
+            threshold.append(best.bin < edges.count ? edges[best.bin] : .greatestFiniteMagnitude)
             left.append(-1); right.append(-1)
             missingLeft.append(best.missingLeft)
             for _ in 0..<k { value.append(0) }
             // Partition: rows going left first.
-            let column = codes.baseAddress! + best.feature * n
+            // Stable partition, so every node's rows stay in ascending order (memory order of the codes).
+            let column = codes.baseAddress! + best.feature
             let cut = best.bin, nanLeft = best.missingLeft
-            var i = node.start, j = node.end - 1
-            while i <= j {
-                let b = column[Int(samples[i])]
+            var i = node.start, spill = 0
+            for s in node.start..<node.end {
+                let row = samples[s]
+                let b = column[Int(row) &* f]
                 let goesLeft = b == FeatureBinning.missingBin ? nanLeft : Int(b) <= cut
-                if goesLeft { i += 1 } else { samples.swapAt(i, j); j -= 1 }
+                if goesLeft { samples[i] = row; i += 1 } else { rightRows[spill] = row; spill += 1 }
             }
+            for r in 0..<spill { samples[i + r] = rightRows[r] }
             stack.append(Pending(start: i, end: node.end, depth: node.depth + 1, parent: id, isLeft: false))
             stack.append(Pending(start: node.start, end: i, depth: node.depth + 1, parent: id, isLeft: true))
         }
@@ -173,19 +197,18 @@ struct TreeBuilder: Sendable {
 
     /// Weighted impurity × weight: Gini `W − Σw²/W`, entropy `W·log2 W − Σ w·log2 w`.
     @inline(__always)
-    func cost(_ w: [Double], _ total: Double) -> Double {
+    func cost(_ w: UnsafePointer<Double>, _ total: Double) -> Double {
         guard total > 0 else { return 0 }
-        switch params.criterion {
-        case .gini:
-            var s = 0.0
-            for x in w { s += x * x }
-            return total - s / total
-        case .entropy:
-            var s = 0.0
-            for x in w where x > 0 { s += x * log2(x) }
+        var s = 0.0
+        if entropy {
+            for c in 0..<classCount where w[c] > 0 { s += w[c] * log2(w[c]) }
             return total * log2(total) - s
         }
+        for c in 0..<classCount { s += w[c] * w[c] }
+        return total - s / total
     }
+
+    var entropy: Bool { params.criterion == .entropy }
 }
 
 #if canImport(Glibc)
