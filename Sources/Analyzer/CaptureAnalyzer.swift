@@ -100,6 +100,8 @@ public final class CaptureAnalyzer {
         }
         var warnings: [String] = []
         if case .truncated(let message) = end { warnings.append(message) }
+        if let file = source as? FileSource { warnings += file.warnings }
+        if let live = source as? LiveSource { warnings += live.warnings }
         pass.flows.finish()
         if pass.summary.packets > 0, pass.undecodable > 0 {
             warnings.append("\(pass.undecodable) packets had a truncated or malformed header (see `streamprobe flows`)")
@@ -168,7 +170,14 @@ final class StreamUnit {
         extractor.add(sample) { window in self.record(window) }
     }
 
-    func finish() {
+    func advanceClock(to time: Double) {
+        extractor.advanceClock(to: time) { window in self.record(window) }
+    }
+
+    /// Ends the unit at `captureEnd`, the capture's last packet: windows that ended before it are
+    /// complete even if this unit had no packet after them.
+    func finish(captureEnd: Double?) {
+        if let captureEnd { extractor.advanceClock(to: captureEnd) { window in self.record(window) } }
         extractor.finish { window in self.record(window) }
     }
 
@@ -221,6 +230,9 @@ struct FirstPass {
     var unitOf: [Int32] = []
     var units: [StreamUnit] = []
     var unitByClient: [IPAddress: Int] = [:]
+    /// Every half second of capture time, silent units' windows that ended are emitted (live mode
+    /// shows them as they complete, not when the unit's next packet comes).
+    var nextClockTick = -Double.infinity
 
     init(plan: FeaturePlan, model: TreeModel?, options: AnalysisOptions, linkType: LinkType, observers: Observers) {
         self.plan = plan
@@ -255,6 +267,10 @@ struct FirstPass {
             observers.onCaptureStart?(time)
         }
         lastTime = time
+        if time >= nextClockTick {
+            for u in units { u.advanceClock(to: time) }
+            nextClockTick = time + 0.5
+        }
         let decoded = decode(linkType: linkType, bytes: packet.bytes)
         summary.count(decoded, frameLength: packet.originalLength)
         if decoded.anomaly != nil { undecodable += 1 }
@@ -335,7 +351,7 @@ struct FirstPass {
     }
 
     mutating func finishUnits() -> [StreamUnit] {
-        for u in units { u.finish() }
+        for u in units { u.finish(captureEnd: lastTime) }
         return units.filter { $0.packets > 0 || options.scope != .streams }
     }
 

@@ -76,8 +76,10 @@ enum SecondPass {
         }
         let source = try FileSource(path: path, filter: filter)
         var start: Double?
+        var last: Double?
         _ = try source.forEachPacket { packet in
             let time = packet.timestamp.timeInterval
+            last = time
             if start == nil {
                 start = time
                 for u in units { u.captureStart = time }
@@ -92,7 +94,7 @@ enum SecondPass {
                                   ipProtocol: UInt8(truncatingIfNeeded: d.ipProtocol.rawValue), payloadLength: d.payloadLength))
             return true
         }
-        for u in units { u.finish() }
+        for u in units { u.finish(captureEnd: last) }
         return units
     }
 }

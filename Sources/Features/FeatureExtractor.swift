@@ -110,6 +110,18 @@ public struct FeatureExtractor: Sendable {
         }
     }
 
+    /// Emits every window that ends at or before `time` without adding a packet: the clock of a
+    /// larger capture (or of a live capture) moved on while this unit was silent. A unit that
+    /// downloads a track in one burst and then stays silent gets its burst window this way.
+    /// `time` must not be earlier than the last packet given to `add`.
+    public mutating func advanceClock(to time: Double, emit: (WindowResult) -> Void) {
+        guard !finished, firstTime != nil, time >= lastTime else { return }
+        while nextStart + config.window <= time {
+            emitWindow(start: nextStart, binEnd: nil, evaluationTime: nextStart + config.window, emit: emit)
+            advance()
+        }
+    }
+
     /// Adds the next packet and returns the windows it completes (usually none).
     public mutating func add(_ sample: PacketSample) -> [WindowResult] {
         var results: [WindowResult] = []
