@@ -47,7 +47,7 @@ public struct StreamSelection: Sendable {
     public func noStreamNote(task: String?, patterns set: ServicePatternSet, flows: [FlowRecord]) -> String {
         let patterns = set.patterns.map(\.pattern).joined(separator: ", ")
         let named = flows.filter { $0.serviceName != nil }.count
-        var note = "no \(task.map { $0.isEmpty ? "matching" : $0 } ?? "matching") stream found: "
+        var note = "no stream found: "
         note += patterns.isEmpty ? "" : "no flow's TLS SNI or DNS name matches \(patterns); "
         note += patterns.isEmpty ? "no flow carried" : "no unnamed flow carried"
         note += " \(minimumStreamBytes / 1024) KiB or more of download (\(flows.count) flows, \(named) with a known name)"
