@@ -112,9 +112,14 @@ extension Engine {
         tcpEvent(c, ready, fromClient: true, flags: .ack, seq: 0, ack: 0, length: 0)
         c.busyUntil = ready
         guard c.tls else { return ready }
-        let hello = TLSBuilder.clientHello(serverName: c.serverName ?? "", seed: rng.next(),
-                                           alpn: c.role == .dealer ? ["http/1.1"] : ["h2", "http/1.1"],
-                                           postQuantum: rng.chance(0.3))
+        // Browsers' and apps' ClientHellos carry more extensions than ours and are padded: 603–695 B frames were
+        // measured [S8], ≈1.5–1.8 KB with a post-quantum share [S18]. Pad ours to a 517–640 B record.
+        let seed = rng.next(), pq = rng.chance(0.3), target = rng.int(517...640)
+        let alpn = c.role == .dealer ? ["http/1.1"] : ["h2", "http/1.1"]
+        let bare = TLSBuilder.clientHello(serverName: c.serverName ?? "", seed: seed, alpn: alpn, postQuantum: pq)
+        let hello = bare.count + 4 < target
+            ? TLSBuilder.clientHello(serverName: c.serverName ?? "", seed: seed, alpn: alpn, extraPadding: target - bare.count - 4, postQuantum: pq)
+            : bare
         let sent = sendUp(c, at: ready + 0.0001, bytes: hello.count, overlay: hello)
         let flight = TLSBuilder.serverFlight(seed: rng.next(), certificateBytes: rng.int(2_400...4_400))
         let flightDone = sendDown(c, firstArrival: sent + c.rtt + rng.uniform(0.001...0.006), bytes: flight.count, overlay: flight, records: false)
