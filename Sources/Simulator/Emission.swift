@@ -139,6 +139,8 @@ extension Engine {
 
     func emitTCP(_ e: Event, _ writer: PacketWriter) throws {
         let c = tcp[Int(e.flow)]
+        // A delayed ACK whose timer was overtaken by client data: that data carried the acknowledgement.
+        if e.content == 1 && c.lastClientData > e.time - link.delayedAck && c.lastClientData <= e.time { return }
         let flags = TCPFlags(rawValue: e.flags)
         let fromClient = e.fromClient
         let length = Int(e.length)

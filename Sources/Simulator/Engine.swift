@@ -225,6 +225,8 @@ struct ResolvedLink {
     var mss: Int
     var ackPolicy: LinkProfile.AckPolicy
     var tunnel: Bool
+    /// The delayed-ACK timer: 200 ms on Windows [S22], 40 ms on Linux [S16].
+    var delayedAck: Double { ackPolicy == .windows ? 0.2 : 0.04 }
 
     init(_ p: LinkProfile, rng: inout SeededRandom, ipv6: Bool, tunnel: Bool) {
         name = p.name

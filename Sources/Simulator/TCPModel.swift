@@ -46,6 +46,8 @@ final class TCPConnection {
     var downFree: Double = 0
     var busyUntil: Double = 0
     var lastServerSend: Double = -1e9
+    /// Time of the latest client data segment planned so far (a delayed ACK due after it is not sent: the data carried it).
+    var lastClientData: Double = -1e9
     var recordsSinceIdle = 0
     var closed = false
     var overlays: [[Overlay]] = [[], []]  // [server→client, client→server]
@@ -93,9 +95,12 @@ extension Engine {
         return c
     }
 
-    private func tcpEvent(_ c: TCPConnection, _ t: Double, fromClient: Bool, flags: TCPFlags, seq: UInt64, ack: UInt64, length: Int) {
+    /// `delayed`: a delayed ACK, dropped at emission if client data left while its timer ran.
+    private func tcpEvent(_ c: TCPConnection, _ t: Double, fromClient: Bool, flags: TCPFlags, seq: UInt64, ack: UInt64, length: Int,
+                          delayed: Bool = false) {
+        let content: Int32 = delayed ? 1 : -1
         push(Event(time: t, order: 0, kind: .tcp, flow: c.index, fromClient: fromClient, flags: flags.rawValue, length: Int32(length),
-                   seq: seq, ack: ack, content: -1))
+                   seq: seq, ack: ack, content: content))
     }
 
     private func jitter() -> Double { link.jitter > 0 ? abs(rng.normal(sd: link.jitter)) : 0 }
@@ -196,6 +201,7 @@ extension Engine {
             let n = min(left, c.upSegment)
             left -= n
             tcpEvent(c, time, fromClient: true, flags: left == 0 ? [.ack, .psh] : .ack, seq: c.clientOffset, ack: c.serverOffset, length: n)
+            c.lastClientData = max(c.lastClientData, time)
             c.clientOffset += UInt64(n)
             if left > 0 { time += Double(n + 66) * 8 / link.uplink }
         }
@@ -286,7 +292,7 @@ extension Engine {
         var outOfOrder: [(UInt64, Int)] = []
         var unacked = 0
         var ackEvery = nextAckEvery()
-        let delack = link.ackPolicy == .windows ? 0.2 : 0.04
+        let delack = link.delayedAck
         var lastTime = start
         let ackSeq = c.clientOffset
         for (k, a) in arrivals.enumerated() {
@@ -318,7 +324,7 @@ extension Engine {
             } else if unacked > 0 {
                 let next = k + 1 < arrivals.count ? arrivals[k + 1].t : Double.infinity
                 if next > a.t + delack && (ackAtEnd || next.isFinite) {
-                    tcpEvent(c, a.t + delack, fromClient: true, flags: .ack, seq: ackSeq, ack: cum, length: 0)
+                    tcpEvent(c, a.t + delack, fromClient: true, flags: .ack, seq: ackSeq, ack: cum, length: 0, delayed: true)
                     unacked = 0
                     lastTime = max(lastTime, a.t + delack)
                 }
