@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-capture="${1:-../shared/datasets/spotify-app-traffic/spotify_app_control.pcap}"
+capture="${1:-${SHARED:-../shared}/datasets/spotify-app-traffic/spotify_app_control.pcap}"
 if [ ! -f "$capture" ]; then
     echo "validate-flows: $capture not found; skipped (the shared datasets are not here)"
     exit 0

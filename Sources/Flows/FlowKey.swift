@@ -24,7 +24,7 @@ public struct FlowKey: Hashable, Sendable {
 
     /// The canonical key of a packet from (src, srcPort) to (dst, dstPort), and whether the source is
     /// the lower endpoint. A packet to itself (same address and port) counts as from the lower side.
-    @inlinable
+    @inlinable @inline(__always)
     public static func make(src: IPAddress, srcPort: UInt16, dst: IPAddress, dstPort: UInt16,
                             ipProtocol: IPProtocolNumber) -> (key: FlowKey, fromLow: Bool) {
         let srcIsLow = src.high != dst.high ? src.high < dst.high
@@ -40,6 +40,7 @@ public struct FlowKey: Hashable, Sendable {
     /// Not DoS-resistant; Swift's `Hashable` (seeded SipHash) is there for dictionaries.
     @inlinable
     public var fastHash: UInt64 {
+        @inline(__always) get {
         @inline(__always) func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
             var x = (h ^ v) &* 0x9E37_79B9_7F4A_7C15
             x ^= x >> 29
@@ -53,5 +54,6 @@ public struct FlowKey: Hashable, Sendable {
         h = mix(h, UInt64(lowPort) << 24 | UInt64(highPort) << 8 | UInt64(ipProtocol.rawValue))
         h ^= h >> 32
         return h &* 0xBF58_476D_1CE4_E5B9
+        }
     }
 }

@@ -80,31 +80,31 @@ public enum NameSource: UInt8, Sendable, CustomStringConvertible {
 /// One bidirectional flow. Counters are kept per canonical side (`fromLow`, `fromHigh`) so the client
 /// can be revised without moving numbers; the client/server views are computed.
 public struct FlowRecord: Sendable {
+    // Fields the per-packet path touches come first, so that they share as few cache lines as possible.
+    var hash: UInt64
     public internal(set) var key: FlowKey
-    /// Unique per flow table, increasing in creation order (flow indices are reused, ids are not).
-    public internal(set) var id: UInt64
-    public internal(set) var clientIsLow: Bool
-    public internal(set) var clientBasis: ClientBasis
-    public internal(set) var firstTime: Double
     public internal(set) var lastTime: Double
     public internal(set) var fromLow = DirectionCounters()
     public internal(set) var fromHigh = DirectionCounters()
     /// All TCP flags seen, both directions.
     public internal(set) var tcpFlags = TCPFlags(rawValue: 0)
+    public internal(set) var clientIsLow: Bool
     public internal(set) var finFromLow = false
     public internal(set) var finFromHigh = false
     public internal(set) var resetSeen = false
-    /// Set when the flow ends (nil while live).
-    public internal(set) var endReason: FlowEndReason?
-    /// UDP to or from port 443 whose first payload byte has the QUIC fixed bit (RFC 9000 §17).
-    public internal(set) var isQUIC = false
-    public internal(set) var serviceName: String?
-    public internal(set) var nameSource: NameSource = .none
-
-    var hash: UInt64
     var isLive = true
     /// TLS ClientHello state: 0 waiting for the client's first payload, 1 assembling, 2 done.
     var helloState: UInt8 = 0
+    public internal(set) var clientBasis: ClientBasis
+    /// UDP to or from port 443 whose first payload byte has the QUIC fixed bit (RFC 9000 §17).
+    public internal(set) var isQUIC = false
+    /// Set when the flow ends (nil while live).
+    public internal(set) var endReason: FlowEndReason?
+    public internal(set) var firstTime: Double
+    /// Unique per flow table, increasing in creation order (flow indices are reused, ids are not).
+    public internal(set) var id: UInt64
+    public internal(set) var serviceName: String?
+    public internal(set) var nameSource: NameSource = .none
 
     init(key: FlowKey, hash: UInt64, id: UInt64, time: Double, clientIsLow: Bool, basis: ClientBasis) {
         self.key = key

@@ -64,6 +64,8 @@ public struct FlowTable {
     var freeIndices: [Int32] = []
     var names: [IPAddress: String] = [:]
     var hellos: [Int32: HelloAssembly] = [:]
+    /// The flow of the previous packet (-1: none, or it ended).
+    var recentIndex = -1
     var now = -Double.infinity
     var nextScan = -Double.infinity
     /// Idle flows are looked for every this many seconds of capture time.
@@ -97,8 +99,16 @@ public struct FlowTable {
         }
         let (key, fromLow) = FlowKey.make(src: p.src, srcPort: p.srcPort, dst: p.dst, dstPort: p.dstPort,
                                           ipProtocol: p.ipProtocol)
-        let hash = key.fastHash
-        var (found, slot) = find(key, hash)
+        // Trains of segments of one flow are the common case: the previous packet's flow is tried first.
+        var found: Int?, slot = -1
+        let hash: UInt64
+        if recentIndex >= 0 && records[recentIndex].key == key {
+            found = recentIndex
+            hash = records[recentIndex].hash
+        } else {
+            hash = key.fastHash
+            (found, slot) = find(key, hash)
+        }
         let isTCP = p.transport == .tcp
         let flags = p.tcpFlags
         let isSyn = isTCP && flags.contains(.syn)
@@ -120,6 +130,7 @@ public struct FlowTable {
             index = create(key, hash: hash, slot: slot, fromLow: fromLow, packet: p, time: time)
             isNew = true
         }
+        recentIndex = index
         update(index, fromLow: fromLow, packet: p, time: time, frameLength: frameLength, isNew: isNew)
         if isSyn && !isNew { reviseClient(index, fromLow: fromLow, isAck: isAck) }
         if isNew && !isTCP && (p.srcPort == 443 || p.dstPort == 443) && p.capturedPayloadLength > 0 {
@@ -243,28 +254,32 @@ public struct FlowTable {
 
     // MARK: - Per packet
 
+    /// Counts the packet in its flow: one uniqueness check for the record array, then plain writes.
     @inline(__always)
     mutating func update(_ index: Int, fromLow: Bool, packet p: DecodedPacket, time: Double, frameLength: Int,
                          isNew: Bool) {
-        if time > records[index].lastTime { records[index].lastTime = time }
         let bytes = UInt64(frameLength), payload = UInt64(p.payloadLength)
-        if fromLow {
-            records[index].fromLow.packets += 1
-            records[index].fromLow.bytes += bytes
-            records[index].fromLow.payloadBytes += payload
-        } else {
-            records[index].fromHigh.packets += 1
-            records[index].fromHigh.bytes += bytes
-            records[index].fromHigh.payloadBytes += payload
-        }
-        if p.transport == .tcp {
-            let flags = p.tcpFlags
-            if !flags.isEmpty {
-                records[index].tcpFlags.formUnion(flags)
+        let isTCP = p.transport == .tcp
+        let flags = p.tcpFlags
+        records.withUnsafeMutableBufferPointer { buffer in
+            assert(index < buffer.count)
+            let r = buffer.baseAddress! + index
+            if time > r.pointee.lastTime { r.pointee.lastTime = time }
+            if fromLow {
+                r.pointee.fromLow.packets &+= 1
+                r.pointee.fromLow.bytes &+= bytes
+                r.pointee.fromLow.payloadBytes &+= payload
+            } else {
+                r.pointee.fromHigh.packets &+= 1
+                r.pointee.fromHigh.bytes &+= bytes
+                r.pointee.fromHigh.payloadBytes &+= payload
+            }
+            if isTCP && !flags.isEmpty {
+                r.pointee.tcpFlags.formUnion(flags)
                 if flags.contains(.fin) {
-                    if fromLow { records[index].finFromLow = true } else { records[index].finFromHigh = true }
+                    if fromLow { r.pointee.finFromLow = true } else { r.pointee.finFromHigh = true }
                 }
-                if flags.contains(.rst) { records[index].resetSeen = true }
+                if flags.contains(.rst) { r.pointee.resetSeen = true }
             }
         }
     }
@@ -300,6 +315,7 @@ public struct FlowTable {
 
     mutating func end(_ index: Int, reason: FlowEndReason) {
         unlink(index)
+        if recentIndex == index { recentIndex = -1 }
         records[index].isLive = false
         records[index].endReason = reason
         if records[index].helloState == 1 { hellos.removeValue(forKey: Int32(index)) }

@@ -3,43 +3,58 @@ import Wire
 /// Packets by link, network and transport protocol, fragments, and decoding anomalies by name.
 /// Counting is array increments; only EtherTypes other than IPv4/IPv6/ARP touch a dictionary.
 public struct ProtocolSummary: Sendable {
-    public private(set) var packets: UInt64 = 0
-    public private(set) var bytes: UInt64 = 0
-    public private(set) var byLink = [UInt64](repeating: 0, count: LinkLayer.allCases.count)
-    public private(set) var byNetwork = [UInt64](repeating: 0, count: NetworkLayer.allCases.count)
-    public private(set) var byTransport = [UInt64](repeating: 0, count: TransportLayer.allCases.count)
-    /// Packets of other IP protocols, by number (`transport == .other`).
-    public private(set) var otherIPProtocols = [UInt64](repeating: 0, count: 256)
+    // One flat counter array (one uniqueness check per packet): packets, bytes, vlanTagged, fragments,
+    // then by link, network, transport, other IP protocol (256) and anomaly code.
+    static let linkBase = 4
+    static let networkBase = linkBase + LinkLayer.allCases.count
+    static let transportBase = networkBase + NetworkLayer.allCases.count
+    static let protocolBase = transportBase + TransportLayer.allCases.count
+    static let anomalyBase = protocolBase + 256
+    static let counterCount = anomalyBase + DecodeError.codeCount
+
+    var counters = ContiguousArray<UInt64>(repeating: 0, count: ProtocolSummary.counterCount)
     /// Packets with `network == .other`, by EtherType.
     public private(set) var otherEtherTypes: [EtherType: UInt64] = [:]
-    public private(set) var vlanTagged: UInt64 = 0
-    public private(set) var fragments: UInt64 = 0
-    public private(set) var anomalies = [UInt64](repeating: 0, count: DecodeError.codeCount)
+
+    public var packets: UInt64 { counters[0] }
+    public var bytes: UInt64 { counters[1] }
+    public var vlanTagged: UInt64 { counters[2] }
+    public var fragments: UInt64 { counters[3] }
+    /// Packets of other IP protocols, by number (`transport == .other`).
+    public var otherIPProtocols: [UInt64] {
+        Array(counters[ProtocolSummary.protocolBase..<(ProtocolSummary.protocolBase + 256)])
+    }
+    /// Packets by anomaly code (`DecodeError.code`).
+    public var anomalies: [UInt64] { Array(counters[ProtocolSummary.anomalyBase..<ProtocolSummary.counterCount]) }
 
     public init() {}
 
     @inline(__always)
     public mutating func count(_ p: DecodedPacket, frameLength: Int) {
-        packets += 1
-        bytes += UInt64(frameLength)
-        byLink[Int(p.link.rawValue)] += 1
-        byNetwork[Int(p.network.rawValue)] += 1
-        if p.network == .ipv4 || p.network == .ipv6 { byTransport[Int(p.transport.rawValue)] += 1 }
-        if p.transport == .other { otherIPProtocols[Int(p.ipProtocol.rawValue)] += 1 }
+        counters.withUnsafeMutableBufferPointer { c in
+            c[0] &+= 1
+            c[1] &+= UInt64(frameLength)
+            c[ProtocolSummary.linkBase + Int(p.link.rawValue)] &+= 1
+            c[ProtocolSummary.networkBase + Int(p.network.rawValue)] &+= 1
+            if p.network == .ipv4 || p.network == .ipv6 {
+                c[ProtocolSummary.transportBase + Int(p.transport.rawValue)] &+= 1
+                if p.transport == .other { c[ProtocolSummary.protocolBase + Int(p.ipProtocol.rawValue)] &+= 1 }
+            }
+            if p.vlanCount > 0 { c[2] &+= 1 }
+            if p.isFragment { c[3] &+= 1 }
+            if let anomaly = p.anomaly { c[ProtocolSummary.anomalyBase + anomaly.code] &+= 1 }
+        }
         if p.network == .other && p.link != .loopback { otherEtherTypes[p.etherType, default: 0] += 1 }
-        if p.vlanCount > 0 { vlanTagged += 1 }
-        if p.isFragment { fragments += 1 }
-        if let anomaly = p.anomaly { anomalies[anomaly.code] += 1 }
     }
 
-    public func count(_ link: LinkLayer) -> UInt64 { byLink[Int(link.rawValue)] }
-    public func count(_ network: NetworkLayer) -> UInt64 { byNetwork[Int(network.rawValue)] }
-    public func count(_ transport: TransportLayer) -> UInt64 { byTransport[Int(transport.rawValue)] }
+    public func count(_ link: LinkLayer) -> UInt64 { counters[ProtocolSummary.linkBase + Int(link.rawValue)] }
+    public func count(_ network: NetworkLayer) -> UInt64 { counters[ProtocolSummary.networkBase + Int(network.rawValue)] }
+    public func count(_ transport: TransportLayer) -> UInt64 { counters[ProtocolSummary.transportBase + Int(transport.rawValue)] }
 
     /// Anomalies seen, by name, most frequent first (then by name).
     public var namedAnomalies: [(name: String, packets: UInt64)] {
-        anomalies.indices.filter { anomalies[$0] > 0 }
-            .map { (name: DecodeError.name(ofCode: $0), packets: anomalies[$0]) }
+        (0..<DecodeError.codeCount).filter { counters[ProtocolSummary.anomalyBase + $0] > 0 }
+            .map { (name: DecodeError.name(ofCode: $0), packets: counters[ProtocolSummary.anomalyBase + $0]) }
             .sorted { $0.packets != $1.packets ? $0.packets > $1.packets : $0.name < $1.name }
     }
 
@@ -58,8 +73,8 @@ public struct ProtocolSummary: Sendable {
         for t in TransportLayer.allCases where count(t) > 0 && t != .other {
             out.append(("transport", t.description, count(t)))
         }
-        for proto in 0..<256 where otherIPProtocols[proto] > 0 {
-            out.append(("transport", IPProtocolNumber(rawValue: UInt8(proto)).description, otherIPProtocols[proto]))
+        for proto in 0..<256 where counters[ProtocolSummary.protocolBase + proto] > 0 {
+            out.append(("transport", IPProtocolNumber(rawValue: UInt8(proto)).description, counters[ProtocolSummary.protocolBase + proto]))
         }
         return out
     }

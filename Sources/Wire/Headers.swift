@@ -22,7 +22,7 @@ public struct EthernetHeader {
     public let bytes: UnsafeRawBufferPointer
     public let offset: Int
 
-    @inlinable
+    @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) throws(DecodeError) {
         guard bytes.count - offset >= EthernetHeader.length else {
             throw .truncated(.ethernet, needed: EthernetHeader.length, available: max(0, bytes.count - offset))
@@ -31,7 +31,7 @@ public struct EthernetHeader {
         self.offset = offset
     }
 
-    @inlinable public var etherType: EtherType { EtherType(rawValue: be16(bytes, offset + 12)) }
+    @inlinable @inline(__always) public var etherType: EtherType { EtherType(rawValue: be16(bytes, offset + 12)) }
 }
 
 /// An 802.1Q / 802.1ad tag, after the EtherType that announced it.
@@ -42,7 +42,7 @@ public struct VLANTag {
     public let bytes: UnsafeRawBufferPointer
     public let offset: Int
 
-    @inlinable
+    @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodeError) {
         guard bytes.count - offset >= VLANTag.length else {
             throw .truncated(.vlan, needed: VLANTag.length, available: max(0, bytes.count - offset))
@@ -51,9 +51,9 @@ public struct VLANTag {
         self.offset = offset
     }
 
-    @inlinable public var vlanID: UInt16 { be16(bytes, offset) & 0x0FFF }
-    @inlinable public var priority: UInt8 { UInt8(truncatingIfNeeded: be16(bytes, offset) >> 13) }
-    @inlinable public var etherType: EtherType { EtherType(rawValue: be16(bytes, offset + 2)) }
+    @inlinable @inline(__always) public var vlanID: UInt16 { be16(bytes, offset) & 0x0FFF }
+    @inlinable @inline(__always) public var priority: UInt8 { UInt8(truncatingIfNeeded: be16(bytes, offset) >> 13) }
+    @inlinable @inline(__always) public var etherType: EtherType { EtherType(rawValue: be16(bytes, offset + 2)) }
 }
 
 /// Linux cooked capture v1 (DLT_LINUX_SLL).
@@ -64,7 +64,7 @@ public struct LinuxCookedHeader {
     public let bytes: UnsafeRawBufferPointer
     public let offset: Int
 
-    @inlinable
+    @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) throws(DecodeError) {
         guard bytes.count - offset >= LinuxCookedHeader.length else {
             throw .truncated(.linuxCooked, needed: LinuxCookedHeader.length, available: max(0, bytes.count - offset))
@@ -73,9 +73,9 @@ public struct LinuxCookedHeader {
         self.offset = offset
     }
 
-    @inlinable public var packetType: UInt16 { be16(bytes, offset) }
-    @inlinable public var arphrdType: UInt16 { be16(bytes, offset + 2) }
-    @inlinable public var protocolType: EtherType { EtherType(rawValue: be16(bytes, offset + 14)) }
+    @inlinable @inline(__always) public var packetType: UInt16 { be16(bytes, offset) }
+    @inlinable @inline(__always) public var arphrdType: UInt16 { be16(bytes, offset + 2) }
+    @inlinable @inline(__always) public var protocolType: EtherType { EtherType(rawValue: be16(bytes, offset + 14)) }
 }
 
 /// Linux cooked capture v2 (DLT_LINUX_SLL2).
@@ -87,7 +87,7 @@ public struct LinuxCooked2Header {
     public let bytes: UnsafeRawBufferPointer
     public let offset: Int
 
-    @inlinable
+    @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) throws(DecodeError) {
         guard bytes.count - offset >= LinuxCooked2Header.length else {
             throw .truncated(.linuxCooked2, needed: LinuxCooked2Header.length, available: max(0, bytes.count - offset))
@@ -96,10 +96,10 @@ public struct LinuxCooked2Header {
         self.offset = offset
     }
 
-    @inlinable public var protocolType: EtherType { EtherType(rawValue: be16(bytes, offset)) }
-    @inlinable public var interfaceIndex: UInt32 { be32(bytes, offset + 4) }
-    @inlinable public var arphrdType: UInt16 { be16(bytes, offset + 8) }
-    @inlinable public var packetType: UInt8 { bytes[offset + 10] }
+    @inlinable @inline(__always) public var protocolType: EtherType { EtherType(rawValue: be16(bytes, offset)) }
+    @inlinable @inline(__always) public var interfaceIndex: UInt32 { be32(bytes, offset + 4) }
+    @inlinable @inline(__always) public var arphrdType: UInt16 { be16(bytes, offset + 8) }
+    @inlinable @inline(__always) public var packetType: UInt8 { bytes[offset + 10] }
 }
 
 /// BSD loopback (DLT_NULL: address family in the capturing host's byte order; DLT_LOOP: network order).
@@ -110,7 +110,7 @@ public struct LoopbackHeader {
     public let bytes: UnsafeRawBufferPointer
     public let offset: Int
 
-    @inlinable
+    @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) throws(DecodeError) {
         guard bytes.count - offset >= LoopbackHeader.length else {
             throw .truncated(.loopback, needed: LoopbackHeader.length, available: max(0, bytes.count - offset))
@@ -148,7 +148,7 @@ public struct IPv4Header {
 
     /// Checks the version (as soon as one byte is there), that IHL ≥ 5, that the captured bytes hold the whole header (options included),
     /// and that the total length, unless 0 (TCP segmentation offload), covers the header.
-    @inlinable
+    @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodeError) {
         let available = bytes.count - offset
         if available >= 1 && bytes[offset] >> 4 != 4 {
@@ -171,17 +171,17 @@ public struct IPv4Header {
         self.offset = offset
     }
 
-    @inlinable public var headerLength: Int { Int(bytes[offset] & 0x0F) * 4 }
-    @inlinable public var totalLength: Int { Int(be16(bytes, offset + 2)) }
-    @inlinable public var identification: UInt16 { be16(bytes, offset + 4) }
-    @inlinable public var dontFragment: Bool { be16(bytes, offset + 6) & 0x4000 != 0 }
-    @inlinable public var moreFragments: Bool { be16(bytes, offset + 6) & 0x2000 != 0 }
+    @inlinable @inline(__always) public var headerLength: Int { Int(bytes[offset] & 0x0F) * 4 }
+    @inlinable @inline(__always) public var totalLength: Int { Int(be16(bytes, offset + 2)) }
+    @inlinable @inline(__always) public var identification: UInt16 { be16(bytes, offset + 4) }
+    @inlinable @inline(__always) public var dontFragment: Bool { be16(bytes, offset + 6) & 0x4000 != 0 }
+    @inlinable @inline(__always) public var moreFragments: Bool { be16(bytes, offset + 6) & 0x2000 != 0 }
     /// Fragment offset in bytes.
-    @inlinable public var fragmentOffset: Int { Int(be16(bytes, offset + 6) & 0x1FFF) * 8 }
-    @inlinable public var ttl: UInt8 { bytes[offset + 8] }
-    @inlinable public var protocolNumber: IPProtocolNumber { IPProtocolNumber(rawValue: bytes[offset + 9]) }
-    @inlinable public var source: IPAddress { IPAddress(ipv4At: offset + 12, in: bytes) }
-    @inlinable public var destination: IPAddress { IPAddress(ipv4At: offset + 16, in: bytes) }
+    @inlinable @inline(__always) public var fragmentOffset: Int { Int(be16(bytes, offset + 6) & 0x1FFF) * 8 }
+    @inlinable @inline(__always) public var ttl: UInt8 { bytes[offset + 8] }
+    @inlinable @inline(__always) public var protocolNumber: IPProtocolNumber { IPProtocolNumber(rawValue: bytes[offset + 9]) }
+    @inlinable @inline(__always) public var source: IPAddress { IPAddress(ipv4At: offset + 12, in: bytes) }
+    @inlinable @inline(__always) public var destination: IPAddress { IPAddress(ipv4At: offset + 16, in: bytes) }
 }
 
 /// IPv6 fixed header (RFC 8200).
@@ -193,7 +193,7 @@ public struct IPv6Header {
     public let bytes: UnsafeRawBufferPointer
     public let offset: Int
 
-    @inlinable
+    @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodeError) {
         let available = bytes.count - offset
         if available >= 1 && bytes[offset] >> 4 != 6 {
@@ -206,11 +206,11 @@ public struct IPv6Header {
         self.offset = offset
     }
 
-    @inlinable public var payloadLength: Int { Int(be16(bytes, offset + 4)) }
-    @inlinable public var nextHeader: IPProtocolNumber { IPProtocolNumber(rawValue: bytes[offset + 6]) }
-    @inlinable public var hopLimit: UInt8 { bytes[offset + 7] }
-    @inlinable public var source: IPAddress { IPAddress(ipv6At: offset + 8, in: bytes) }
-    @inlinable public var destination: IPAddress { IPAddress(ipv6At: offset + 24, in: bytes) }
+    @inlinable @inline(__always) public var payloadLength: Int { Int(be16(bytes, offset + 4)) }
+    @inlinable @inline(__always) public var nextHeader: IPProtocolNumber { IPProtocolNumber(rawValue: bytes[offset + 6]) }
+    @inlinable @inline(__always) public var hopLimit: UInt8 { bytes[offset + 7] }
+    @inlinable @inline(__always) public var source: IPAddress { IPAddress(ipv6At: offset + 8, in: bytes) }
+    @inlinable @inline(__always) public var destination: IPAddress { IPAddress(ipv6At: offset + 24, in: bytes) }
 }
 
 /// An IPv6 extension header: hop-by-hop (0), routing (43), destination options (60) share
@@ -231,7 +231,7 @@ public struct IPv6ExtensionHeader {
         }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int, kind: IPProtocolNumber) throws(DecodeError) {
         let available = bytes.count - offset
         guard available >= 8 else { throw .truncated(.ipv6Extension, needed: 8, available: max(0, available)) }
@@ -248,11 +248,11 @@ public struct IPv6ExtensionHeader {
         self.length = length
     }
 
-    @inlinable public var nextHeader: IPProtocolNumber { IPProtocolNumber(rawValue: bytes[offset]) }
+    @inlinable @inline(__always) public var nextHeader: IPProtocolNumber { IPProtocolNumber(rawValue: bytes[offset]) }
     /// For a fragment header: the offset in bytes.
-    @inlinable public var fragmentOffset: Int { Int(be16(bytes, offset + 2) & 0xFFF8) }
+    @inlinable @inline(__always) public var fragmentOffset: Int { Int(be16(bytes, offset + 2) & 0xFFF8) }
     /// For a fragment header: the M flag.
-    @inlinable public var moreFragments: Bool { be16(bytes, offset + 2) & 1 != 0 }
+    @inlinable @inline(__always) public var moreFragments: Bool { be16(bytes, offset + 2) & 1 != 0 }
 }
 
 /// TCP (RFC 9293).
@@ -267,7 +267,7 @@ public struct TCPHeader {
 
     /// Checks that the fixed 20 bytes are there and the data offset is at least 5. Whether the options
     /// were captured is `optionsCaptured` (a snap length can cut them; the fixed fields are still good).
-    @inlinable
+    @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodeError) {
         let available = bytes.count - offset
         guard available >= TCPHeader.minimumLength else {
@@ -281,16 +281,16 @@ public struct TCPHeader {
         self.offset = offset
     }
 
-    @inlinable public var sourcePort: UInt16 { be16(bytes, offset) }
-    @inlinable public var destinationPort: UInt16 { be16(bytes, offset + 2) }
-    @inlinable public var sequenceNumber: UInt32 { be32(bytes, offset + 4) }
-    @inlinable public var acknowledgmentNumber: UInt32 { be32(bytes, offset + 8) }
+    @inlinable @inline(__always) public var sourcePort: UInt16 { be16(bytes, offset) }
+    @inlinable @inline(__always) public var destinationPort: UInt16 { be16(bytes, offset + 2) }
+    @inlinable @inline(__always) public var sequenceNumber: UInt32 { be32(bytes, offset + 4) }
+    @inlinable @inline(__always) public var acknowledgmentNumber: UInt32 { be32(bytes, offset + 8) }
     /// The header length in bytes (data offset × 4).
-    @inlinable public var headerLength: Int { Int(bytes[offset + 12] >> 4) * 4 }
+    @inlinable @inline(__always) public var headerLength: Int { Int(bytes[offset + 12] >> 4) * 4 }
     /// The nine flag bits: NS (0x100), CWR, ECE, URG, ACK, PSH, RST, SYN, FIN (0x01).
-    @inlinable public var flags: TCPFlags { TCPFlags(rawValue: be16(bytes, offset + 12) & 0x01FF) }
-    @inlinable public var window: UInt16 { be16(bytes, offset + 14) }
-    @inlinable public var optionsCaptured: Bool { bytes.count - offset >= headerLength }
+    @inlinable @inline(__always) public var flags: TCPFlags { TCPFlags(rawValue: be16(bytes, offset + 12) & 0x01FF) }
+    @inlinable @inline(__always) public var window: UInt16 { be16(bytes, offset + 14) }
+    @inlinable @inline(__always) public var optionsCaptured: Bool { bytes.count - offset >= headerLength }
 }
 
 /// TCP flag bits, as in the header's low nine bits of bytes 12–13.
@@ -332,7 +332,7 @@ public struct UDPHeader {
     public let bytes: UnsafeRawBufferPointer
     public let offset: Int
 
-    @inlinable
+    @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodeError) {
         let available = bytes.count - offset
         guard available >= UDPHeader.length else {
@@ -342,9 +342,9 @@ public struct UDPHeader {
         self.offset = offset
     }
 
-    @inlinable public var sourcePort: UInt16 { be16(bytes, offset) }
-    @inlinable public var destinationPort: UInt16 { be16(bytes, offset + 2) }
+    @inlinable @inline(__always) public var sourcePort: UInt16 { be16(bytes, offset) }
+    @inlinable @inline(__always) public var destinationPort: UInt16 { be16(bytes, offset + 2) }
     /// Header plus payload, as the sender wrote it.
-    @inlinable public var length: Int { Int(be16(bytes, offset + 4)) }
-    @inlinable public var checksum: UInt16 { be16(bytes, offset + 6) }
+    @inlinable @inline(__always) public var length: Int { Int(be16(bytes, offset + 4)) }
+    @inlinable @inline(__always) public var checksum: UInt16 { be16(bytes, offset + 6) }
 }
