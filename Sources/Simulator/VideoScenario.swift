@@ -47,8 +47,9 @@ final class VideoClient: Scenario {
                 return t + r.exponential(mean: 1.5)
             }, at: c + 1)
         } else {
-            // VOD: 2.6–2.9 Mbit/s average, a burst every 6–10 s [M, S10]; buffer fill ≈ 30 s of video first (A).
-            bitrate = rng.uniform(2.6e6...2.9e6)
+            // VOD: 2.6–2.9 Mbit/s on the wire [M, S10], i.e. ≈ 2.45–2.75 Mbit/s of media under ≈ 6 % of headers (D);
+            // a burst every 6–10 s [M]; buffer fill ≈ 30 s of video first (A).
+            bitrate = rng.uniform(2.45e6...2.75e6)
             segmentDuration = rng.uniform(6...10)
             let fill = Int((30 / segmentDuration).rounded(.up))
             for _ in 0..<fill { ready = e.exchange(edge, at: ready + 0.001, request: rng.int(300...450), response: segmentBytes()) }
@@ -92,6 +93,8 @@ final class CallClient: Scenario {
     var nextFrame = [0.0, 0.0]
     var nextKeyframe = [0.0, 0.0]
     var nextRTCP = [0.0, 0.0]
+    /// Whether each side's microphone is muted (no audio packets that way): [uplink, downlink].
+    var muted = [false, false]
 
     init(host: ClientHost, kind: Profile.CallKind, duration: Double, rng: SeededRandom) {
         self.host = host
@@ -121,6 +124,9 @@ final class CallClient: Scenario {
             backgroundRate = personRate / rng.uniform(1.4...1.8)
             uplinkRate = rng.uniform(0.9e6...1.1e6)
             fps = rng.uniform(27...30)
+            // A muted microphone sends no audio (A: ½ per side; the webcam-presence captures [S11] carry full-size
+            // video packets at rates that leave no room for 50 audio packets per second).
+            muted = [rng.chance(0.5), rng.chance(0.5)]
             var start = 0.0
             switch kind {
             case .person: phases = [CallPhase(label: "person", start: 0, end: duration)]
@@ -141,7 +147,7 @@ final class CallClient: Scenario {
             return begin
         }
         // Audio, both ways, every 20 ms [M: median 19 ms]: frames of ≈ 160–360 B [M].
-        for up in [true, false] {
+        for up in [true, false] where !muted[up ? 0 : 1] {
             let size = Int(min(330, max(90, rng.logNormal(median: 175, sigma: 0.25))))
             e.sendUDP(flow, at: t + (up ? 0 : rng.uniform(0...0.004)), fromClient: up, length: size, code: 0x0F)
         }
@@ -158,8 +164,8 @@ final class CallClient: Scenario {
                     bytes *= rng.uniform(2.5...4)
                     nextKeyframe[dir] = ft + rng.uniform(4...10)
                 }
-                // Packets of at most 1,200 B payload, evenly split, paced 0.3–1 ms apart (A; sizes 100–1,250 B [M]).
-                let n = max(1, Int((bytes / 1_200).rounded(.up)))
+                // Packets of at most 1,250 B payload, evenly split, paced 0.3–1 ms apart (A; sizes 100–1,250 B [M]).
+                let n = max(1, Int((bytes / 1_250).rounded(.up)))
                 let each = max(100, Int(bytes) / n)
                 var pt = ft
                 for _ in 0..<n {
