@@ -53,16 +53,18 @@ extract() { # corpus-dir output-prefix
 echo "== extracting stream-v1 features"
 for d in "$WORK"/train-* "$WORK"/test-*; do extract "$d" "$WORK/features/$(basename "$d")"; done
 
+# A tier whose captures gave no analysable window leaves a header-only CSV: leave those out.
+nonempty() { for f in "$@"; do [ "$(wc -l < "$f")" -gt 1 ] && echo "$f"; done; return 0; }
 echo "== training"
-$B train "$WORK"/features/train-*.csv -o "$MODEL" --name spotify-quality --task "audio quality tier of a Spotify stream" \
+$B train $(nonempty "$WORK"/features/train-*.csv) -o "$MODEL" --name spotify-quality --task "audio quality tier of a Spotify stream" \
   --feature-set stream-v1 --window-seconds 3 --trees 60 --max-depth 14 --min-samples-leaf 3 --max-features sqrt \
   --criterion gini --class-weight balanced --seed 7 --folds 5 --cv grouped | tee "$WORK/train.txt"
 
 echo "== held-out evaluation, per window"
-$B evaluate -m "$MODEL" "$WORK"/features/test-*.csv | tee "$WORK/evaluate.txt"
-$B evaluate -m "$MODEL" "$WORK"/features/test-*.csv --format json > "$WORK/evaluate.json"
+$B evaluate -m "$MODEL" $(nonempty "$WORK"/features/test-*.csv) | tee "$WORK/evaluate.txt"
+$B evaluate -m "$MODEL" $(nonempty "$WORK"/features/test-*.csv) --format json > "$WORK/evaluate.json"
 for link in fibre wifi 4g vpn; do
-  $B evaluate -m "$MODEL" "$WORK"/features/test-$link-*.csv --format json > "$WORK/evaluate-$link.json"
+  $B evaluate -m "$MODEL" $(nonempty "$WORK"/features/test-$link-*.csv) --format json > "$WORK/evaluate-$link.json"
 done
 
 echo "== held-out evaluation, per capture (whole-stream prediction) next to the bitrate baseline"
@@ -71,8 +73,18 @@ import json, sys
 path, patterns = sys.argv[1], sys.argv[2:]
 m = json.load(open(path))
 m["selection"] = {"service_patterns": patterns, "unit": "client-stream"}
+# The trainer orders classes by name; put them in tier order (permuting every leaf's distribution).
+order = ["low", "normal", "high", "very_high", "lossless"]
+old = m["classes"]
+assert sorted(old) == sorted(order), old
+perm = [old.index(c) for c in order]
+k = len(order)
+for t in m["ensemble"]["trees"]:
+    v = t["value"]
+    t["value"] = [v[n * k + perm[j]] for n in range(len(v) // k) for j in range(k)]
+m["classes"] = order
 w = m.get("window") or {}
-w.update({"seconds": 3.0, "min_packets": 15, "burst_gap": 0.03, "context_seconds": 90.0, "policy": "complete"})
+w.update({"seconds": 3.0, "min_packets": 15, "burst_gap": 0.03, "context_seconds": 600.0, "policy": "complete"})
 m["window"] = w
 json.dump(m, open(path, "w"), indent=1)
 PY

@@ -22,7 +22,7 @@ per_window_by_link = {link: load(f"evaluate-{link}.json") for link in ["fibre", 
 per_capture = load("per-capture.json")
 
 card["summary"] = ("Random forest that tells the audio quality tier (low / normal / high / very_high / lossless) of a "
-                   "Spotify stream from the sizes and timing of its encrypted packets, per 3 s window, with 90 s of context. "
+                   "Spotify stream from the sizes and timing of its encrypted packets, per 3 s window, with up to 600 s of context. "
                    "Trained ONLY on simulated traffic.")
 card["training_data"] = dict(card.get("training_data", {}), **{
     "origin": "simulated by `streamprobe simulate` (no real quality-labelled Spotify capture is public; see "
@@ -33,6 +33,8 @@ card["training_data"] = dict(card.get("training_data", {}), **{
     "unit": "the client's audio stream: flows whose TLS SNI or DNS name matches the service patterns in `selection`",
     "command": "scripts/train-models.sh",
 })
+if "cross_validation" not in card and isinstance(card.get("evaluation"), dict) and "held_out" not in card["evaluation"]:
+    card["cross_validation"] = card["evaluation"]  # the trainer's grouped cross-validation on the training corpus
 card["evaluation"] = {
     "held_out": (f"{test_count} captures per tier and link from other seeds, {duration} s each, on links fibre and wifi "
                  "(seen in training) and 4g and vpn (never seen in training; vpn hides every SNI in one WireGuard "
@@ -42,7 +44,8 @@ card["evaluation"] = {
         "accuracy": per_window.get("accuracy"),
         "macro_f1": (per_window.get("macro_avg") or {}).get("f1"),
         "by_link": {k: (v or {}).get("accuracy") for k, v in per_window_by_link.items()},
-        "confusion_matrix": per_window.get("confusion_matrix") or per_window.get("matrix"),
+        "labels": per_window.get("labels"),
+        "confusion_matrix": per_window.get("confusion_matrix"),
     },
     "per_capture": per_capture,
 }

@@ -196,19 +196,31 @@ public struct FeatureExtractor: Sendable {
         } else if config.skipZeroDuration, buffer[upper - 1].time - buffer[head].time <= 0 {
             reason = .zeroDuration
         }
+        var quiet = false
+        if reason == .tooFewPackets, config.quietWindows, needs.contains(.context) || needs.contains(.shape) {
+            reason = nil
+            quiet = true
+        }
         var values: [Double] = []
         if reason == nil {
             let previousTime = head > 0 ? buffer[head - 1].time : lastEvictedTime
-            computeFamilies(range: range, binEnd: binEnd, evaluationTime: evaluationTime, previousTime: previousTime)
+            computeFamilies(range: range, binEnd: binEnd, evaluationTime: evaluationTime, previousTime: previousTime,
+                            quiet: quiet)
             values.reserveCapacity(featureSet.ids.count)
             for id in featureSet.ids { values.append(familyValues[id.family]![id.slot]) }
         }
         emit(WindowResult(index: nextIndex, start: start, end: end, packetCount: count, skipReason: reason, values: values))
     }
 
-    private mutating func computeFamilies(range: Range<Int>, binEnd: Int?, evaluationTime: Double, previousTime: Double?) {
+    private mutating func computeFamilies(range: Range<Int>, binEnd: Int?, evaluationTime: Double, previousTime: Double?,
+                                          quiet: Bool) {
         for family in needs {
             var out = familyValues.removeValue(forKey: family)!
+            if quiet && (family == .reference || family == .direction || family == .webcam) {
+                for i in out.indices { out[i] = .nan }
+                familyValues[family] = out
+                continue
+            }
             switch family {
             case .reference:
                 reference.compute(buffer, range, burstGap: config.burstGap, into: &out)

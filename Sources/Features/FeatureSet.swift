@@ -52,9 +52,11 @@ public struct FeatureSet: Sendable, Hashable {
     public static let referenceV1 = builtInSet("reference-v1", FeatureFamily.referenceNames, .reference)
     /// Per-direction features on reference windows.
     public static let directionV1 = builtInSet("direction-v1", FeatureFamily.directionNames, .reference)
-    /// Reference + direction + context: what the default quality model uses.
+    /// Reference + direction + context: what the default quality model uses. Reference windows,
+    /// except that quiet windows (fewer than 15 packets) are judged from their context (NaN per-window features).
     public static let streamV1 = builtInSet(
-        "stream-v1", FeatureFamily.referenceNames + FeatureFamily.directionNames + FeatureFamily.contextNames, .reference)
+        "stream-v1", FeatureFamily.referenceNames + FeatureFamily.directionNames + FeatureFamily.contextNames,
+        WindowConfig(quietWindows: true))
     /// Live-vs-VOD shape features plus direction features, one row per 30 s, 60 s look-back.
     public static let livevodV1 = builtInSet(
         "livevod-v1", FeatureFamily.shapeNames + FeatureFamily.directionNames,

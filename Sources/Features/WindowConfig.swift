@@ -22,6 +22,12 @@ public struct WindowConfig: Sendable, Hashable {
     /// A window whose packets all share one timestamp is skipped (the reference returns
     /// no features when last t − first t ≤ 0). When false, its rates are 0.
     public var skipZeroDuration: Bool
+    /// A window with fewer than `minPackets` packets (a silence between downloads) is still
+    /// evaluated when the set has look-back families (context, live-vs-VOD): those are computed as
+    /// usual and the per-window families (reference, direction, webcam) are NaN. A stream that
+    /// fetches a track in one burst and then stays silent is then judged from its context during
+    /// the silence, not only from the burst windows. Off for the reference behaviour.
+    public var quietWindows: Bool
     /// Look-back of the context family, seconds (see docs/features.md).
     public var contextSeconds: Double
     /// Silence between download packets that separates two context bursts, seconds.
@@ -33,7 +39,7 @@ public struct WindowConfig: Sendable, Hashable {
 
     public init(
         window: Double = 3.0, step: Double? = nil, minPackets: Int = 15, burstGap: Double = 0.03,
-        policy: WindowPolicy = .completeOnly, skipZeroDuration: Bool = true,
+        policy: WindowPolicy = .completeOnly, skipZeroDuration: Bool = true, quietWindows: Bool = false,
         contextSeconds: Double = 600, contextBurstGap: Double = 0.5,
         shapeSeconds: Double = 60, idleBinBytes: Int = 1000
     ) {
@@ -43,6 +49,7 @@ public struct WindowConfig: Sendable, Hashable {
         self.burstGap = burstGap
         self.policy = policy
         self.skipZeroDuration = skipZeroDuration
+        self.quietWindows = quietWindows
         self.contextSeconds = contextSeconds
         self.contextBurstGap = contextBurstGap
         self.shapeSeconds = shapeSeconds
