@@ -9,6 +9,10 @@ public struct PcapWriterError: Error, CustomStringConvertible, Sendable {
     public var path: String
     public var message: String
     public var description: String { "\(path): \(message)" }
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
 }
 
 /// Anything packets can be written to: a classic pcap or a pcapng file, on disk or in memory.

@@ -53,6 +53,22 @@ public struct SimulationSummary: Sendable {
     public var tracks: [TrackInfo]
     public var phases: [CallPhase]
 
+    /// Ground truth per flow, one CSV row each: `client,client_port,server,server_port,transport,role,service,spotify,`
+    /// `packets_up,packets_down,bytes_up,bytes_down,first,last` (times relative to the capture's time 0).
+    /// `spotify` is 1 for the Spotify roles (audio, access point, dealer, spclient) and Spotify DNS lookups.
+    public var flowTableCSV: String {
+        var lines = ["client,client_port,server,server_port,transport,role,service,spotify,packets_up,packets_down,bytes_up,bytes_down,first,last"]
+        for f in flows where f.packetsUp + f.packetsDown > 0 {
+            let name = f.serverName ?? ""
+            let spotify = [.audio, .accessPoint, .dealer, .spclient].contains(f.role)
+                || (f.role == .dns && (name.contains("spotify") || name.hasSuffix("scdn.co")))
+            lines.append([f.client.description, "\(f.clientPort)", f.server.description, "\(f.serverPort)", f.transport == 6 ? "tcp" : "udp",
+                          f.role.rawValue, name, spotify ? "1" : "0", "\(f.packetsUp)", "\(f.packetsDown)", "\(f.bytesUp)", "\(f.bytesDown)",
+                          fixed(f.firstTime, 6), fixed(f.lastTime, 6)].joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     /// `person:0.0-34.2;background:34.2-80.0` for the manifest.
     public var phaseText: String {
         phases.map { "\($0.label):\(fixed($0.start))-\(fixed($0.end))" }.joined(separator: ";")
@@ -60,17 +76,14 @@ public struct SimulationSummary: Sendable {
 }
 
 func fixed(_ v: Double, _ digits: Int = 1) -> String {
-    var p = 1.0
+    guard v.isFinite else { return "nan" }
+    var p: Int64 = 1
     for _ in 0..<digits { p *= 10 }
-    let r = (v * p).rounded() / p
-    var s = "\(r)"
-    if let dot = s.firstIndex(of: ".") {
-        let decimals = s.distance(from: dot, to: s.endIndex) - 1
-        if decimals < digits { s += String(repeating: "0", count: digits - decimals) }
-    } else {
-        s += "." + String(repeating: "0", count: digits)
-    }
-    return s
+    let scaled = Int64((abs(v) * Double(p)).rounded())
+    let whole = scaled / p, frac = scaled % p
+    var f = String(frac)
+    if f.count < digits { f = String(repeating: "0", count: digits - f.count) + f }
+    return (v < 0 && scaled != 0 ? "-" : "") + "\(whole)" + (digits > 0 ? "." + f : "")
 }
 
 /// One simulated capture: a profile over a link for a duration, deterministic for its seed.

@@ -58,6 +58,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Number of clients behind the link, each running the profile.")
     var clients: Int = 1
 
+    @Option(name: .customLong("flows-csv"), help: "Also write the ground truth per flow (role, service, Spotify or not) to this CSV file.")
+    var flowsCSV: String?
+
     @Option(help: "Write a labelled corpus into this folder (one subfolder per class, manifest.csv).")
     var corpus: String?
 
@@ -97,6 +100,7 @@ struct SimulateCommand: ParsableCommand {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard !(cooked && cookedV2) else { throw ValidationError("--cooked and --cooked-v2 exclude each other") }
         guard (output == nil) != (corpus == nil) else { throw ValidationError("give either -o FILE or --corpus DIR") }
+        guard flowsCSV == nil || output != nil else { throw ValidationError("--flows-csv goes with -o FILE") }
     }
 
     func run() throws {
@@ -111,6 +115,13 @@ struct SimulateCommand: ParsableCommand {
                 let session = Session(profile: try parsedProfiles()[0], link: try parsedLink(), download: download, background: background,
                                       duration: duration, seed: seed, options: options)
                 let s = try session.write(to: output)
+                if let flowsCSV {
+                    do {
+                        try s.flowTableCSV.write(toFile: flowsCSV, atomically: true, encoding: .utf8)
+                    } catch {
+                        throw PcapWriterError(path: flowsCSV, message: "cannot write (\(error.localizedDescription))")
+                    }
+                }
                 let isSpotify: Bool = { if case .spotify = s.profile { return true } else { return false } }()
                 print("wrote \(output): \(s.packets) packets, \(s.bytes) bytes, \(duration) s; profile \(s.profile) (label \(s.label))"
                       + (isSpotify ? ", download \(s.download.rawValue)" : "")

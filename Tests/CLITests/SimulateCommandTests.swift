@@ -47,6 +47,19 @@ final class SimulateCommandTests: XCTestCase {
         }
     }
 
+    func testFlowsCSVGivesTheGroundTruthPerFlow() throws {
+        let dir = try CLIRunner.temporaryDirectory("simulate-flows")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = dir.appendingPathComponent("flows.csv").path
+        let r = try CLIRunner.run(["simulate", "--profile", "spotify:low", "-d", "5", "--background", "dns",
+                                   "-o", dir.appendingPathComponent("x.pcap").path, "--flows-csv", csv])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let text = try String(contentsOfFile: csv, encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix("client,client_port,server,server_port,transport,role,service,spotify,"), text)
+        XCTAssertTrue(text.contains(",access-point,ap-gew1.spotify.com,1,"), text)
+        XCTAssertEqual(try CLIRunner.run(["simulate", "--corpus", dir.path, "--flows-csv", csv]).status, 64)
+    }
+
     func testBadArgumentsAreUsageErrors() throws {
         let unknown = try CLIRunner.run(["simulate", "--profile", "spotify:ultra", "-o", "/tmp/never.pcap"])
         XCTAssertEqual(unknown.status, 64)

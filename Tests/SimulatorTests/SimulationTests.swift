@@ -310,3 +310,23 @@ final class SimulationTests: XCTestCase {
         XCTAssertEqual(one[2].download, "")
     }
 }
+
+final class FlowTableTests: XCTestCase {
+    func testFlowTableMarksSpotifyFlows() throws {
+        let (s, _) = try record("spotify:normal", link: .cable, download: .bulk, background: [.web, .dns], duration: 30, seed: 6)
+        let rows = s.flowTableCSV.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(rows[0].count, 14)
+        XCTAssertTrue(rows.dropFirst().allSatisfy { $0.count == 14 })
+        let audio = try XCTUnwrap(rows.first { $0[5] == "audio" })
+        XCTAssertEqual(audio[7], "1")
+        XCTAssertEqual(audio[3], "443")
+        XCTAssertTrue(SpotifyHosts.audio.contains(audio[6]), audio[6])
+        XCTAssertEqual(try XCTUnwrap(rows.first { $0[5] == "access-point" })[3], "4070")
+        if let web = rows.first(where: { $0[5] == "web" }) { XCTAssertEqual(web[7], "0") }
+        XCTAssertTrue(rows.dropFirst().allSatisfy { Double($0[12])! <= Double($0[13])! && !$0[12].contains("e") })
+    }
+}
+
+enum SpotifyHosts {
+    static let audio: Set<String> = ["audio4-fa.scdn.co", "audio-ak-spotify-com.akamaized.net", "audio-cf.spotifycdn.com", "audio-gm-off.spotifycdn.com"]
+}
