@@ -251,6 +251,11 @@ extension Engine {
         arrivals.reserveCapacity(segments.count + 4)
         var cw = c.cwnd
         var i = 0
+        // Sharing the bottleneck: a new response gets an equal share with the responses still in flight
+        // (those already planned keep their pace).
+        var competing = 0
+        for other in tcp where other !== c && other.downFree > start { competing += 1 }
+        let rate = link.downlink / Double(1 + competing)
         var roundStart = max(start, c.downFree)
         var prev = roundStart
         var offset = c.serverOffset
@@ -263,7 +268,7 @@ extension Engine {
             let roundJitter = jitter()
             for _ in 0..<burst {
                 let len = segments[i]
-                let tx = Double(len + 78) * 8 / link.downlink
+                let tx = Double(len + 78) * 8 / rate
                 let a = max(roundStart, prev + tx)
                 prev = a
                 if first < 0 { first = a }
