@@ -51,9 +51,8 @@ public struct FlowsReport {
         table.finish()
         var warning: String?
         if case .truncated(let text) = end { warning = text }
-        let flows = table.finished.sorted {
-            $0.totalBytes != $1.totalBytes ? $0.totalBytes > $1.totalBytes : $0.id < $1.id
-        }
+        var flows = table.takeFinished()
+        flows.sort { $0.totalBytes != $1.totalBytes ? $0.totalBytes > $1.totalBytes : $0.id < $1.id }
         return FlowsReport(capture: path, linkType: linkType.description, flows: flows, summary: summary,
                            firstTime: first, lastTime: first == nil ? nil : last, warning: warning)
     }

@@ -82,14 +82,15 @@ public struct FlowTable {
         mask = 1023
     }
 
-    /// Accounts one decoded packet. Returns nil for packets that belong to no flow (no ports).
+    /// Accounts one decoded packet. Returns nil for packets that belong to no flow (no TCP/UDP ports:
+    /// other protocols, later fragments, TCP/UDP headers cut short).
     ///
     /// `bytes` is the captured frame `packet` was decoded from (for the TLS ClientHello and DNS
     /// answers); `frameLength` is the frame's original length on the wire.
     @inline(__always)
     public mutating func process(_ p: DecodedPacket, bytes: UnsafeRawBufferPointer, time: Double,
                                  frameLength: Int) -> FlowTouch? {
-        guard p.transport == .tcp || p.transport == .udp else { return nil }
+        guard p.hasPorts else { return nil }
         if time > now {
             now = time
             if now >= nextScan {
@@ -155,6 +156,13 @@ public struct FlowTable {
         for index in live {
             end(index, reason: records[index].isClosed ? closedReason(index) : .endOfCapture)
         }
+    }
+
+    /// Hands over the finished flows kept so far (with `keepFinished`) and forgets them, so a long
+    /// capture can be reported in parts without holding two copies.
+    public mutating func takeFinished() -> [FlowRecord] {
+        defer { finished = [] }
+        return finished
     }
 
     /// The name learned from DNS for an address, if any.

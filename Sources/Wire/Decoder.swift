@@ -93,8 +93,9 @@ public struct DecodedPacket: Sendable {
 
     @inlinable public init() {}
 
-    /// True when the packet can belong to a TCP or UDP flow (ports decoded).
-    @inlinable public var hasPorts: Bool { transport == .tcp || transport == .udp }
+    /// True when a TCP or UDP header was read (its fixed part at least): the packet has ports and can
+    /// belong to a flow. A TCP or UDP header cut short leaves it false (transport still says which).
+    public var hasPorts = false
 }
 
 /// Decodes one captured frame of the given link type, in place.
@@ -263,6 +264,7 @@ private func decodeTransport(_ proto: IPProtocolNumber, at start: Int, end: Int,
     case 6:
         p.transport = .tcp
         let tcp = try TCPHeader(view, at: start)
+        p.hasPorts = true
         p.srcPort = tcp.sourcePort
         p.dstPort = tcp.destinationPort
         p.tcpFlags = tcp.flags
@@ -276,6 +278,7 @@ private func decodeTransport(_ proto: IPProtocolNumber, at start: Int, end: Int,
     case 17:
         p.transport = .udp
         let udp = try UDPHeader(view, at: start)
+        p.hasPorts = true
         p.srcPort = udp.sourcePort
         p.dstPort = udp.destinationPort
         let declared = udp.length

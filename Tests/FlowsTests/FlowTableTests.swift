@@ -220,3 +220,35 @@ struct SplitMix64 {
         return z ^ (z >> 31)
     }
 }
+
+final class ProtocolSummaryTests: XCTestCase {
+    func testPacketsByProtocolAndNamedAnomalies() {
+        var h = FlowHarness()
+        let good = tcp(phone, cdn, 50000, 443, seq: 1, .syn, vlan: true)
+        h.feed(0, good)
+        h.feed(0.1, Array(good[0..<30]))                 // cut inside the IPv4 header
+        h.feed(0.2, Array(good[0..<(18 + 20 + 10)]))     // cut inside the TCP header
+        var badIHL = good
+        badIHL[18] = 0x43
+        h.feed(0.3, badIHL)
+        h.feed(0.4, FrameBuilder.icmpEcho(src: laptop6, dst: cdn6, identifier: 1, sequence: 1))
+        h.feed(0.5, FrameBuilder.ipPacket(src: phone, dst: cdn, protocolNumber: 47, body: [0, 0, 8, 0]))
+        h.feed(0.6, FrameBuilder.arp(operation: .reply, senderMAC: .host, senderIP: phone, targetIP: resolver))
+        let s = h.summary
+        XCTAssertEqual(s.packets, 7)
+        XCTAssertEqual(s.count(Wire.LinkLayer.ethernet), 7)
+        XCTAssertEqual(s.count(NetworkLayer.ipv4), 5)
+        XCTAssertEqual(s.count(NetworkLayer.ipv6), 1)
+        XCTAssertEqual(s.count(NetworkLayer.arp), 1)
+        XCTAssertEqual(s.count(TransportLayer.tcp), 2)
+        XCTAssertEqual(s.count(TransportLayer.icmpv6), 1)
+        XCTAssertEqual(s.otherIPProtocols[47], 1)
+        XCTAssertEqual(s.vlanTagged, 4)
+        XCTAssertEqual(s.namedAnomalies.map(\.name).sorted(),
+                       ["ipv4_bad_header_length", "truncated_ipv4_header", "truncated_tcp_header"])
+        XCTAssertTrue(s.rows.contains { $0.group == "transport" && $0.name == "GRE" && $0.packets == 1 })
+        // The truncated TCP header yields no flow; the good SYN does.
+        XCTAssertEqual(h.table.liveCount, 1)
+        XCTAssertEqual(h.table.takeFinished().count, 0)
+    }
+}

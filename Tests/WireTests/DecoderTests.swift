@@ -191,6 +191,20 @@ final class DecoderTests: XCTestCase {
         XCTAssertEqual(DecodeError.name(ofCode: error.code), "truncated_ipv4_header")
     }
 
+    func testPortsOnlyFromACompleteFixedHeader() {
+        let frame = FrameBuilder.tcp(src: client4, dst: server4, srcPort: 50000, dstPort: 443, seq: 1, flags: .syn,
+                                     timestamps: TCPTimestamps(value: 1, echo: 0))
+        let cutFixed = decoded(Array(frame[0..<(34 + 19)]))
+        XCTAssertEqual(cutFixed.transport, .tcp)
+        XCTAssertFalse(cutFixed.hasPorts)
+        XCTAssertEqual(cutFixed.srcPort, 0)
+        let cutOptions = decoded(Array(frame[0..<(34 + 24)]))
+        XCTAssertEqual(cutOptions.anomaly?.name, "truncated_tcp_header")
+        XCTAssertTrue(cutOptions.hasPorts)
+        XCTAssertEqual(cutOptions.dstPort, 443)
+        XCTAssertFalse(decoded(FrameBuilder.icmpEcho(src: client4, dst: server4, identifier: 1, sequence: 1)).hasPorts)
+    }
+
     func testSnapLengthCutPayloadIsStillCountedAsDeclared() {
         let frame = FrameBuilder.tcp(src: client4, dst: server4, srcPort: 443, dstPort: 50000, seq: 1, ack: 1,
                                      flags: .ack, payload: [UInt8](repeating: 1, count: 1400))
