@@ -183,6 +183,7 @@ enum ModelValidator {
         if let dup = firstDuplicate(classes) { throw fail("classes", "lists \"\(dup)\" twice") }
         if let i = classes.firstIndex(of: "") { throw fail("classes[\(i)]", "is empty") }
         if features.isEmpty { throw fail("features", "is empty") }
+        if features.count > Int(Int16.max) { throw fail("features", "has \(features.count) names; at most \(Int16.max) are supported") }
         if let dup = firstDuplicate(features) { throw fail("features", "lists \"\(dup)\" twice") }
         if let i = features.firstIndex(of: "") { throw fail("features[\(i)]", "is empty") }
         let f = features.count, k = classes.count

@@ -113,6 +113,32 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(tree.threshold[0], 8, accuracy: 2)
     }
 
+    /// A split can separate missing from present values alone: every value left, NaN right.
+    func testSplitOnMissingness() throws {
+        var rows: [Double] = [], labels: [String] = []
+        for i in 0..<200 { rows.append(i % 2 == 0 ? 5 : .nan); labels.append(i % 2 == 0 ? "present" : "absent") }
+        let table = TrainingTable(featureNames: ["x"], rows: rows, labels: labels, groups: Array(repeating: "g", count: 200))
+        let model = try ForestTrainer.train(table, parameters: .singleTree).model
+        XCTAssertEqual(model.predict([5]).label, "present")
+        XCTAssertEqual(model.predict([1e300]).label, "present")
+        XCTAssertEqual(model.predict([.nan]).label, "absent")
+        XCTAssertEqual(model.ensemble.trees[0].nodeCount, 3)
+    }
+
+    /// Batch prediction over several threads gives exactly the single-thread numbers and the single-row API's.
+    func testParallelBatchEqualsSerial() throws {
+        let train = syntheticTable(rows: 1500, seed: 12, missingShare: 0.02)
+        var p = ForestParameters(); p.trees = 15; p.seed = 3
+        let model = try ForestTrainer.train(train, parameters: p).model
+        let test = syntheticTable(rows: 5000, seed: 13, missingShare: 0.02)
+        let serial = model.predictProbabilities(rows: test.rows, jobs: 1)
+        XCTAssertEqual(model.predictProbabilities(rows: test.rows, jobs: 2), serial)
+        XCTAssertEqual(model.predictProbabilities(rows: test.rows, jobs: 3), serial)
+        for r in stride(from: 0, to: 5000, by: 97) {
+            XCTAssertEqual(model.predict(Array(test.rows[(r * 8)..<(r * 8 + 8)])).probabilities, Array(serial[(r * 3)..<(r * 3 + 3)]))
+        }
+    }
+
     func testThresholdsKeepLessOrEqualSemanticsOnTies() throws {
         // Values 1, 2, 3: class by value, so x <= threshold must reproduce the binned split exactly.
         var rows: [Double] = [], labels: [String] = []
