@@ -54,8 +54,11 @@ card["limits"] = [
     "download behaviour is not published; the simulator covers two plausible behaviours (bulk, paced).",
     "In bulk mode a 2-minute capture often holds a single track download: its size is bitrate x track length, so "
     "neighbouring tiers overlap when the track length is unknown (see the per-capture figures by download behaviour).",
-    "Windows with fewer than 15 packets of the stream are skipped; a stream that is silent for the whole capture "
-    "(track already cached) cannot be classified.",
+    "Windows with fewer than 15 packets of the stream (the silences between downloads) are judged from their "
+    "context features only (stream-v1 quiet windows); a stream that is silent for the whole capture (track already "
+    "cached) is not found at all.",
+    "The stream is chosen by the audio CDN names in `selection`; inside a VPN (no names) it falls back to the flows "
+    "with the most download bytes, which then include the control plane and any other traffic in the tunnel.",
     "Podcasts, the web player's AAC 128/256 and 24-bit lossless are not modelled.",
     "Retrain on real captures: `streamprobe features CAPTURES --set stream-v1 --scope streams --service PATTERN "
     "--label TIER -o x.csv` per labelled folder, then `streamprobe train *.csv -o my-model.json --feature-set stream-v1 "
