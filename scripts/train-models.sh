@@ -60,14 +60,7 @@ $B train $(nonempty "$WORK"/features/train-*.csv) -o "$MODEL" --name spotify-qua
   --feature-set stream-v1 --window-seconds 3 --trees 60 --max-depth 14 --min-samples-leaf 3 --max-features sqrt \
   --criterion gini --class-weight balanced --seed 7 --folds 5 --cv grouped | tee "$WORK/train.txt"
 
-echo "== held-out evaluation, per window"
-$B evaluate -m "$MODEL" $(nonempty "$WORK"/features/test-*.csv) | tee "$WORK/evaluate.txt"
-$B evaluate -m "$MODEL" $(nonempty "$WORK"/features/test-*.csv) --format json > "$WORK/evaluate.json"
-for link in fibre wifi 4g vpn; do
-  $B evaluate -m "$MODEL" $(nonempty "$WORK"/features/test-$link-*.csv) --format json > "$WORK/evaluate-$link.json"
-done
-
-echo "== held-out evaluation, per capture (whole-stream prediction) next to the bitrate baseline"
+echo "== service names, window settings and tier order into the model"
 python3 - "$MODEL" "${SERVICE_PATTERNS[@]}" <<'PY'
 import json, sys
 path, patterns = sys.argv[1], sys.argv[2:]
@@ -88,6 +81,14 @@ w.update({"seconds": 3.0, "min_packets": 15, "burst_gap": 0.03, "context_seconds
 m["window"] = w
 json.dump(m, open(path, "w"), indent=1)
 PY
+echo "== held-out evaluation, per window"
+$B evaluate -m "$MODEL" $(nonempty "$WORK"/features/test-*.csv) | tee "$WORK/evaluate.txt"
+$B evaluate -m "$MODEL" $(nonempty "$WORK"/features/test-*.csv) --format json > "$WORK/evaluate.json"
+for link in fibre wifi 4g vpn; do
+  $B evaluate -m "$MODEL" $(nonempty "$WORK"/features/test-$link-*.csv) --format json > "$WORK/evaluate-$link.json"
+done
+
+echo "== held-out evaluation, per capture (whole-stream prediction) next to the bitrate baseline"
 for link in fibre wifi 4g vpn; do
   $B analyze -m "$MODEL" --dir "$WORK/test-$link" --format json --jobs "$JOBS" > "$WORK/analyze-$link.jsonl" || true
 done
