@@ -5,18 +5,18 @@ public struct EtherType: RawRepresentable, Hashable, Sendable, CustomStringConve
     public var rawValue: UInt16
     @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
 
-    public static let ipv4 = EtherType(rawValue: 0x0800)
-    public static let arp = EtherType(rawValue: 0x0806)
-    public static let vlan = EtherType(rawValue: 0x8100)       // 802.1Q customer tag
-    public static let ipv6 = EtherType(rawValue: 0x86DD)
-    public static let qinq = EtherType(rawValue: 0x88A8)       // 802.1ad service tag
-    public static let qinqLegacy = EtherType(rawValue: 0x9100) // pre-standard Q-in-Q
-    public static let rarp = EtherType(rawValue: 0x8035)
-    public static let lldp = EtherType(rawValue: 0x88CC)
-    public static let eapol = EtherType(rawValue: 0x888E)
-    public static let pppoeDiscovery = EtherType(rawValue: 0x8863)
-    public static let pppoeSession = EtherType(rawValue: 0x8864)
-    public static let mpls = EtherType(rawValue: 0x8847)
+    @inlinable public static var ipv4: EtherType { EtherType(rawValue: 0x0800) }
+    @inlinable public static var arp: EtherType { EtherType(rawValue: 0x0806) }
+    @inlinable public static var vlan: EtherType { EtherType(rawValue: 0x8100) }       // 802.1Q customer tag
+    @inlinable public static var ipv6: EtherType { EtherType(rawValue: 0x86DD) }
+    @inlinable public static var qinq: EtherType { EtherType(rawValue: 0x88A8) }       // 802.1ad service tag
+    @inlinable public static var qinqLegacy: EtherType { EtherType(rawValue: 0x9100) } // pre-standard Q-in-Q
+    @inlinable public static var rarp: EtherType { EtherType(rawValue: 0x8035) }
+    @inlinable public static var lldp: EtherType { EtherType(rawValue: 0x88CC) }
+    @inlinable public static var eapol: EtherType { EtherType(rawValue: 0x888E) }
+    @inlinable public static var pppoeDiscovery: EtherType { EtherType(rawValue: 0x8863) }
+    @inlinable public static var pppoeSession: EtherType { EtherType(rawValue: 0x8864) }
+    @inlinable public static var mpls: EtherType { EtherType(rawValue: 0x8847) }
 
     /// True for the three tag types the decoder walks through.
     @inlinable public var isVLANTag: Bool { rawValue == 0x8100 || rawValue == 0x88A8 || rawValue == 0x9100 }
@@ -48,20 +48,20 @@ public struct IPProtocolNumber: RawRepresentable, Hashable, Sendable, CustomStri
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
 
-    public static let hopByHop = IPProtocolNumber(rawValue: 0)
-    public static let icmp = IPProtocolNumber(rawValue: 1)
-    public static let igmp = IPProtocolNumber(rawValue: 2)
-    public static let tcp = IPProtocolNumber(rawValue: 6)
-    public static let udp = IPProtocolNumber(rawValue: 17)
-    public static let ipv6Routing = IPProtocolNumber(rawValue: 43)
-    public static let ipv6Fragment = IPProtocolNumber(rawValue: 44)
-    public static let gre = IPProtocolNumber(rawValue: 47)
-    public static let esp = IPProtocolNumber(rawValue: 50)
-    public static let ah = IPProtocolNumber(rawValue: 51)
-    public static let icmpv6 = IPProtocolNumber(rawValue: 58)
-    public static let ipv6NoNext = IPProtocolNumber(rawValue: 59)
-    public static let ipv6DestinationOptions = IPProtocolNumber(rawValue: 60)
-    public static let sctp = IPProtocolNumber(rawValue: 132)
+    @inlinable public static var hopByHop: IPProtocolNumber { IPProtocolNumber(rawValue: 0) }
+    @inlinable public static var icmp: IPProtocolNumber { IPProtocolNumber(rawValue: 1) }
+    @inlinable public static var igmp: IPProtocolNumber { IPProtocolNumber(rawValue: 2) }
+    @inlinable public static var tcp: IPProtocolNumber { IPProtocolNumber(rawValue: 6) }
+    @inlinable public static var udp: IPProtocolNumber { IPProtocolNumber(rawValue: 17) }
+    @inlinable public static var ipv6Routing: IPProtocolNumber { IPProtocolNumber(rawValue: 43) }
+    @inlinable public static var ipv6Fragment: IPProtocolNumber { IPProtocolNumber(rawValue: 44) }
+    @inlinable public static var gre: IPProtocolNumber { IPProtocolNumber(rawValue: 47) }
+    @inlinable public static var esp: IPProtocolNumber { IPProtocolNumber(rawValue: 50) }
+    @inlinable public static var ah: IPProtocolNumber { IPProtocolNumber(rawValue: 51) }
+    @inlinable public static var icmpv6: IPProtocolNumber { IPProtocolNumber(rawValue: 58) }
+    @inlinable public static var ipv6NoNext: IPProtocolNumber { IPProtocolNumber(rawValue: 59) }
+    @inlinable public static var ipv6DestinationOptions: IPProtocolNumber { IPProtocolNumber(rawValue: 60) }
+    @inlinable public static var sctp: IPProtocolNumber { IPProtocolNumber(rawValue: 132) }
 
     public var description: String {
         switch rawValue {
@@ -96,16 +96,16 @@ public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConver
     public var rawValue: Int32
     @inlinable public init(rawValue: Int32) { self.rawValue = rawValue }
 
-    public static let null = LinkType(rawValue: 0)          // BSD loopback, AF in host byte order
-    public static let ethernet = LinkType(rawValue: 1)      // EN10MB
-    public static let raw = LinkType(rawValue: 12)          // DLT_RAW (most systems)
-    public static let rawOpenBSD = LinkType(rawValue: 14)   // DLT_RAW on OpenBSD
-    public static let linktypeRaw = LinkType(rawValue: 101) // LINKTYPE_RAW as stored in files
-    public static let loop = LinkType(rawValue: 108)        // OpenBSD loopback, AF in network byte order
-    public static let linuxSLL = LinkType(rawValue: 113)    // Linux cooked v1
-    public static let ipv4 = LinkType(rawValue: 228)
-    public static let ipv6 = LinkType(rawValue: 229)
-    public static let linuxSLL2 = LinkType(rawValue: 276)   // Linux cooked v2
+    @inlinable public static var null: LinkType { LinkType(rawValue: 0) }          // BSD loopback, AF in host byte order
+    @inlinable public static var ethernet: LinkType { LinkType(rawValue: 1) }      // EN10MB
+    @inlinable public static var raw: LinkType { LinkType(rawValue: 12) }          // DLT_RAW (most systems)
+    @inlinable public static var rawOpenBSD: LinkType { LinkType(rawValue: 14) }   // DLT_RAW on OpenBSD
+    @inlinable public static var linktypeRaw: LinkType { LinkType(rawValue: 101) } // LINKTYPE_RAW as stored in files
+    @inlinable public static var loop: LinkType { LinkType(rawValue: 108) }        // OpenBSD loopback, AF in network byte order
+    @inlinable public static var linuxSLL: LinkType { LinkType(rawValue: 113) }    // Linux cooked v1
+    @inlinable public static var ipv4: LinkType { LinkType(rawValue: 228) }
+    @inlinable public static var ipv6: LinkType { LinkType(rawValue: 229) }
+    @inlinable public static var linuxSLL2: LinkType { LinkType(rawValue: 276) }   // Linux cooked v2
 
     /// The libpcap name (`DLT_` without the prefix), or `unknown`.
     public var name: String {
