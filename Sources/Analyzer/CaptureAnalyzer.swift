@@ -100,8 +100,8 @@ public final class CaptureAnalyzer {
         }
         var warnings: [String] = []
         if case .truncated(let message) = end { warnings.append(message) }
-        if let file = source as? FileSource { warnings += file.warnings }
-        if let live = source as? LiveSource { warnings += live.warnings }
+        let sourceWarnings = (source as? FileSource)?.warnings ?? (source as? LiveSource)?.warnings ?? []
+        for w in sourceWarnings where !warnings.contains(w) { warnings.append(w) }
         pass.flows.finish()
         if pass.summary.packets > 0, pass.undecodable > 0 {
             warnings.append("\(pass.undecodable) packets had a truncated or malformed header (see `streamprobe flows`)")

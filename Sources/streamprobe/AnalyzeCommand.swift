@@ -111,9 +111,15 @@ struct AnalyzeCommand: ParsableCommand {
         } catch {
             throw exitError(error)
         }
-        for w in report.warnings { printError("warning: \(w)") }
+        warn(report)
         emit(report)
         if let windowsCSV { do { try writeOutput(ReportFormats.windowsCSV([report]), to: windowsCSV) } catch { throw exitError(error) } }
+    }
+
+    /// The text report shows its warnings; JSON and -q output leave them to stderr.
+    func warn(_ report: CaptureReport) {
+        guard quiet || format == .json else { return }
+        for w in report.warnings { printError("warning: \(w)") }
     }
 
     func emit(_ report: CaptureReport) {
@@ -145,7 +151,7 @@ struct AnalyzeCommand: ParsableCommand {
         }, deliver: { i, result in
             switch result {
             case .success(let report):
-                for w in report.warnings { printError("warning: \(w)") }
+                warn(report)
                 emit(report)
                 if format == .text && !quiet { print(String(repeating: "─", count: 72)) }
                 rows.append(BatchRow(report: report))
