@@ -107,6 +107,8 @@ public final class CaptureAnalyzer {
             warnings.append("\(pass.undecodable) packets had a truncated or malformed header (see `streamprobe flows`)")
         }
 
+        // A live capture ends on the clock, not at its last packet: windows up to the stop time are complete.
+        if source is LiveSource, let last = pass.lastTime { pass.lastTime = max(last, Date().timeIntervalSince1970) }
         var units = pass.finishUnits()
         var selectionNote: String?
         if options.scope == .streams && units.isEmpty {

@@ -43,7 +43,6 @@ public struct LiveAnalysis {
         var report = try analyzer.analyze(source: source, rereadPath: path)
         if LiveSource.wasInterrupted { report.warnings.append("capture ended early by Ctrl-C") }
         if let drops = source.kernelDrops, drops > 0 { report.warnings.append("the kernel dropped \(drops) packets") }
-        report.warnings.append("capture saved to \(path)")
         return report
     }
 

@@ -15,7 +15,8 @@ public enum TextReport {
         }
         for (i, s) in r.streams.enumerated() {
             out += "\n"
-            out += "stream \(i + 1) of \(r.streams.count): client \(s.client), \(s.flows.count) flow\(s.flows.count == 1 ? "" : "s"), "
+            let who = s.client.first.map { $0.isNumber || $0 == ":" } == true || s.client.contains(":") ? "client \(s.client)" : s.client
+            out += "stream \(i + 1) of \(r.streams.count): \(who), \(s.flows.count) flow\(s.flows.count == 1 ? "" : "s"), "
             out += "\(formatBytes(s.downloadBytes)) down / \(formatBytes(s.uploadBytes)) up over \(String(format: "%.1f", s.durationSeconds)) s\n"
             out += "  selected: \(s.selection)\n"
             guard let label = s.label, let conf = s.confidence else {
