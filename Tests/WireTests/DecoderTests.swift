@@ -205,6 +205,22 @@ final class DecoderTests: XCTestCase {
         XCTAssertFalse(decoded(FrameBuilder.icmpEcho(src: client4, dst: server4, identifier: 1, sequence: 1)).hasPorts)
     }
 
+    func testZeroIPLengthMeansWhatWasCaptured() {
+        // Captures of TCP segmentation offload show IPv4 total length 0 (and IPv6 payload length 0).
+        var v4 = FrameBuilder.tcp(src: client4, dst: server4, srcPort: 443, dstPort: 50000, seq: 1, ack: 1, flags: .ack,
+                                  payload: [UInt8](repeating: 2, count: 3000))
+        v4[16] = 0; v4[17] = 0
+        let p4 = decoded(v4)
+        XCTAssertNil(p4.anomaly)
+        XCTAssertEqual(p4.payloadLength, 3000)
+        XCTAssertEqual(p4.ipPacketLength, 3040)
+        var v6 = FrameBuilder.udp(src: client6, dst: server6, srcPort: 1, dstPort: 2, payload: [UInt8](repeating: 1, count: 100))
+        v6[18] = 0; v6[19] = 0
+        let p6 = decoded(v6)
+        XCTAssertEqual(p6.payloadLength, 100)
+        XCTAssertEqual(p6.ipPacketLength, 148)
+    }
+
     func testSnapLengthCutPayloadIsStillCountedAsDeclared() {
         let frame = FrameBuilder.tcp(src: client4, dst: server4, srcPort: 443, dstPort: 50000, seq: 1, ack: 1,
                                      flags: .ack, payload: [UInt8](repeating: 1, count: 1400))
