@@ -113,9 +113,10 @@ public final class CaptureAnalyzer {
         var selectionNote: String?
         if options.scope == .streams && units.isEmpty {
             // No flow carried one of the model's service names: choose by download volume.
-            let chosen = options.selection.fallbackStreams(pass.allFlows(), namedToo: plan.patterns.isEmpty)
+            let chosen = options.selection.fallbackStreams(pass.ended.candidates, namedToo: plan.patterns.isEmpty)
             if chosen.isEmpty {
-                selectionNote = options.selection.noStreamNote(task: model?.task, patterns: plan.patterns, flows: pass.allFlows())
+                selectionNote = options.selection.noStreamNote(patterns: plan.patterns, flowCount: pass.ended.count,
+                                                               namedCount: pass.ended.named)
             } else if let rereadPath {
                 units = try SecondPass.run(path: rereadPath, filter: options.filter, linkType: linkType,
                                            plan: plan, model: model, chosen: chosen, observers: observers)
@@ -130,6 +131,20 @@ public final class CaptureAnalyzer {
             durationSeconds: max(0, (pass.lastTime ?? 0) - start), flows: Int(pass.flows.createdCount),
             linkType: source.linkTypeName, model: summary, streams: streams,
             note: streams.isEmpty ? (selectionNote ?? "no stream found") : nil, warnings: warnings)
+    }
+}
+
+/// What the analyzer keeps of ended flows: counts, and the flows big enough to be chosen by volume.
+final class EndedFlows {
+    let minimumBytes: Int
+    private(set) var candidates: [FlowRecord] = []
+    private(set) var count = 0
+    private(set) var named = 0
+    init(minimumBytes: Int) { self.minimumBytes = minimumBytes }
+    func add(_ record: FlowRecord) {
+        count += 1
+        if record.serviceName != nil { named += 1 }
+        if Int(record.toClient.bytes) >= minimumBytes { candidates.append(record) }
     }
 }
 
@@ -223,6 +238,7 @@ struct FirstPass {
     let linkType: LinkType
     let observers: Observers
     var flows: FlowTable
+    let ended: EndedFlows
     var summary = ProtocolSummary()
     var undecodable = 0
     var firstTime: Double?
@@ -242,7 +258,12 @@ struct FirstPass {
         self.options = options
         self.linkType = linkType
         self.observers = observers
-        self.flows = FlowTable(configuration: FlowTableConfiguration(keepFinished: true))
+        // Ended flows are not kept: only the few that could form a stream by volume (bounded memory).
+        let ended = EndedFlows(minimumBytes: options.selection.minimumFlowBytes)
+        self.ended = ended
+        var table = FlowTable(configuration: FlowTableConfiguration(keepFinished: false))
+        table.onFinish = { ended.add($0) }
+        self.flows = table
         let single: (label: String, client: IPAddress?, selection: String)?
         switch options.scope {
         case .reference:
@@ -357,7 +378,6 @@ struct FirstPass {
         return units.filter { $0.packets > 0 || options.scope != .streams }
     }
 
-    func allFlows() -> [FlowRecord] { flows.finished }
 }
 
 extension StreamUnit {

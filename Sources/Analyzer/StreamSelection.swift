@@ -44,13 +44,12 @@ public struct StreamSelection: Sendable {
     }
 
     /// Why nothing was analysed, in one line, naming what the capture did hold.
-    public func noStreamNote(task: String?, patterns set: ServicePatternSet, flows: [FlowRecord]) -> String {
+    public func noStreamNote(patterns set: ServicePatternSet, flowCount: Int, namedCount: Int) -> String {
         let patterns = set.patterns.map(\.pattern).joined(separator: ", ")
-        let named = flows.filter { $0.serviceName != nil }.count
         var note = "no stream found: "
         note += patterns.isEmpty ? "" : "no flow's TLS SNI or DNS name matches \(patterns); "
         note += patterns.isEmpty ? "no flow carried" : "no unnamed flow carried"
-        note += " \(minimumStreamBytes / 1024) KiB or more of download (\(flows.count) flows, \(named) with a known name)"
+        note += " \(minimumStreamBytes / 1024) KiB or more of download (\(flowCount) flows, \(namedCount) with a known name)"
         return note
     }
 }
