@@ -8,11 +8,26 @@ struct PackedNode: Sendable {
     @usableFromInline var missingLeft: Bool
 }
 
+/// A node in rank form, 8 bytes: the threshold is replaced by its index among the sorted distinct
+/// thresholds of its feature, and a row's values by their ranks among those thresholds, so
+/// `x <= t` ⟺ `rank(x) <= index(t)` exactly (with `<`, ranks count thresholds ≤ x). Bit 31 of
+/// `left` is the missing-goes-left flag. Same indices as `PackedNode`.
+@usableFromInline
+struct RankNode: Sendable {
+    @usableFromInline var left: UInt32
+    @usableFromInline var feature: Int16
+    @usableFromInline var rank: UInt16
+}
+
 /// Evaluates a tree ensemble over flat node arrays with a `while` loop: no recursion, no allocation
 /// per prediction. Rows are prepared once (scaled, rounded to the model's feature precision), then
 /// walked tree by tree over blocks of rows so a tree's nodes stay in cache.
 public struct EnsembleEvaluator: Sendable {
     let nodes: [PackedNode]
+    /// The rank form of `nodes`, when every feature has at most 65,534 distinct thresholds.
+    let rankNodes: [RankNode]?
+    /// Per feature, its distinct thresholds in ascending order (rank form only).
+    let rankThresholds: [[Double]]
     let roots: [Int32]
     let treeClass: [Int32]
     let leafValues: [Double]
@@ -29,7 +44,8 @@ public struct EnsembleEvaluator: Sendable {
     /// rows (scikit-learn goes tree by tree over the whole batch for the same reason).
     static let blockRows = 2048
 
-    init(ensemble: TreeEnsemble, classCount: Int, featureCount: Int, scaler: StandardScaler?) {
+    /// `rankForm: false` keeps to the plain threshold walk (the rank form is used when possible).
+    init(ensemble: TreeEnsemble, classCount: Int, featureCount: Int, scaler: StandardScaler?, rankForm: Bool = true) {
         let width = ensemble.leafWidth(classCount: classCount)
         var nodes: [PackedNode] = []
         var roots: [Int32] = []
@@ -66,6 +82,28 @@ public struct EnsembleEvaluator: Sendable {
             }
         }
         self.nodes = nodes
+        // Rank form.
+        var perFeature = [[Double]](repeating: [], count: featureCount)
+        for node in nodes where node.feature >= 0 { perFeature[Int(node.feature)].append(node.threshold) }
+        for j in 0..<featureCount { perFeature[j] = Array(Set(perFeature[j])).sorted() }
+        if rankForm && perFeature.allSatisfy({ $0.count <= 65_534 }) {
+            var index: [[Double: UInt16]] = perFeature.map { ts in
+                var d: [Double: UInt16] = [:]
+                for (i, t) in ts.enumerated() { d[t] = UInt16(i) }
+                return d
+            }
+            rankNodes = nodes.map { node in
+                if node.feature < 0 { return RankNode(left: UInt32(node.left), feature: -1, rank: 0) }
+                let flag: UInt32 = node.missingLeft ? 0x8000_0000 : 0
+                return RankNode(left: UInt32(node.left) | flag, feature: node.feature,
+                                rank: index[Int(node.feature)][node.threshold]!)
+            }
+            index.removeAll()
+            rankThresholds = perFeature
+        } else {
+            rankNodes = nil
+            rankThresholds = []
+        }
         self.roots = roots
         self.treeClass = treeClass
         self.leafValues = leafValues
@@ -116,9 +154,11 @@ public struct EnsembleEvaluator: Sendable {
     public func probabilities(row: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
         precondition(row.count == featureCount && out.count >= classCount)
         withUnsafeTemporaryAllocation(of: Double.self, capacity: featureCount) { scratch in
-            prepare(row.baseAddress!, into: scratch.baseAddress!, rows: 1)
-            accumulate(scratch.baseAddress!, out.baseAddress!, rows: 1)
-            finish(out.baseAddress!, rows: 1)
+            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: featureCount) { ranks in
+                prepare(row.baseAddress!, into: scratch.baseAddress!, rows: 1)
+                accumulate(scratch.baseAddress!, out.baseAddress!, rows: 1, ranks: ranks.baseAddress!)
+                finish(out.baseAddress!, rows: 1)
+            }
         }
     }
 
@@ -126,13 +166,14 @@ public struct EnsembleEvaluator: Sendable {
     func evaluateRange(_ rows: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ range: Range<Int>) {
         let block = min(Self.blockRows, range.count)
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: block * featureCount)
-        defer { scratch.deallocate() }
+        let ranks = UnsafeMutablePointer<UInt16>.allocate(capacity: block * featureCount)
+        defer { scratch.deallocate(); ranks.deallocate() }
         var start = range.lowerBound
         while start < range.upperBound {
             let count = min(block, range.upperBound - start)
             prepare(rows + start * featureCount, into: scratch, rows: count)
             let o = out + start * classCount
-            accumulate(scratch, o, rows: count)
+            accumulate(scratch, o, rows: count, ranks: ranks)
             finish(o, rows: count)
             start += count
         }
@@ -162,9 +203,13 @@ public struct EnsembleEvaluator: Sendable {
     }
 
     /// Sums the leaves of every tree into `out` (zeroed first), tree-major over the block.
-    func accumulate(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, rows: Int) {
+    func accumulate(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, rows: Int,
+                    ranks: UnsafeMutablePointer<UInt16>) {
         out.update(repeating: 0, count: rows * classCount)
-        if comparison == .lessOrEqual {
+        if let rankNodes {
+            rank(x, into: ranks, rows: rows)
+            rankNodes.withUnsafeBufferPointer { walkRanks(ranks, $0.baseAddress!, out, rows: rows) }
+        } else if comparison == .lessOrEqual {
             walk(x, out, rows: rows, lessOrEqual: true)
         } else {
             walk(x, out, rows: rows, lessOrEqual: false)
@@ -174,18 +219,25 @@ public struct EnsembleEvaluator: Sendable {
     /// Rows walked through a tree side by side: their cache misses overlap instead of queueing.
     static let lanes = 8
 
+    /// One step down: branch-free, since the direction is a coin toss the predictor cannot learn.
+    /// NaN fails both comparisons and follows the node's missing direction.
     @inline(__always)
     static func step(_ node: PackedNode, _ row: UnsafePointer<Double>, lessOrEqual: Bool) -> Int {
         let v = row[Int(node.feature)]
-        let goLeft: Bool
-        if lessOrEqual ? (v <= node.threshold) : (v < node.threshold) {
-            goLeft = true
-        } else if v.isNaN {
-            goLeft = node.missingLeft
-        } else {
-            goLeft = false
-        }
-        return Int(node.left) + (goLeft ? 0 : 1)
+        let passes = lessOrEqual ? (v <= node.threshold) : (v < node.threshold)
+        let missingLeft = v.isNaN && node.missingLeft
+        let goLeft = (passes ? 1 : 0) | (missingLeft ? 1 : 0)
+        return Int(node.left) &+ (1 &- goLeft)
+    }
+
+    /// One step down with branches: for a lone row, speculating down the likelier side beats waiting
+    /// for the comparison (no other rows' loads to overlap with).
+    @inline(__always)
+    static func stepSpeculative(_ node: PackedNode, _ row: UnsafePointer<Double>, lessOrEqual: Bool) -> Int {
+        let v = row[Int(node.feature)]
+        if lessOrEqual ? (v <= node.threshold) : (v < node.threshold) { return Int(node.left) }
+        if v.isNaN && node.missingLeft { return Int(node.left) }
+        return Int(node.left) &+ 1
     }
 
     @inline(__always)
@@ -228,10 +280,86 @@ public struct EnsembleEvaluator: Sendable {
                         }
                         while r < rows {
                             var node = nodes[root]
-                            while node.feature >= 0 { node = nodes[Self.step(node, x + r * f, lessOrEqual: lessOrEqual)] }
+                            while node.feature >= 0 { node = nodes[Self.stepSpeculative(node, x + r * f, lessOrEqual: lessOrEqual)] }
                             add(node, row: r, cls: cls)
                             r += 1
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Each value's rank among its feature's thresholds (65,535 for NaN).
+    func rank(_ x: UnsafePointer<Double>, into ranks: UnsafeMutablePointer<UInt16>, rows: Int) {
+        let f = featureCount
+        let inclusive = comparison == .less  // `<`: count thresholds ≤ x; `<=`: count thresholds < x
+        for j in 0..<f {
+            rankThresholds[j].withUnsafeBufferPointer { t in
+                for r in 0..<rows {
+                    let v = x[r * f + j]
+                    if v.isNaN { ranks[r * f + j] = UInt16.max; continue }
+                    var lo = 0, hi = t.count
+                    if inclusive {
+                        while lo < hi { let mid = (lo + hi) >> 1; if t[mid] <= v { lo = mid + 1 } else { hi = mid } }
+                    } else {
+                        while lo < hi { let mid = (lo + hi) >> 1; if t[mid] < v { lo = mid + 1 } else { hi = mid } }
+                    }
+                    ranks[r * f + j] = UInt16(lo)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func rankStep(_ node: RankNode, _ row: UnsafePointer<UInt16>) -> Int {
+        let v = row[Int(node.feature)]
+        let passes = v <= node.rank ? 1 : 0
+        let missingLeft = (v == UInt16.max ? 1 : 0) & Int(node.left >> 31)
+        return Int(node.left & 0x7FFF_FFFF) &+ (1 &- (passes | missingLeft))
+    }
+
+    func walkRanks(_ x: UnsafePointer<UInt16>, _ nodes: UnsafePointer<RankNode>, _ out: UnsafeMutablePointer<Double>, rows: Int) {
+        let k = classCount, f = featureCount
+        let distribution = aggregation == .meanDistribution
+        let lanes = Self.lanes
+        leafValues.withUnsafeBufferPointer { lb in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: lanes) { at in
+                let leaves = lb.baseAddress!, at = at.baseAddress!
+                @inline(__always) func add(_ leafNode: RankNode, row r: Int, cls: Int) {
+                    let leaf = leaves + Int(leafNode.left)
+                    let o = out + r * k
+                    if distribution {
+                        for c in 0..<k { o[c] += leaf[c] }
+                    } else {
+                        o[cls] += leaf[0]
+                    }
+                }
+                for t in 0..<roots.count {
+                    let root = Int(roots[t])
+                    let cls = Int(treeClass[t])
+                    var r = 0
+                    while r + lanes <= rows {
+                        for l in 0..<lanes { at[l] = root }
+                        var moving = true
+                        while moving {
+                            moving = false
+                            for l in 0..<lanes {
+                                let node = nodes[at[l]]
+                                if node.feature >= 0 {
+                                    at[l] = Self.rankStep(node, x + (r + l) * f)
+                                    moving = true
+                                }
+                            }
+                        }
+                        for l in 0..<lanes { add(nodes[at[l]], row: r + l, cls: cls) }
+                        r += lanes
+                    }
+                    while r < rows {
+                        var node = nodes[root]
+                        while node.feature >= 0 { node = nodes[Self.rankStep(node, x + r * f)] }
+                        add(node, row: r, cls: cls)
+                        r += 1
                     }
                 }
             }

@@ -30,6 +30,26 @@ final class ParityTests: XCTestCase {
         }
     }
 
+    /// The plain threshold walk (used when a feature has too many distinct thresholds for the rank
+    /// form) gives the same numbers as the rank form.
+    func testThresholdWalkMatchesRankWalk() throws {
+        for name in ["dt_4class_nan", "rf_4class_scaled", "et_4class", "xgb_binary", "xgb_4class"] {
+            let model = try Fixtures.model(name)
+            let plain = EnsembleEvaluator(ensemble: model.ensemble, classCount: model.classCount,
+                                          featureCount: model.featureCount, scaler: model.scaler, rankForm: false)
+            XCTAssertNil(plain.rankNodes)
+            XCTAssertNotNil(model.evaluator.rankNodes)
+            let rows = try Fixtures.expected(name).rows.flatMap { $0.map { $0 ?? .nan } }
+            XCTAssertEqual(plain.predictProbabilities(rows: rows), model.evaluator.predictProbabilities(rows: rows), name)
+            let f = model.featureCount, k = model.classCount
+            var one = [Double](repeating: 0, count: k)
+            rows.withUnsafeBufferPointer { r in
+                one.withUnsafeMutableBufferPointer { plain.probabilities(row: UnsafeBufferPointer(rebasing: r[0..<f]), into: $0) }
+            }
+            XCTAssertEqual(one, Array(model.evaluator.predictProbabilities(rows: Array(rows[0..<f]))), name)
+        }
+    }
+
     func testDecisionTreeBinary() throws { try check("dt_binary", tolerance: 1e-9) }
     func testDecisionTreeFourClassesWithMissingValues() throws { try check("dt_4class_nan", tolerance: 1e-9) }
     func testRandomForestBinary() throws { try check("rf_binary", tolerance: 1e-9) }
