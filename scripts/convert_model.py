@@ -100,7 +100,8 @@ def xgb_ensemble(model, n_features):
         trees.append(tree)
     # The base score, measured rather than parsed (its stored form changed across XGBoost versions):
     # margin of a probe row minus the sum of the leaves it reaches.
-    probe = xgb.DMatrix(np.zeros((1, n_features), dtype=np.float32))
+    names = booster.feature_names
+    probe = xgb.DMatrix(np.zeros((1, n_features), dtype=np.float32), feature_names=names)
     margin = np.asarray(booster.predict(probe, output_margin=True), dtype=np.float64).reshape(-1)
     leaves = np.asarray(booster.predict(probe, pred_leaf=True)).reshape(-1)
     sums = np.zeros(n_margins)
