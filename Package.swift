@@ -1,6 +1,10 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+/// The per-packet modules skip Swift's dynamic exclusivity checks in release builds: their state is
+/// owned by one pipeline at a time (checked in debug builds and by the test suite, which runs in debug).
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "streamprobe",
     platforms: [.macOS(.v13)],
@@ -18,13 +22,13 @@ let package = Package(
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
         ),
         // Header views and the decoder. Depends on nothing.
-        .target(name: "Wire"),
+        .target(name: "Wire", swiftSettings: hotPath),
         // Packet sources: file, live interface, directory. The only importer of CPcap.
-        .target(name: "Capture", dependencies: ["CPcap"]),
+        .target(name: "Capture", dependencies: ["CPcap"], swiftSettings: hotPath),
         // Flow key, flow table, service names (TLS SNI, DNS).
-        .target(name: "Flows", dependencies: ["Wire"]),
+        .target(name: "Flows", dependencies: ["Wire"], swiftSettings: hotPath),
         // Windows, statistics, feature sets.
-        .target(name: "Features", dependencies: ["Wire", "Flows"]),
+        .target(name: "Features", dependencies: ["Wire", "Flows"], swiftSettings: hotPath),
         // Model file, evaluators, trainer, metrics. Depends on nothing.
         .target(name: "Trees"),
         // Frame builder, pcap writer, synthetic traffic.
@@ -32,7 +36,8 @@ let package = Package(
         // The pipeline (capture → flows → sessions → windows → features → model) and the report renderers.
         .target(
             name: "Analyzer",
-            dependencies: ["Capture", "Wire", "Flows", "Features", "Trees"]
+            dependencies: ["Capture", "Wire", "Flows", "Features", "Trees"],
+            swiftSettings: hotPath
         ),
         .executableTarget(
             name: "streamprobe",
