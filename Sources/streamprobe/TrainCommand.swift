@@ -1,5 +1,6 @@
 import Analyzer
 import ArgumentParser
+import Features
 import Foundation
 import Trees
 
@@ -13,9 +14,17 @@ struct TrainCommand: ParsableCommand {
             scikit-learn style table. Non-numeric columns and an unnamed leading index column are ignored \
             (noted on stderr). Prints grouped cross-validation figures (a capture or file never sits on \
             both sides) and the top feature importances, and writes both into the model card.
+
+            Inputs may also be captures or folders of captures: each capture's label is the name of the \
+            folder that holds it (as `simulate --corpus` writes them), or comes from --labels FILE \
+            (CSV: path,label). Their windows are extracted with --feature-set (default stream-v1) from \
+            the streams that --service names select (else the flows with the most download bytes).
             """)
 
-    @Argument(help: "Labelled CSV tables.") var inputs: [String]
+    @Argument(help: "Labelled CSV tables, or captures / folders of captures.") var inputs: [String]
+    @Option(help: "For capture inputs: a CSV of capture path,label (default: the folder name).") var labels: String?
+    @Option(help: "For capture inputs: a service name pattern that selects the stream (repeatable), recorded in the model.")
+    var service: [String] = []
     @Option(name: .shortAndLong, help: "Model file to write.") var output: String
     @OptionGroup var table: TableInputOptions
     @Option(help: "Trees in the forest.") var trees = 100
@@ -53,21 +62,47 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try TreesCLI.loadTable(inputs, table.options())
+        let fromCaptures = inputs.allSatisfy(LabelledCaptures.isCaptureInput)
+        let setName = fromCaptures && featureSet == "custom" ? "stream-v1" : featureSet
+        var plan: FeaturePlan?
+        let loaded: (table: TrainingTable, notes: [String])
+        if fromCaptures {
+            do {
+                let set = try FeatureSet.named(setName)
+                plan = FeaturePlan(featureSet: set, config: set.defaultConfig, patterns: ServicePatternSet(service))
+                let captures = try LabelledCaptures.load(
+                    inputs: inputs, labelsFile: labels, plan: plan!, options: AnalysisOptions(scope: .streams),
+                    jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+                for n in captures.notes { TreesCLI.note(n) }
+                loaded = (captures.table, captures.notes)
+            } catch {
+                throw exitError(error)
+            }
+        } else {
+            let csv = try TreesCLI.loadTable(inputs, table.options())
+            loaded = (csv.table, csv.notes)
+        }
         var request = TrainingRequest(table: loaded.table, parameters: try parameters(),
                                       name: name ?? URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent)
         request.folds = folds
         request.validation = TrainingRequest.Validation(rawValue: cv)!
         request.task = task
-        request.featureSet = featureSet
+        request.featureSet = setName
         request.window = windowSeconds.map { WindowParameters(seconds: $0) }
+        if let plan {
+            let c = plan.config
+            request.window = WindowParameters(seconds: c.window, step: c.step, minPackets: c.minPackets, burstGap: c.burstGap,
+                                              contextSeconds: c.contextSeconds, policy: c.policy.rawValue)
+        }
         request.sources = inputs.map { URL(fileURLWithPath: $0).lastPathComponent }
         let outcome: TrainingOutcome
         do { outcome = try ModelTraining.run(request) } catch {
             throw TreesCLI.fail("\(inputs[0]): cannot train: \(error)", TableError.exitStatus)
         }
         for note in outcome.notes { TreesCLI.note(note) }
-        do { try outcome.model.write(to: output) } catch {
+        var model = outcome.model
+        if fromCaptures && !service.isEmpty { model.selection = ModelSelection(servicePatterns: service, unit: "client-stream") }
+        do { try model.write(to: output) } catch {
             throw TreesCLI.fail("\(output): cannot write the model (\(error.localizedDescription))", 1)
         }
         print(outcome.textSummary(), terminator: "")

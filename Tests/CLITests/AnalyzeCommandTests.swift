@@ -209,6 +209,33 @@ final class AnalyzeCommandTests: XCTestCase {
         XCTAssertTrue(unknown.stderr.contains("no-such-set"), unknown.stderr)
     }
 
+    /// `train` straight from folders of labelled captures (label = folder name), with a labels CSV too.
+    func testTrainOnLabelledCaptures() throws {
+        let f = try fixture()
+        var args = ["train", "corpus", "-o", "from-captures.json", "--trees", "8", "--folds", "2", "--seed", "1"]
+        for s in Self.services { args += ["--service", s] }
+        let r = try CLIRunner.run(args, currentDirectory: f.dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let model = try JSONSerialization.jsonObject(with: Data(contentsOf: f.dir.appendingPathComponent("from-captures.json"))) as! [String: Any]
+        XCTAssertEqual(model["classes"] as? [String], ["low", "very_high"])
+        XCTAssertEqual(model["feature_set"] as? String, "stream-v1")
+        XCTAssertEqual((model["selection"] as? [String: Any])?["service_patterns"] as? [String], Self.services)
+        let analysed = try CLIRunner.run(["analyze", f.highCapture, "-m", f.dir.appendingPathComponent("from-captures.json").path, "-q"])
+        XCTAssertEqual(analysed.status, 0, analysed.stderr)
+        XCTAssertTrue(analysed.stdout.contains(" very_high "), analysed.stdout)
+
+        let captures = try FileManager.default.contentsOfDirectory(atPath: f.dir.appendingPathComponent("corpus/low").path)
+            .filter { $0.hasSuffix(".pcap") }.sorted()
+        try "path,label\ncorpus/low/\(captures[0]),quiet\ncorpus/low/\(captures[1]),calm\n"
+            .write(to: f.dir.appendingPathComponent("labels.csv"), atomically: true, encoding: .utf8)
+        let labelled = try CLIRunner.run(["train", "corpus/low", "--labels", "labels.csv", "-o", "one.json", "--trees", "2", "--folds", "0"],
+                                         currentDirectory: f.dir)
+        XCTAssertEqual(labelled.status, 0, labelled.stderr)
+        XCTAssertTrue(labelled.stderr.contains("\(captures[2]): not in the labels file"), labelled.stderr)
+        let one = try JSONSerialization.jsonObject(with: Data(contentsOf: f.dir.appendingPathComponent("one.json"))) as! [String: Any]
+        XCTAssertEqual(one["classes"] as? [String], ["calm", "quiet"])
+    }
+
     /// As root only: capture on the loopback interface while this test sends UDP datagrams to 127.0.0.1.
     func testLiveCaptureOnLoopback() throws {
         guard geteuid() == 0 else { throw XCTSkip("live capture needs root") }
