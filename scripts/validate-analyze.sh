@@ -26,7 +26,7 @@ if not streams:
     print("OK: no stream analysed: " + (d.get("note") or ""))
 else:
     for s in streams:
-        print(f"CHOSEN: {s[\"client\"]}: {s[\"selection\"]} -> {s.get(\"class\")} ({s.get(\"confidence\")})")
+        print("CHOSEN: %s: %s -> %s (%s)" % (s["client"], s["selection"], s.get("class"), s.get("confidence")))
 ')
 echo "$verdict"
 echo
