@@ -74,6 +74,35 @@ extension TreeModel {
     /// Decodes and validates a model from JSON bytes; `source` names it in messages.
     public static func decode(json data: Data, source: String) throws(ModelError) -> TreeModel {
         if data.isEmpty { throw ModelError(source: source, problem: "is empty") }
+        let file: ModelFileV1
+        if let quick = FastModelReader.read(data), quick.format == formatName, quick.formatVersion == formatVersion {
+            file = quick
+        } else {
+            file = try decodeWithMessages(data, source: source)
+        }
+        let trees = file.ensemble.trees.map { t in
+            TreeArrays(feature: t.feature, threshold: t.threshold, left: t.left, right: t.right,
+                       missingLeft: t.missingLeft.map { $0 != 0 }, value: t.value, outputClass: t.outputClass)
+        }
+        // missing_left must hold 0/1; checked here because the typed arrays hold Bool.
+        for (ti, t) in file.ensemble.trees.enumerated() {
+            if let i = t.missingLeft.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+                throw ModelError(source: source, location: "ensemble.trees[\(ti)].missing_left[\(i)]",
+                                 problem: "= \(t.missingLeft[i]) is not 0 or 1")
+            }
+        }
+        let ensemble = TreeEnsemble(kind: file.ensemble.kind, comparison: file.ensemble.comparison,
+                                    featurePrecision: file.ensemble.featurePrecision ?? .float64,
+                                    aggregation: file.ensemble.aggregation,
+                                    baseScore: file.ensemble.baseScore ?? [], trees: trees)
+        return try TreeModel(name: file.name, task: file.task, description: file.description, classes: file.classes,
+                             featureSet: file.featureSet, featureNames: file.features, window: file.window,
+                             scaler: file.scaler, ensemble: ensemble, selection: file.selection,
+                             card: file.card ?? .object([]), source: source)
+    }
+
+    /// The careful path: JSONDecoder, whose errors carry the coding path.
+    static func decodeWithMessages(_ data: Data, source: String) throws(ModelError) -> ModelFileV1 {
         let decoder = JSONDecoder()
         let header: ModelFileHeader
         do {
@@ -100,25 +129,7 @@ extension TreeModel {
         } catch {
             throw ModelError(source: source, problem: "cannot be decoded (\(error))")
         }
-        let trees = file.ensemble.trees.map { t in
-            TreeArrays(feature: t.feature, threshold: t.threshold, left: t.left, right: t.right,
-                       missingLeft: t.missingLeft.map { $0 != 0 }, value: t.value, outputClass: t.outputClass)
-        }
-        // missing_left must hold 0/1; checked here because the typed arrays hold Bool.
-        for (ti, t) in file.ensemble.trees.enumerated() {
-            if let i = t.missingLeft.firstIndex(where: { $0 != 0 && $0 != 1 }) {
-                throw ModelError(source: source, location: "ensemble.trees[\(ti)].missing_left[\(i)]",
-                                 problem: "= \(t.missingLeft[i]) is not 0 or 1")
-            }
-        }
-        let ensemble = TreeEnsemble(kind: file.ensemble.kind, comparison: file.ensemble.comparison,
-                                    featurePrecision: file.ensemble.featurePrecision ?? .float64,
-                                    aggregation: file.ensemble.aggregation,
-                                    baseScore: file.ensemble.baseScore ?? [], trees: trees)
-        return try TreeModel(name: file.name, task: file.task, description: file.description, classes: file.classes,
-                             featureSet: file.featureSet, featureNames: file.features, window: file.window,
-                             scaler: file.scaler, ensemble: ensemble, selection: file.selection,
-                             card: file.card ?? .object([]), source: source)
+        return file
     }
 
     static func path(_ codingPath: [CodingKey]) -> String {

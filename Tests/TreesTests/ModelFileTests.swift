@@ -57,6 +57,31 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(m.selection?.servicePatterns, ["*.scdn.co"])
     }
 
+    /// The quick reader (used for well-formed files) and the JSONDecoder path read the same model.
+    func testQuickReaderMatchesCarefulDecoder() throws {
+        for name in ["dt_4class_nan", "rf_4class_scaled", "xgb_4class"] {
+            let data = try Data(contentsOf: Fixtures.url("parity/\(name).model.json"))
+            let quick = try XCTUnwrap(FastModelReader.read(data), name)
+            let careful = try TreeModel.decodeWithMessages(data, source: name)
+            XCTAssertEqual(quick.features, careful.features)
+            XCTAssertEqual(quick.classes, careful.classes)
+            XCTAssertEqual(quick.scaler, careful.scaler)
+            XCTAssertEqual(quick.card, careful.card)
+            XCTAssertEqual(quick.ensemble.baseScore, careful.ensemble.baseScore)
+            for (a, b) in zip(quick.ensemble.trees, careful.ensemble.trees) {
+                XCTAssertTrue(a.feature == b.feature && a.threshold == b.threshold && a.left == b.left && a.right == b.right
+                              && a.missingLeft == b.missingLeft && a.value == b.value && a.outputClass == b.outputClass, name)
+            }
+        }
+        var doc = document()
+        doc["name"] = "caf\u{e9} \"quoted\" \\ name"
+        let data = try JSONSerialization.data(withJSONObject: doc)
+        XCTAssertEqual(FastModelReader.read(data)?.name, "caf\u{e9} \"quoted\" \\ name")
+        XCTAssertEqual(FastModelReader.read(data)?.window, WindowParameters(seconds: 3, step: 3, minPackets: 15, burstGap: 0.03, policy: "tumbling"))
+        XCTAssertEqual(try load(doc).name, "caf\u{e9} \"quoted\" \\ name")
+        XCTAssertNil(FastModelReader.read(Data("{\"format\": [1, \"x\"]".utf8)))
+    }
+
     func testStrictLessComparison() throws {
         let m = try load(mutated { _, e, _ in e["comparison"] = "<" })
         XCTAssertEqual(m.predict([0.5, 0]).label, "b")
