@@ -108,6 +108,19 @@ final class AnalyzeCommandTests: XCTestCase {
         XCTAssertEqual((mixedAll["streams"] as! [[String: Any]]).count, 1)
     }
 
+    /// Two clients behind one link: one result per client's stream.
+    func testSeveralClientsGiveSeveralStreams() throws {
+        let f = try fixture()
+        let path = f.dir.appendingPathComponent("two-clients.pcap").path
+        let sim = try CLIRunner.run(["simulate", "--profile", "spotify:very_high", "--clients", "2", "-d", "60", "--seed", "5",
+                                     "--link", "cable", "--download", "paced", "-o", path])
+        XCTAssertEqual(sim.status, 0, sim.stderr)
+        let doc = try analyzeJSON([path, "-m", f.model])
+        let streams = try XCTUnwrap(doc["streams"] as? [[String: Any]])
+        XCTAssertEqual(streams.count, 2)
+        XCTAssertNotEqual(streams[0]["client"] as? String, streams[1]["client"] as? String)
+    }
+
     func testScopesAndClient() throws {
         let f = try fixture()
         let reference = try analyzeJSON([f.highCapture, "-m", f.model, "--scope", "reference"])
