@@ -322,10 +322,16 @@ struct FirstPass {
     }
 
     @inline(__always)
-    func feedSingle(_ decoded: DecodedPacket, touch: FlowTouch?, time: Double, length: Int, direction: PacketDirection) {
+    mutating func feedSingle(_ decoded: DecodedPacket, touch: FlowTouch?, time: Double, length: Int, direction: PacketDirection) {
         units[0].add(sample(decoded, time: time, length: length, direction: direction))
-        if let touch, touch.isNew || units[0].flowNames[flows.records[touch.index].id] == nil {
-            units[0].noteFlow(flows.records[touch.index])
+        guard let touch else { return }
+        // mediaState doubles as "this flow is listed in the unit" for the single-unit scopes.
+        let index = touch.index
+        if index >= mediaState.count { mediaState += [UInt8](repeating: 0, count: max(index + 1, mediaState.count * 2, 64) - mediaState.count) }
+        if touch.isNew { mediaState[index] = 0 }
+        if mediaState[index] == 0 {
+            mediaState[index] = 1
+            units[0].noteFlow(flows.records[index])
         }
     }
 

@@ -5,6 +5,9 @@ struct ReferenceFeatures {
     private var iats: [Double] = []
     private var sortedIats: [Double] = []
     private var runs: [Double] = []
+    private var counts: [Int32] = []
+    private var keys: [UInt64] = []
+    private var keysScratch: [UInt64] = []
 
     init() {}
 
@@ -36,9 +39,7 @@ struct ReferenceFeatures {
         let total = Double(bytesTotal)
         let duration = packets[range.upperBound - 1].time - packets[range.lowerBound].time
 
-        sortedSizes.removeAll(keepingCapacity: true)
-        sortedSizes.append(contentsOf: sizes)
-        sortedSizes.sort()
+        Stats.countingSort(sizes, into: &sortedSizes, counts: &counts)
         let (meanSize, stdSize) = Stats.meanAndStd(sizes)
         let p25 = Stats.percentile(sorted: sortedSizes, 25)
         let p75 = Stats.percentile(sorted: sortedSizes, 75)
@@ -49,9 +50,7 @@ struct ReferenceFeatures {
         if !iats.isEmpty {
             (meanIAT, stdIAT) = Stats.meanAndStd(iats)
             for v in iats { sumIAT += v }
-            sortedIats.removeAll(keepingCapacity: true)
-            sortedIats.append(contentsOf: iats)
-            sortedIats.sort()
+            Stats.radixSortNonNegative(iats, into: &sortedIats, keys: &keys, scratch: &keysScratch)
             minIAT = sortedIats[0]
             maxIAT = sortedIats[sortedIats.count - 1]
             p10IAT = Stats.percentile(sorted: sortedIats, 10)

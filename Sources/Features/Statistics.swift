@@ -5,6 +5,82 @@ enum Stats {
     /// numpy's default percentile (`method="linear"`) of an ascending, non-empty array.
     /// Uses numpy's two-sided lerp so the result matches it to the last bits.
     @inlinable
+    /// Sorts small non-negative integers (frame lengths) by counting: the same array `sort()` gives,
+    /// in O(n + max − min) with a reused count buffer. Falls back to `sort()` for anything else.
+    static func countingSort(_ values: [Double], into sorted: inout [Double], counts: inout [Int32]) {
+        sorted.removeAll(keepingCapacity: true)
+        guard var lo = values.first else { return }
+        var hi = lo
+        for v in values {
+            if v < lo { lo = v }
+            if v > hi { hi = v }
+        }
+        let span = hi - lo
+        guard lo >= 0, span <= 262_144, values.count >= 32,
+              values.allSatisfy({ $0 == $0.rounded(.towardZero) }) else {
+            sorted.append(contentsOf: values)
+            sorted.sort()
+            return
+        }
+        let base = Int(lo), width = Int(span) + 1
+        if counts.count < width { counts = [Int32](repeating: 0, count: width) }
+        counts.withUnsafeMutableBufferPointer { c in
+            for i in 0..<width { c[i] = 0 }
+            for v in values { c[Int(v) - base] &+= 1 }
+            sorted.reserveCapacity(values.count)
+            for i in 0..<width where c[i] > 0 {
+                sorted.append(contentsOf: repeatElement(Double(base + i), count: Int(c[i])))
+            }
+        }
+    }
+
+    /// Sorts non-negative doubles (inter-arrival times) with an LSD radix sort on their bit patterns,
+    /// whose order is the numeric order for values ≥ 0: the same array `sort()` gives, in O(n) passes,
+    /// skipping the byte positions where every key agrees. Falls back to `sort()` for negative or NaN values.
+    static func radixSortNonNegative(_ values: [Double], into sorted: inout [Double], keys: inout [UInt64],
+                                     scratch: inout [UInt64]) {
+        sorted.removeAll(keepingCapacity: true)
+        let n = values.count
+        guard n >= 64, values.allSatisfy({ $0 >= 0 }) else {
+            sorted.append(contentsOf: values)
+            sorted.sort()
+            return
+        }
+        if keys.count < n { keys = [UInt64](repeating: 0, count: n); scratch = keys }
+        var allOr: UInt64 = 0, allAnd: UInt64 = ~0
+        for i in 0..<n {
+            // +0.0 for a zero IAT (never -0.0: t2 - t1 of equal times is +0.0), so bits sort like numbers.
+            let bits = (values[i] + 0.0).bitPattern
+            keys[i] = bits
+            allOr |= bits
+            allAnd &= bits
+        }
+        let varying = allOr ^ allAnd
+        keys.withUnsafeMutableBufferPointer { a in
+            scratch.withUnsafeMutableBufferPointer { b in
+                var src = a, dst = b
+                var histogram = [Int](repeating: 0, count: 256)
+                for pass in 0..<8 {
+                    let shift = UInt64(pass * 8)
+                    if (varying >> shift) & 0xFF == 0 { continue }
+                    for i in 0..<256 { histogram[i] = 0 }
+                    for i in 0..<n { histogram[Int((src[i] >> shift) & 0xFF)] += 1 }
+                    var sum = 0
+                    for i in 0..<256 { let c = histogram[i]; histogram[i] = sum; sum += c }
+                    for i in 0..<n {
+                        let k = src[i]
+                        let d = Int((k >> shift) & 0xFF)
+                        dst[histogram[d]] = k
+                        histogram[d] += 1
+                    }
+                    swap(&src, &dst)
+                }
+                sorted.reserveCapacity(n)
+                for i in 0..<n { sorted.append(Double(bitPattern: src[i])) }
+            }
+        }
+    }
+
     static func percentile(sorted values: [Double], _ q: Double) -> Double {
         let n = values.count
         if n == 1 { return values[0] }
