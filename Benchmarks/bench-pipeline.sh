@@ -59,12 +59,13 @@ for size in small large; do
 done
 
 echo
-echo "batch mode: 8 captures of 120 s (different seeds)"
+echo "batch mode: 8 captures of 300 s, 8 lossless clients each (different seeds, about 0.5M packets each)"
 mkdir -p "$out/batch"
 for i in 1 2 3 4 5 6 7 8; do
   [ "${KEEP:-}" = 1 ] && [ -f "$out/batch/c$i.pcap" ] && continue
-  $sp simulate --profile spotify:very_high --link cable --clients 6 --background web -d 120 --seed $((40 + i)) -o "$out/batch/c$i.pcap" >/dev/null
+  $sp simulate --profile spotify:lossless --link cable --clients 8 --background web -d 300 --seed $((40 + i)) -o "$out/batch/c$i.pcap" >/dev/null
 done
+cat "$out"/batch/*.pcap >/dev/null
 read -r t1 m1 <<<"$(measure $sp analyze --dir "$out/batch" -q --jobs 1)"
 read -r t2 m2 <<<"$(measure $sp analyze --dir "$out/batch" -q --jobs 2)"
 printf "  --jobs 1: %.3f s   --jobs 2: %.3f s   speed-up %.2fx (peak RSS %.1f / %.1f MB)\n" "$t1" "$t2" "$(awk "BEGIN { print $t1 / $t2 }")" \

@@ -20,6 +20,7 @@ TEST_COUNT=${TEST_COUNT:-8} # captures per tier and held-out link
 DURATION=${DURATION:-120}
 JOBS=${JOBS:-$(nproc)}
 MODEL=models/spotify-quality.json
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1795219200}  # the card date of the committed model (2026-11-21): same bytes on a rerun
 
 swift build -c release --product streamprobe >/dev/null
 B=.build/release/streamprobe
