@@ -1,34 +1,23 @@
 import Capture
+import Simulator
 import XCTest
 
 /// Damaged captures never crash the reader: each either opens and reads (possibly ending in
 /// `.truncated`) or fails with a one-line `CaptureError`.
 final class MutationTests: XCTestCase {
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     func check(_ original: [UInt8], name: String, seeds: Range<UInt64>) throws {
         let dir = try TempDirectory()
         for seed in seeds {
-            var rng = SplitMix(state: seed)
+            var rng = SeededRandom(seed: seed)
             var bytes = original
-            switch rng.below(3) {
+            switch Int.random(in: 0..<3, using: &rng) {
             case 0:   // flip a few bytes
-                for _ in 0..<(1 + rng.below(4)) { bytes[rng.below(bytes.count)] ^= UInt8(1 + rng.below(255)) }
+                for _ in 0..<(1 + Int.random(in: 0..<4, using: &rng)) { bytes[Int.random(in: 0..<bytes.count, using: &rng)] ^= UInt8(1 + Int.random(in: 0..<255, using: &rng)) }
             case 1:   // cut
-                bytes = Array(bytes.prefix(1 + rng.below(bytes.count - 1)))
+                bytes = Array(bytes.prefix(1 + Int.random(in: 0..<(bytes.count - 1), using: &rng)))
             default:  // overwrite a 32-bit field with an extreme value
-                let at = rng.below(bytes.count - 4)
-                let value: [UInt8] = [[0xff, 0xff, 0xff, 0xff], [0, 0, 0, 0], [0xfc, 0xff, 0xff, 0x7f], [1, 0, 0, 0]][rng.below(4)]
+                let at = Int.random(in: 0..<(bytes.count - 4), using: &rng)
+                let value: [UInt8] = [[0xff, 0xff, 0xff, 0xff], [0, 0, 0, 0], [0xfc, 0xff, 0xff, 0x7f], [1, 0, 0, 0]][Int.random(in: 0..<4, using: &rng)]
                 bytes.replaceSubrange(at..<at + 4, with: value)
             }
             let path = try dir.write("\(name)-\(seed)", bytes)

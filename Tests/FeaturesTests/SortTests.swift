@@ -1,10 +1,11 @@
 import XCTest
 @testable import Features
+import Simulator
 
 /// The reference features' fast sorts give exactly what `sort()` gives.
 final class SortTests: XCTestCase {
     func testCountingAndRadixSortsMatchSort() {
-        var rng = Xorshift(seed: 42)
+        var rng = SeededRandom(seed: 42)
         var out: [Double] = [], counts: [Int32] = [], keys: [UInt64] = [], scratch: [UInt64] = []
         for trial in 0..<300 {
             let n = [1, 5, 31, 32, 63, 64, 65, 500, 4000][trial % 9]
@@ -28,14 +29,5 @@ final class SortTests: XCTestCase {
         let mixed = (0..<100).map { Double($0 % 7) - 3 }
         Stats.radixSortNonNegative(mixed, into: &out, keys: &keys, scratch: &scratch)
         XCTAssertEqual(out, mixed.sorted())
-    }
-}
-
-struct Xorshift {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state ^= state << 13; state ^= state >> 7; state ^= state << 17
-        return state
     }
 }

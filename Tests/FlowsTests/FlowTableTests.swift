@@ -186,7 +186,7 @@ final class FlowTableTests: XCTestCase {
 
     func testTableStaysConsistentUnderChurn() {
         var h = FlowHarness(configuration: FlowTableConfiguration(idleTimeout: 20, closedTimeout: 5, keepFinished: true))
-        var rng = SplitMix64(seed: 42)
+        var rng = SeededRandom(seed: 42)
         var time = 0.0
         for _ in 0..<30_000 {
             time += 0.01
@@ -208,18 +208,6 @@ final class FlowTableTests: XCTestCase {
     }
 }
 
-/// SplitMix64, for fixed-seed tests.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 final class ProtocolSummaryTests: XCTestCase {
     func testPacketsByProtocolAndNamedAnomalies() {

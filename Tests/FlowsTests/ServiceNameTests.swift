@@ -25,7 +25,7 @@ final class ServiceNameTests: XCTestCase {
                 XCTFail("prefix \(n) should need more")
             }
         }
-        var rng = SplitMix64(seed: 7)
+        var rng = SeededRandom(seed: 7)
         for _ in 0..<3000 {
             var bytes = hello
             for _ in 0..<3 { bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next()) }
@@ -49,7 +49,7 @@ final class ServiceNameTests: XCTestCase {
         XCTAssertTrue(DNSBuilder.query(id: 1, name: "x.org").withUnsafeBytes { DNSMessage.addressAnswers($0) }.isEmpty)
         let loop: [UInt8] = [0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 0xC0, 12, 0, 1, 0, 1]
         XCTAssertTrue(loop.withUnsafeBytes { DNSMessage.addressAnswers($0) }.isEmpty)
-        var rng = SplitMix64(seed: 9)
+        var rng = SeededRandom(seed: 9)
         for _ in 0..<3000 {
             var bytes = response
             for _ in 0..<3 { bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next()) }

@@ -277,7 +277,7 @@ final class DecoderTests: XCTestCase {
     // MARK: - Random bytes
 
     func testSeededRandomBytesNeverCrash() {
-        var rng = SplitMix(seed: 0x5EED)
+        var rng = SeededRandom(seed: 0x5EED)
         let valid = [
             FrameBuilder.tcp(link: .ethernet(vlans: [1, 2]), src: client4, dst: server4, srcPort: 1, dstPort: 2, seq: 0, flags: .syn, payload: [1, 2]),
             FrameBuilder.udp(src: client6, dst: server6, ip: IPFields(ipv6ExtensionHeaders: [.hopByHop(), .fragment(offset: 0, moreFragments: true, identification: 3)]),
@@ -309,15 +309,3 @@ final class DecoderTests: XCTestCase {
     }
 }
 
-/// A small fixed-seed generator (SplitMix64), so the random test is the same on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
