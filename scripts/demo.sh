@@ -7,7 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift build -c release --product streamprobe 2>&1 | grep -E "error|warning: unre|Compiling|Build complete" | tail -1 >&2
+echo "demo: building streamprobe (release; the first build takes a few minutes)" >&2
+if ! swift build -c release --product streamprobe >/tmp/streamprobe-demo-build.log 2>&1; then
+  cat /tmp/streamprobe-demo-build.log >&2
+  exit 1
+fi
 B=.build/release/streamprobe
 mkdir -p samples
 if [ ! -f samples/spotify-session.pcap ]; then

@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-bench-out/train}
-COUNT=${COUNT:-16}          # captures per tier and training link
+COUNT=${COUNT:-32}          # captures per tier and training link
 TEST_COUNT=${TEST_COUNT:-8} # captures per tier and held-out link
 DURATION=${DURATION:-120}
 JOBS=${JOBS:-$(nproc)}
