@@ -1,3 +1,4 @@
+import Analyzer
 import ArgumentParser
 import Dispatch
 import Foundation
@@ -8,10 +9,17 @@ struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Score a model on labelled tables: accuracy, per-class precision / recall / F1, confusion matrix.",
-        discussion: "--timing adds prediction speed: batch rows per second (over --jobs threads) and microseconds per single-row call.")
+        discussion: """
+            Inputs are labelled CSV tables, or captures / folders of captures labelled by their folder name \
+            (or --labels FILE, CSV path,label): their windows are extracted as the model's feature set, \
+            window settings and service names say, and scored one row per window. \
+            --timing adds prediction speed: batch rows per second (over --jobs threads) and microseconds \
+            per single-row call.
+            """)
 
     @Option(name: [.short, .customLong("model")], help: "Model file, or the name of an embedded model.") var model: String
-    @Argument(help: "Labelled CSV tables.") var inputs: [String]
+    @Argument(help: "Labelled CSV tables, or captures / folders of captures.") var inputs: [String]
+    @Option(help: "For capture inputs: a CSV of capture path,label (default: the folder name).") var labels: String?
     @OptionGroup var table: TableInputOptions
     @Option(help: "Output format: text or json.") var format = "text"
     @Option(help: "Threads for batch prediction (default: every core).") var jobs: Int?
@@ -24,8 +32,22 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let model = try TreesCLI.resolveModel(self.model)
-        let loaded = try TreesCLI.loadTable(inputs, table.options())
-        let (selected, missing) = loaded.table.selecting(model.featureNames)
+        let table: TrainingTable
+        if inputs.allSatisfy(LabelledCaptures.isCaptureInput) {
+            do {
+                let bound = try BoundModel(model)
+                let captures = try LabelledCaptures.load(
+                    inputs: inputs, labelsFile: labels, plan: bound.plan, options: AnalysisOptions(scope: .streams),
+                    jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+                for n in captures.notes { TreesCLI.note(n) }
+                table = captures.table
+            } catch {
+                throw exitError(error)
+            }
+        } else {
+            table = try TreesCLI.loadTable(inputs, self.table.options()).table
+        }
+        let (selected, missing) = table.selecting(model.featureNames)
         guard let data = selected else {
             throw TreesCLI.fail("\(model.source): needs feature(s) the input lacks: \(missing.joined(separator: ", "))", ModelError.exitStatus)
         }

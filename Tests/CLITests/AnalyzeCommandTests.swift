@@ -237,6 +237,12 @@ final class AnalyzeCommandTests: XCTestCase {
         XCTAssertEqual(analysed.status, 0, analysed.stderr)
         XCTAssertTrue(analysed.stdout.contains(" very_high "), analysed.stdout)
 
+        // evaluate reads the same folders, with the model's own feature set and service names.
+        let evaluated = try CLIRunner.run(["evaluate", "-m", "from-captures.json", "corpus", "--format", "json"], currentDirectory: f.dir)
+        XCTAssertEqual(evaluated.status, 0, evaluated.stderr)
+        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(evaluated.stdout.utf8)) as? [String: Any])
+        XCTAssertGreaterThan(metrics["accuracy"] as? Double ?? 0, 0.8)
+
         let captures = try FileManager.default.contentsOfDirectory(atPath: f.dir.appendingPathComponent("corpus/low").path)
             .filter { $0.hasSuffix(".pcap") }.sorted()
         try "path,label\ncorpus/low/\(captures[0]),quiet\ncorpus/low/\(captures[1]),calm\n"
@@ -286,6 +292,29 @@ final class AnalyzeCommandTests: XCTestCase {
         let unknown = try CLIRunner.run(["analyze", "--live", "-i", "nosuch0", "-d", "1", "-m", f.model])
         XCTAssertEqual(unknown.status, 69, unknown.stderr)
         XCTAssertTrue(unknown.stderr.contains("lo"), unknown.stderr)
+    }
+
+    /// Ctrl-C ends a live capture early, and the report still comes.
+    func testLiveCaptureStopsOnInterruptAndReports() throws {
+        guard geteuid() == 0 else { throw XCTSkip("live capture needs root") }
+        let f = try fixture()
+        let process = Process()
+        process.executableURL = CLIRunner.binary
+        process.arguments = ["analyze", "--live", "-i", "lo", "-d", "30", "--filter", "udp and port 9", "-m", f.model,
+                             "--save", f.dir.appendingPathComponent("interrupted.pcap").path]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = Pipe()
+        let started = Date()
+        try process.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        process.interrupt()  // SIGINT, as Ctrl-C sends
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, text)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10, "a 30 s capture ended early")
+        XCTAssertTrue(text.contains("capture ended early by Ctrl-C"), text)
+        XCTAssertTrue(text.contains("capture  lo"), text)
     }
 
     /// No packet at all: the capture still ends on time and reports that nothing was found.
