@@ -346,8 +346,9 @@ struct FirstPass {
         }
         if touch.isNew { mediaState[index] = 0; unitOf[index] = -1 }
         if mediaState[index] == 0 {
+            // Until the flow has a name (the ClientHello may come a few packets in), look again per packet.
+            guard let name = flows.records[index].serviceName else { return }
             let record = flows.records[index]
-            guard let name = record.serviceName else { return }
             if plan.patterns.matches(name) {
                 mediaState[index] = 1
                 unitOf[index] = Int32(unit(for: record.clientAddress))
