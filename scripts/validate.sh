@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Validation on real traffic from ../shared/datasets (never copied into this repository).
-# Installs its own tools (tshark from Debian; numpy, pandas, scikit-learn, xgboost from PyPI),
+# Installs its own tools (tshark from Debian; numpy, pandas, scikit-learn from PyPI; xgboost is only
+# needed by the fixture generator and the model converter, not here),
 # builds the release binary once, then runs every scripts/validate-*.sh in turn.
 # Exit status: non-zero when any part fails.
 set -uo pipefail
@@ -15,7 +16,7 @@ if ! command -v tshark >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq tshark >/dev/null
 fi
-python3 -c 'import numpy, pandas, sklearn, xgboost' 2>/dev/null || python3 -m pip install -q numpy pandas scikit-learn xgboost
+python3 -c 'import numpy, pandas, sklearn' 2>/dev/null || python3 -m pip install -q numpy pandas scikit-learn
 
 swift build -c release --product streamprobe >/dev/null || { echo "validate: release build failed"; exit 1; }
 export STREAMPROBE="$PWD/.build/release/streamprobe" SHARED
