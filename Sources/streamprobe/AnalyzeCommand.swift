@@ -78,6 +78,8 @@ struct AnalyzeCommand: ParsableCommand {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if duration <= 0 { throw ValidationError("--duration must be positive") }
         if client != nil && scope != .streams { throw ValidationError("--client and --scope are alternatives") }
+        _ = try analysisScope(scope, client: client)
+        if let window, !(window > 0) { throw ValidationError("--window must be positive") }
     }
 
     func run() throws {

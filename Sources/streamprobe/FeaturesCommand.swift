@@ -61,11 +61,11 @@ struct FeaturesCommand: ParsableCommand {
     func validate() throws {
         if captures.isEmpty { throw ValidationError("give at least one capture") }
         if scope == .streams && service.isEmpty { throw ValidationError("--scope streams needs at least one --service pattern") }
+        _ = try plan()
     }
 
-    func run() throws {
-        let plan: FeaturePlan
-        let options: AnalysisOptions
+    /// The feature set and window settings the options ask for; a usage error when they are invalid.
+    func plan() throws -> (FeaturePlan, AnalysisOptions) {
         do {
             var featureSet = try FeatureSet.named(set)
             var config = featureSet.defaultConfig
@@ -76,13 +76,17 @@ struct FeaturesCommand: ParsableCommand {
             config = try config.validated()
             featureSet = try FeatureSet.resolve(names: featureSet.featureNames, config: config)
             featureSet.name = set
-            plan = FeaturePlan(featureSet: featureSet, config: config, patterns: ServicePatternSet(service))
-            options = AnalysisOptions(scope: try analysisScope(scope, client: client), filter: filter)
+            return (FeaturePlan(featureSet: featureSet, config: config, patterns: ServicePatternSet(service)),
+                    AnalysisOptions(scope: try analysisScope(scope, client: client), filter: filter))
         } catch let e as ValidationError {
             throw e
         } catch {
             throw ValidationError("\(error)")
         }
+    }
+
+    func run() throws {
+        let (plan, options) = try plan()
         let csv = FeatureCSVWriter(featureNames: plan.featureSet.featureNames, includeLabel: label != nil)
         let jsonl = FeatureJSONLWriter(featureNames: plan.featureSet.featureNames)
         let sink: OutputSink
