@@ -8,6 +8,7 @@ enum ExitStatusHelp {
           64  usage error (bad option or argument)
           65  bad model: malformed model file, or features the model needs cannot be computed
           66  unreadable input: missing, empty, truncated-at-start or corrupt capture, unsupported link type
+              (also: an output file that cannot be created)
           69  live capture: unknown or unusable interface
           77  live capture: permission denied (needs root or CAP_NET_RAW)
         """
