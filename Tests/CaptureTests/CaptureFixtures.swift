@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Capture
 
 /// A packet to write into a hand-built capture.
 struct FixturePacket {
@@ -153,4 +154,16 @@ struct ReadPacket: Equatable {
     var capturedLength: Int
     var originalLength: Int
     var bytes: [UInt8]
+}
+
+/// Every packet of a source, copied out of libpcap's buffer, and how the source ended.
+func readAll(_ source: PacketSource) throws -> ([ReadPacket], SourceEnd) {
+    var packets: [ReadPacket] = []
+    let end = try source.forEachPacket { p in
+        packets.append(ReadPacket(seconds: p.timestamp.seconds, nanoseconds: p.timestamp.nanoseconds,
+                                  capturedLength: p.capturedLength, originalLength: p.originalLength,
+                                  bytes: Array(p.bytes)))
+        return true
+    }
+    return (packets, end)
 }

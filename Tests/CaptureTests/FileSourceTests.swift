@@ -2,17 +2,6 @@ import Capture
 import XCTest
 
 final class FileSourceTests: XCTestCase {
-    func readAll(_ source: PacketSource) throws -> ([ReadPacket], SourceEnd) {
-        var packets: [ReadPacket] = []
-        let end = try source.forEachPacket { p in
-            packets.append(ReadPacket(seconds: p.timestamp.seconds, nanoseconds: p.timestamp.nanoseconds,
-                                      capturedLength: p.capturedLength, originalLength: p.originalLength,
-                                      bytes: Array(p.bytes)))
-            return true
-        }
-        return (packets, end)
-    }
-
     func testClassicPcapInBothByteOrdersAndResolutions() throws {
         let dir = try TempDirectory()
         for littleEndian in [true, false] {

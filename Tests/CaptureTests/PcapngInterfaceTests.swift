@@ -7,17 +7,6 @@ final class PcapngInterfaceTests: XCTestCase {
     let ethernet = (0..<6).map { Fixture.ethernet(etherType: 0x0800, payloadLength: 30 + $0, seed: UInt8($0)) }
     let rawIP = Fixture.payload(28, seed: 9)
 
-    func read(_ source: FileSource) throws -> ([ReadPacket], SourceEnd) {
-        var packets: [ReadPacket] = []
-        let end = try source.forEachPacket { p in
-            packets.append(ReadPacket(seconds: p.timestamp.seconds, nanoseconds: p.timestamp.nanoseconds,
-                                      capturedLength: p.capturedLength, originalLength: p.originalLength,
-                                      bytes: Array(p.bytes)))
-            return true
-        }
-        return (packets, end)
-    }
-
     func testInterfacesWithAnotherLinkTypeUpFrontAreSkipped() throws {
         let dir = try TempDirectory()
         let path = try dir.write("mixed.pcapng", Fixture.pcapng([
@@ -31,7 +20,7 @@ final class PcapngInterfaceTests: XCTestCase {
         ]))
         let source = try FileSource(path: path)
         XCTAssertEqual(source.linkType, 1)
-        let (packets, end) = try read(source)
+        let (packets, end) = try readAll(source)
         XCTAssertEqual(end, .endOfInput)
         XCTAssertEqual(packets.map(\.bytes), [ethernet[0], ethernet[1]])
         XCTAssertEqual(packets.map(\.nanoseconds), [1000, 3])
@@ -53,7 +42,7 @@ final class PcapngInterfaceTests: XCTestCase {
             .packet(.init(interface: 0, timestamp: 4, bytes: ethernet[2])),
         ]))
         let source = try FileSource(path: path)
-        let (packets, end) = try read(source)
+        let (packets, end) = try readAll(source)
         XCTAssertEqual(end, .endOfInput)
         // The two packets libpcap delivered are not delivered again.
         XCTAssertEqual(packets.map(\.bytes), [ethernet[0], ethernet[1], ethernet[2]])
@@ -74,7 +63,7 @@ final class PcapngInterfaceTests: XCTestCase {
         var stopAfterOne = true
         var first: [Int] = []
         XCTAssertEqual(try source.forEachPacket { p in first.append(p.capturedLength); defer { stopAfterOne = false }; return !stopAfterOne }, .stopped)
-        let (rest, end) = try read(source)
+        let (rest, end) = try readAll(source)
         XCTAssertEqual(end, .endOfInput)
         XCTAssertEqual(first, [ethernet[0].count])
         XCTAssertEqual(rest.map(\.bytes), [ethernet[1]])
@@ -94,7 +83,7 @@ final class PcapngInterfaceTests: XCTestCase {
         ])
         let path = try dir.write("cut.pcapng", Array(whole.dropLast(10)))
         let source = try FileSource(path: path)
-        let (packets, end) = try read(source)
+        let (packets, end) = try readAll(source)
         XCTAssertEqual(packets.map(\.bytes), [ethernet[0]])
         guard case .truncated(let warning) = end else { return XCTFail("\(end)") }
         XCTAssertTrue(warning.hasPrefix("\(path): stopped reading after 1 packet: the file ends inside a block"), warning)
