@@ -323,7 +323,7 @@ struct FirstPass {
 
     @inline(__always)
     mutating func feedSingle(_ decoded: DecodedPacket, touch: FlowTouch?, time: Double, length: Int, direction: PacketDirection) {
-        units[0].add(sample(decoded, time: time, length: length, direction: direction))
+        units[0].add(PacketSample(decoded, time: time, length: length, direction: direction))
         guard let touch else { return }
         // mediaState doubles as "this flow is listed in the unit" for the single-unit scopes.
         let index = touch.index
@@ -359,7 +359,7 @@ struct FirstPass {
         }
         guard mediaState[index] == 1 else { return }
         let direction: PacketDirection = touch.direction == .serverToClient ? .download : .upload
-        units[Int(unitOf[index])].add(sample(decoded, time: time, length: frameLength, direction: direction))
+        units[Int(unitOf[index])].add(PacketSample(decoded, time: time, length: frameLength, direction: direction))
     }
 
     mutating func unit(for client: IPAddress) -> Int {
@@ -374,12 +374,6 @@ struct FirstPass {
         return units.count - 1
     }
 
-    @inline(__always)
-    func sample(_ d: DecodedPacket, time: Double, length: Int, direction: PacketDirection) -> PacketSample {
-        PacketSample(time: time, frameLength: length, direction: direction, isIPv4: d.network == .ipv4,
-                     ipProtocol: UInt8(truncatingIfNeeded: d.ipProtocol.rawValue), payloadLength: d.payloadLength)
-    }
-
     mutating func finishUnits() -> [StreamUnit] {
         for u in units { u.finish(captureEnd: lastTime) }
         return units.filter { $0.packets > 0 || options.scope != .streams }
@@ -392,6 +386,15 @@ extension StreamUnit {
         guard flowNames[record.id] == nil else { return }
         let name = record.serviceName.map { " (\($0))" } ?? ""
         flowNames[record.id] = "\(record.protocolName) \(record.serverAddress.bracketed):\(record.serverPort)\(name)"
+    }
+}
+
+extension PacketSample {
+    /// The feature engine's view of a decoded packet of a unit.
+    @inline(__always)
+    init(_ d: DecodedPacket, time: Double, length: Int, direction: PacketDirection) {
+        self.init(time: time, frameLength: length, direction: direction, isIPv4: d.network == .ipv4,
+                  ipProtocol: UInt8(truncatingIfNeeded: d.ipProtocol.rawValue), payloadLength: d.payloadLength)
     }
 }
 

@@ -89,8 +89,7 @@ enum SecondPass {
             guard let u = unitOfKey[key] else { return true }
             let unit = units[u]
             let direction: PacketDirection = d.dst == unit.client ? .download : .upload
-            unit.add(PacketSample(time: time, frameLength: packet.capturedLength, direction: direction, isIPv4: d.network == .ipv4,
-                                  ipProtocol: UInt8(truncatingIfNeeded: d.ipProtocol.rawValue), payloadLength: d.payloadLength))
+            unit.add(PacketSample(d, time: time, length: packet.capturedLength, direction: direction))
             return true
         }
         for u in units { u.finish(captureEnd: last) }
