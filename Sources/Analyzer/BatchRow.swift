@@ -12,7 +12,7 @@ public struct BatchRow: Sendable {
         packets = report.packets
         duration = report.durationSeconds
         let best = report.streams.max { ($0.downloadBytes) < ($1.downloadBytes) }
-        label = best?.label ?? (report.streams.isEmpty ? "no stream" : "unclassified")
+        label = best?.answerText ?? (report.streams.isEmpty ? "no stream" : "unclassified")
         confidence = best?.confidence
         if report.streams.count > 1, let l = label { label = "\(l) (+\(report.streams.count - 1) more)" }
     }

@@ -35,11 +35,16 @@ public typealias WindowObserver = (_ client: String, _ window: WindowReport) -> 
 /// Called with each window's raw feature values (the `features` command writes them).
 public typealias RowObserver = (_ unit: String, _ window: WindowResult) -> Void
 
+/// Called as each session of a unit ends: (unit, session index, first and last packet time,
+/// packets, the `summary-v1` values).
+public typealias SessionObserver = (_ unit: String, _ index: Int, _ start: Double, _ end: Double, _ packets: Int, _ values: [Double]) -> Void
+
 /// The per-window hooks of one run.
 struct Observers {
     var onWindow: WindowObserver?
     var onRow: RowObserver?
     var onCaptureStart: ((Double) -> Void)?
+    var onSession: SessionObserver?
 }
 
 /// The pipeline for one capture: source → decoder → flow table → stream units → windows →
@@ -54,6 +59,8 @@ public final class CaptureAnalyzer {
     public var onRow: RowObserver?
     /// Called once with the time of the capture's first packet (seconds since the epoch).
     public var onCaptureStart: ((Double) -> Void)?
+    /// Called as each session of a unit ends, with its whole-session (`summary-v1`) features.
+    public var onSession: SessionObserver?
     /// Called now and then with (packets so far, bytes read of the file so far).
     public var onProgress: ((Int, Int64) -> Void)?
 
@@ -87,7 +94,7 @@ public final class CaptureAnalyzer {
         guard linkType.isSupported else {
             throw AnalysisError.unsupportedLinkType(source.name, source.linkType, source.linkTypeName)
         }
-        let observers = Observers(onWindow: onWindow, onRow: onRow, onCaptureStart: onCaptureStart)
+        let observers = Observers(onWindow: onWindow, onRow: onRow, onCaptureStart: onCaptureStart, onSession: onSession)
         var pass = FirstPass(plan: plan, model: model, options: options, linkType: linkType, observers: observers)
         let fileSource = source as? FileSource
         var counter = 0
@@ -148,12 +155,24 @@ final class EndedFlows {
     }
 }
 
-/// One analysed unit: a client's stream (or the mixed reference unit) and its windows.
+/// One analysed unit: a client's stream (or the mixed reference unit), its sessions and windows.
+///
+/// A silence longer than `sessionGap` (a pause, a gap in the capture, a clock jump) ends a
+/// session: its windows are closed, its whole-session features judged, and the next packet starts
+/// a new session with fresh window state, so nothing is computed for the empty time between them.
+/// Windows with too few packets of the unit are idle: reported, never classified, never voting.
 final class StreamUnit {
+    /// The longest silence inside one session, seconds. Longer than any track a bulk client
+    /// fetches in one go and then plays (a 10-minute track is rare), shorter than a real pause.
+    static let sessionGap = 600.0
+
     let client: IPAddress?
     let label: String
     var selection: String
+    /// Selected because a flow's name matched the model's service names (not by volume).
+    let selectedByName: Bool
     let model: TreeModel?
+    let plan: FeaturePlan
     let observers: Observers
     var captureStart = 0.0
     var extractor: FeatureExtractor
@@ -165,45 +184,98 @@ final class StreamUnit {
     var uploadBytes = 0
     var firstTime: Double?
     var lastTime = 0.0
+    private var summary = StreamSummary()
+    private var sessionWindowStart = 0
+    private var sessionOpen = false
+    private(set) var sessions: [SessionReport] = []
+    private var sessionJudgements: [Judgement?] = []
     private var scratch: [Double]
 
-    init(client: IPAddress?, label: String, selection: String, plan: FeaturePlan, model: TreeModel?, observers: Observers) {
+    init(client: IPAddress?, label: String, selection: String, selectedByName: Bool = false, plan: FeaturePlan,
+         model: TreeModel?, observers: Observers) {
         self.client = client
         self.label = label
         self.selection = selection
+        self.selectedByName = selectedByName
         self.model = model
+        self.plan = plan
         self.observers = observers
-        // The plan's set and configuration were validated when it was made, so this cannot fail.
-        self.extractor = try! FeatureExtractor(featureSet: plan.featureSet, config: plan.config)
+        self.extractor = Self.makeExtractor(plan)
         self.scratch = [Double](repeating: 0, count: model?.classCount ?? 0)
+    }
+
+    private static func makeExtractor(_ plan: FeaturePlan) -> FeatureExtractor {
+        // The plan's set and configuration were validated when it was made, so this cannot fail.
+        try! FeatureExtractor(featureSet: plan.featureSet, config: plan.config)
     }
 
     @inline(__always)
     func add(_ sample: PacketSample) {
+        if sessionOpen, sample.time - lastTime > Self.sessionGap { endSession(clock: sample.time) }
+        if !sessionOpen {
+            sessionOpen = true
+            sessionWindowStart = windows.count
+        }
         packets += 1
         if firstTime == nil { firstTime = sample.time }
-        lastTime = sample.time
+        if sample.time > lastTime || packets == 1 { lastTime = sample.time }
         if sample.direction == .upload { uploadBytes += sample.frameLength } else { downloadBytes += sample.frameLength }
+        summary.add(sample)
         extractor.add(sample) { window in self.record(window) }
     }
 
     func advanceClock(to time: Double) {
-        extractor.advanceClock(to: time) { window in self.record(window) }
+        guard sessionOpen else { return }
+        if time - lastTime > Self.sessionGap {
+            endSession(clock: time)
+        } else {
+            extractor.advanceClock(to: time) { window in self.record(window) }
+        }
     }
 
     /// Ends the unit at `captureEnd`, the capture's last packet: windows that ended before it are
     /// complete even if this unit had no packet after them.
     func finish(captureEnd: Double?) {
-        if let captureEnd { extractor.advanceClock(to: captureEnd) { window in self.record(window) } }
+        guard sessionOpen else { return }
+        endSession(clock: captureEnd)
+    }
+
+    /// Closes the open session: its windows up to `clock` (at most one window past its last
+    /// packet), its summary features, its judgement.
+    private func endSession(clock: Double?) {
+        if let clock {
+            extractor.advanceClock(to: min(max(clock, lastTime), lastTime + plan.config.window)) { window in self.record(window) }
+        }
         extractor.finish { window in self.record(window) }
+        let values = summary.values()
+        let start = (summary.firstTime ?? lastTime) - captureStart
+        let index = sessions.count
+        observers.onSession?(label, index, summary.firstTime ?? lastTime, summary.lastTime, summary.packets, values)
+        var judgement: Judgement?
+        if let stage = model?.streamModel?.model {
+            var out = [Double](repeating: 0, count: stage.classCount)
+            values.withUnsafeBufferPointer { row in
+                out.withUnsafeMutableBufferPointer { stage.evaluator.probabilities(row: row, into: $0) }
+            }
+            judgement = StreamJudge.judge(out, model: stage, selectedByName: selectedByName)
+        }
+        sessions.append(SessionReport(index: index, start: start, end: summary.lastTime - captureStart, packets: summary.packets,
+                                      downloadBytes: summary.downBytes, label: judgement?.label, confidence: judgement?.confidence,
+                                      alternatives: judgement?.alternatives ?? [], looksLike: judgement?.looksLike))
+        sessionJudgements.append(judgement)
+        summary = StreamSummary()
+        extractor = Self.makeExtractor(plan)
+        sessionOpen = false
     }
 
     private func record(_ window: WindowResult) {
         observers.onRow?(label, window)
-        var report = WindowReport(index: window.index, start: window.start - captureStart, end: window.end - captureStart,
-                                  packets: window.packetCount, skipped: window.skipped, label: nil, confidence: nil,
+        let index = sessionWindowStart + window.index
+        let idle = window.packetCount < max(plan.config.minPackets, 1)
+        var report = WindowReport(index: index, start: window.start - captureStart, end: window.end - captureStart,
+                                  packets: window.packetCount, skipped: window.skipped, idle: idle, label: nil, confidence: nil,
                                   probabilities: nil)
-        if !window.skipped, let model {
+        if !window.skipped, !idle, let model {
             window.values.withUnsafeBufferPointer { row in
                 scratch.withUnsafeMutableBufferPointer { out in
                     model.evaluator.probabilities(row: row, into: out)
@@ -221,12 +293,52 @@ final class StreamUnit {
 
     func report(classes: [String]) -> StreamReport {
         let verdict = StreamVerdict(classes: classes, windowProbabilities: probabilities)
-        return StreamReport(
+        var r = StreamReport(
             client: label, selection: selection, flows: flowNames.sorted { $0.key < $1.key }.map(\.value),
             packets: packets, downloadBytes: downloadBytes, uploadBytes: uploadBytes,
             durationSeconds: firstTime.map { lastTime - $0 } ?? 0,
             label: verdict.label, confidence: verdict.confidence, probabilities: verdict.probabilities,
             windows: windows, windowShare: verdict.windowShare, final: verdict.final, disagreement: verdict.disagreement)
+        r.sessions = sessions
+        r.basis = verdict.label == nil ? nil : "windows"
+        // The answer: the stream stage's judgement of the session that carried the most download.
+        var best: Int?
+        for (i, j) in sessionJudgements.enumerated() where j != nil {
+            if best == nil || sessions[i].downloadBytes > sessions[best!].downloadBytes { best = i }
+        }
+        if let best, let j = sessionJudgements[best] {
+            r.label = j.label
+            r.confidence = j.confidence
+            r.rawConfidence = j.rawConfidence
+            r.alternatives = j.alternatives
+            r.looksLike = j.looksLike
+            r.probabilities = j.probabilities
+            r.basis = "stream"
+            let from = sessions.count > 1 ? " (session \(best + 1) of \(sessions.count), the one with the most download)" : ""
+            if j.looksLike != nil {
+                // Not what the model is about: no window claims a class of it.
+                for i in r.windows.indices where r.windows[i].label != nil {
+                    r.windows[i].label = nil; r.windows[i].confidence = nil; r.windows[i].probabilities = nil
+                }
+                r.windowShare = []
+                r.final = j.label
+                r.disagreement = "the windows are not classified: the stream does not look like what the model is about\(from)"
+            } else if let final = r.final, final != j.label || j.isBetween {
+                let votes = r.windowShare.first { $0.label == final }.map { Int(($0.probability * Double(probabilities.count)).rounded()) } ?? 0
+                r.disagreement = "the majority of \(TextReport.trim(plan.config.window)) s windows (\(final), \(votes) of \(probabilities.count)) "
+                    + "differs from the answer (\(j.text)), which judges the whole session\(from): fetch sizes and the time between "
+                    + "fetches, which a single window cannot see"
+            } else {
+                r.disagreement = nil
+            }
+        } else if let model, let label = verdict.label, let mean = Optional(verdict.probabilities.map(\.probability)),
+                  let j = StreamJudge.judge(mean, model: model, selectedByName: selectedByName), j.label == label {
+            // No stream stage: the window model's own decision rule (calibration, between) if it has one.
+            r.confidence = j.confidence
+            r.rawConfidence = j.rawConfidence
+            r.alternatives = j.alternatives
+        }
+        return r
     }
 }
 
@@ -367,7 +479,7 @@ struct FirstPass {
         let names = plan.patterns.patterns.map(\.pattern).joined(separator: ", ")
         let unit = StreamUnit(client: client, label: client.description,
                               selection: "flows whose TLS SNI or DNS name matches the service names \(names)",
-                              plan: plan, model: model, observers: observers)
+                              selectedByName: true, plan: plan, model: model, observers: observers)
         unit.captureStart = firstTime ?? 0
         units.append(unit)
         unitByClient[client] = units.count - 1

@@ -52,13 +52,19 @@ public struct WindowReport: Codable, Sendable {
     public var end: Double
     public var packets: Int
     public var skipped: Bool
+    /// Too few packets of the stream to say anything (a pause, a gap, the silence after a fetch):
+    /// not classified, never votes.
+    public var idle: Bool
     public var label: String?
     public var confidence: Double?
     public var probabilities: [Double]?
-    enum CodingKeys: String, CodingKey { case index, start = "start_s", end = "end_s", packets, skipped, label = "class", confidence, probabilities }
-    public init(index: Int, start: Double, end: Double, packets: Int, skipped: Bool, label: String?, confidence: Double?, probabilities: [Double]?) {
+    enum CodingKeys: String, CodingKey {
+        case index, start = "start_s", end = "end_s", packets, skipped, idle, label = "class", confidence, probabilities
+    }
+    public init(index: Int, start: Double, end: Double, packets: Int, skipped: Bool, idle: Bool = false, label: String?,
+                confidence: Double?, probabilities: [Double]?) {
         self.index = index; self.start = start; self.end = end; self.packets = packets; self.skipped = skipped
-        self.label = label; self.confidence = confidence; self.probabilities = probabilities
+        self.idle = idle; self.label = label; self.confidence = confidence; self.probabilities = probabilities
     }
 }
 
@@ -71,10 +77,23 @@ public struct StreamReport: Codable, Sendable {
     public var downloadBytes: Int
     public var uploadBytes: Int
     public var durationSeconds: Double
-    /// The prediction over the whole stream: the mean of the analysed windows' probabilities.
+    /// The answer: a class of the model (a tier), or a group of classes (`not_audio`); from the
+    /// stream stage of the model when it has one (whole-session features), else the mean of the
+    /// analysed windows' probabilities.
     public var label: String?
+    /// Calibrated probability that `label` is right.
     public var confidence: Double?
+    /// The top probability before calibration (for fitting and checking the calibration).
+    public var rawConfidence: Double?
+    /// Non-empty when no outcome is confident enough: the candidates, most probable first.
+    public var alternatives: [ClassProbability]
+    /// For `not_audio`: what the stream looks like (`video`, `call`, `download`, `browsing`).
+    public var looksLike: String?
+    /// `stream` (whole-session features and the model's stream stage) or `windows` (mean of windows).
+    public var basis: String?
     public var probabilities: [ClassProbability]
+    /// The stream's sessions: a silence longer than the session gap starts a new one.
+    public var sessions: [SessionReport]
     public var windows: [WindowReport]
     /// Share of analysed windows per class, in class order.
     public var windowShare: [ClassProbability]
@@ -85,7 +104,8 @@ public struct StreamReport: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case client, selection, flows, packets, downloadBytes = "download_bytes", uploadBytes = "upload_bytes"
-        case durationSeconds = "duration_s", label = "class", confidence, probabilities, windows
+        case durationSeconds = "duration_s", label = "class", confidence, rawConfidence = "raw_confidence", alternatives
+        case looksLike = "looks_like", basis, probabilities, sessions, windows
         case windowShare = "window_share", final, disagreement
     }
 
@@ -96,5 +116,31 @@ public struct StreamReport: Codable, Sendable {
         self.downloadBytes = downloadBytes; self.uploadBytes = uploadBytes; self.durationSeconds = durationSeconds
         self.label = label; self.confidence = confidence; self.probabilities = probabilities; self.windows = windows
         self.windowShare = windowShare; self.final = final; self.disagreement = disagreement
+        self.rawConfidence = confidence; self.alternatives = []; self.sessions = []
+    }
+
+    /// `high`, `normal or high` (between), `not_audio (looks like video)`; nil when unclassified.
+    public var answerText: String? {
+        guard let label else { return nil }
+        if !alternatives.isEmpty { return alternatives.map(\.label).joined(separator: " or ") }
+        return looksLike.map { "\(label) (looks like \($0))" } ?? label
+    }
+}
+
+/// One session of a stream: the packets between two silences longer than the session gap.
+public struct SessionReport: Codable, Sendable {
+    public var index: Int
+    /// Seconds from the start of the capture.
+    public var start: Double
+    public var end: Double
+    public var packets: Int
+    public var downloadBytes: Int
+    public var label: String?
+    public var confidence: Double?
+    public var alternatives: [ClassProbability]
+    public var looksLike: String?
+    enum CodingKeys: String, CodingKey {
+        case index, start = "start_s", end = "end_s", packets, downloadBytes = "download_bytes", label = "class", confidence
+        case alternatives, looksLike = "looks_like"
     }
 }

@@ -19,21 +19,44 @@ public enum TextReport {
             out += "stream \(i + 1) of \(r.streams.count): \(who), \(s.flows.count) flow\(s.flows.count == 1 ? "" : "s"), "
             out += "\(formatBytes(s.downloadBytes)) down / \(formatBytes(s.uploadBytes)) up over \(String(format: "%.1f", s.durationSeconds)) s\n"
             out += "  selected: \(s.selection)\n"
-            guard let label = s.label, let conf = s.confidence else {
-                out += "  no window had enough packets to classify (\(s.windows.count) windows, all skipped)\n"
+            guard s.label != nil, let conf = s.confidence, let answer = s.answerText else {
+                let idle = s.windows.filter(\.idle).count
+                out += "  no window had enough packets to classify (\(s.windows.count) windows: \(idle) idle, \(s.windows.count - idle) skipped)\n"
                 continue
             }
-            out += "  prediction: \(label)  (confidence \(String(format: "%.2f", conf)))\n"
+            if !s.alternatives.isEmpty {
+                let each = s.alternatives.map { "\($0.label) \(String(format: "%.2f", $0.probability))" }.joined(separator: ", ")
+                out += "  prediction: \(answer)  (between: \(each); no class is confident enough)\n"
+            } else {
+                out += "  prediction: \(answer)  (confidence \(String(format: "%.2f", conf)))\n"
+            }
+            if s.basis == "stream" {
+                out += "  judged on: the whole session (fetch sizes, time between fetches, rates; calibrated)\n"
+            }
             let width = s.probabilities.map(\.label.count).max() ?? 0
             for p in s.probabilities {
                 out += "    \(pad(p.label, width))  \(String(format: "%.3f", p.probability))  \(bar(p.probability, width: 30))\n"
             }
+            if s.sessions.count > 1 {
+                out += "  sessions (a silence over \(Int(StreamUnit.sessionGap)) s starts a new one):\n"
+                for x in s.sessions {
+                    let verdict = x.alternatives.isEmpty ? (x.label ?? "-") : x.alternatives.map(\.label).joined(separator: " or ")
+                    let conf = x.confidence.map { String(format: " %.2f", $0) } ?? ""
+                    out += "    \(String(format: "%9.1f", x.start))–\(String(format: "%-9.1f", x.end)) \(verdict)\(conf)  \(grouped(x.packets)) packets, \(formatBytes(x.downloadBytes)) down\n"
+                }
+            }
             out += "  windows:\n"
             for line in windowLines(s.windows) { out += "    \(line)\n" }
-            let share = s.windowShare.filter { $0.probability > 0 }
-                .map { "\($0.label) \(String(format: "%.0f", $0.probability * 100))%" }.joined(separator: ", ")
-            let analysed = s.windows.filter { !$0.skipped }.count
-            out += "  share of windows: \(share)  (\(analysed) analysed, \(s.windows.count - analysed) skipped)\n"
+            let analysed = s.windows.filter { !$0.skipped && !$0.idle && $0.label != nil }.count
+            let idle = s.windows.filter(\.idle).count
+            let skipped = s.windows.filter { $0.skipped && !$0.idle }.count
+            if s.windowShare.isEmpty {
+                out += "  windows: \(s.windows.count) (\(idle) idle)\n"
+            } else {
+                let share = s.windowShare.filter { $0.probability > 0 }
+                    .map { "\($0.label) \(String(format: "%.0f", $0.probability * 100))%" }.joined(separator: ", ")
+                out += "  share of windows: \(share)  (\(analysed) classified, \(idle) idle, \(skipped) skipped)\n"
+            }
             out += "  final (majority of windows): \(s.final ?? "-")\n"
             if let d = s.disagreement { out += "  note: \(d)\n" }
         }
@@ -44,8 +67,8 @@ public enum TextReport {
     public static func quietLine(_ r: CaptureReport) -> String {
         if r.streams.isEmpty { return "\(r.capture): \(r.note ?? "no stream found")" }
         let parts = r.streams.map { s -> String in
-            guard let l = s.label, let c = s.confidence else { return "\(s.client) unclassified" }
-            return "\(s.client) \(l) \(String(format: "%.2f", c)) final \(s.final ?? "-")"
+            guard let answer = s.answerText, let c = s.confidence else { return "\(s.client) unclassified" }
+            return "\(s.client) \(answer.replacingOccurrences(of: " ", with: "_")) \(String(format: "%.2f", c)) final \(s.final ?? "-")"
         }
         return "\(r.capture): " + parts.joined(separator: "; ")
     }
@@ -56,12 +79,17 @@ public enum TextReport {
         var i = 0
         while i < windows.count {
             var j = i + 1
-            while j < windows.count && windows[j].skipped == windows[i].skipped && windows[j].label == windows[i].label { j += 1 }
+            while j < windows.count && windows[j].skipped == windows[i].skipped && windows[j].idle == windows[i].idle
+                    && windows[j].label == windows[i].label { j += 1 }
             let run = windows[i..<j]
             let span = "\(String(format: "%7.1f", run.first!.start))–\(String(format: "%-7.1f", run.last!.end))"
             if run.count >= 3 {
                 let packets = run.reduce(0) { $0 + $1.packets }
-                if run.first!.skipped {
+                if run.first!.idle {
+                    lines.append("\(span) idle       ×\(run.count)  (\(grouped(packets)) packets in all: too few to classify, no vote)")
+                } else if !run.first!.skipped && run.first!.label == nil {
+                    lines.append("\(span) not classified ×\(run.count)  (\(grouped(packets)) packets in all)")
+                } else if run.first!.skipped {
                     lines.append("\(span) skipped ×\(run.count)  (\(grouped(packets)) packets in all, too few per window)")
                 } else {
                     let conf = run.reduce(0.0) { $0 + ($1.confidence ?? 0) } / Double(run.count)
@@ -70,8 +98,10 @@ public enum TextReport {
             } else {
                 for w in run {
                     let s = "\(String(format: "%7.1f", w.start))–\(String(format: "%-7.1f", w.end))"
-                    if w.skipped {
-                        lines.append("\(s) skipped      \(grouped(w.packets)) packets")
+                    if w.idle {
+                        lines.append("\(s) idle       \(grouped(w.packets)) packets")
+                    } else if w.skipped || w.label == nil {
+                        lines.append("\(s) \(w.skipped ? "skipped   " : "not classified") \(grouped(w.packets)) packets")
                     } else {
                         lines.append("\(s) \(pad(w.label ?? "-", 10)) \(String(format: "%.2f", w.confidence ?? 0))  \(grouped(w.packets)) packets")
                     }

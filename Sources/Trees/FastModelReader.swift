@@ -202,14 +202,16 @@ enum FastModelReader {
         }
         guard let window = decodeSmall("window", WindowParameters.self),
               let scaler = decodeSmall("scaler", StandardScaler.self),
-              let selection = decodeSmall("selection", ModelSelection.self) else { return nil }
+              let selection = decodeSmall("selection", ModelSelection.self),
+              let decision = decodeSmall("decision", DecisionRule.self) else { return nil }
+        let streamModel = o["stream_model"].map(Self.jsonValue)
         let card = o["card"].map(Self.jsonValue)
         if let card, card.objectValue == nil, card != .null { return nil }
         return ModelFileV1(format: format, formatVersion: version, name: name, task: task, description: description,
                            classes: classes, featureSet: featureSet, features: features, window: window, scaler: scaler,
                            ensemble: EnsembleFile(kind: kind, comparison: comparison, featurePrecision: precision,
                                                   aggregation: aggregation, baseScore: baseScore, trees: trees),
-                           selection: selection, card: card == .null ? nil : card)
+                           selection: selection, card: card == .null ? nil : card, decision: decision, streamModel: streamModel)
     }
 
     static func jsonValue(_ v: Value) -> JSONValue {

@@ -22,10 +22,14 @@ struct ModelFileV1: Codable {
     var ensemble: EnsembleFile
     var selection: ModelSelection?
     var card: JSONValue?
+    var decision: DecisionRule?
+    /// A second model (its own complete object) that judges a whole stream from `summary-v1` features.
+    var streamModel: JSONValue?
 
     enum CodingKeys: String, CodingKey {
         case format, formatVersion = "format_version", name, task, description, classes
-        case featureSet = "feature_set", features, window, scaler, ensemble, selection, card
+        case featureSet = "feature_set", features, window, scaler, ensemble, selection, card, decision
+        case streamModel = "stream_model"
     }
 }
 
@@ -95,10 +99,28 @@ extension TreeModel {
                                     featurePrecision: file.ensemble.featurePrecision ?? .float64,
                                     aggregation: file.ensemble.aggregation,
                                     baseScore: file.ensemble.baseScore ?? [], trees: trees)
-        return try TreeModel(name: file.name, task: file.task, description: file.description, classes: file.classes,
-                             featureSet: file.featureSet, featureNames: file.features, window: file.window,
-                             scaler: file.scaler, ensemble: ensemble, selection: file.selection,
-                             card: file.card ?? .object([]), source: source)
+        var stream: TreeModel?
+        if let nested = file.streamModel {
+            guard nested.objectValue != nil, let bytes = try? JSONEncoder().encode(nested) else {
+                throw ModelError(source: source, location: "stream_model", problem: "is not a model object")
+            }
+            do {
+                stream = try decode(json: bytes, source: source + " stream_model")
+            } catch {
+                throw ModelError(source: source, location: "stream_model", problem: error.location.isEmpty ? error.problem
+                                 : "\(error.location) \(error.problem)")
+            }
+        }
+        var model = try TreeModel(name: file.name, task: file.task, description: file.description, classes: file.classes,
+                                  featureSet: file.featureSet, featureNames: file.features, window: file.window,
+                                  scaler: file.scaler, ensemble: ensemble, selection: file.selection,
+                                  card: file.card ?? .object([]), source: source)
+        if let rule = file.decision {
+            try rule.validate(classes: file.classes, source: source)
+            model.decision = rule
+        }
+        model.streamModel = stream.map(NestedModel.init)
+        return model
     }
 
     /// The careful path: JSONDecoder, whose errors carry the coding path.
@@ -354,6 +376,12 @@ extension TreeModel {
             member("selection", .object(m))
         }
         member("card", card)
+        if let decision, let bytes = try? Self.sortedEncoder.encode(decision), let text = String(data: bytes, encoding: .utf8) {
+            out += "  \"decision\": " + text + ",\n"
+        }
+        if let nested = streamModel?.model {
+            out += "  \"stream_model\": " + nested.jsonText().trimmingCharacters(in: .whitespacesAndNewlines) + ",\n"
+        }
         // The ensemble last, written directly: it is most of the file.
         out += "  \"ensemble\": {\n"
         out += "    \"kind\": \"\(ensemble.kind.rawValue)\",\n"
@@ -377,6 +405,12 @@ extension TreeModel {
         }
         out += "    ]\n  }\n}\n"
         return out
+    }
+
+    static var sortedEncoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
     }
 
     /// Writes the model file (format v1).

@@ -133,6 +133,10 @@ public struct TreeModel: Sendable {
     public var card: JSONValue
     /// Where the model was loaded from (path or `embedded:NAME`), for messages.
     public var source: String
+    /// How probabilities become an answer (groups, calibration, ambiguity); nil: the top class as is.
+    public var decision: DecisionRule?
+    /// The whole-stream stage (`stream_model` in the file), when the model has one.
+    public var streamModel: NestedModel?
 
     /// The compiled evaluator (packed nodes); built once at load.
     public let evaluator: EnsembleEvaluator
@@ -156,4 +160,10 @@ public struct TreeModel: Sendable {
     public var classCount: Int { classes.count }
     public var featureCount: Int { featureNames.count }
     public var nodeCount: Int { ensemble.trees.reduce(0) { $0 + $1.nodeCount } }
+}
+
+/// A model held inside another (a struct cannot hold itself directly).
+public final class NestedModel: Sendable {
+    public let model: TreeModel
+    public init(_ model: TreeModel) { self.model = model }
 }

@@ -8,7 +8,8 @@ struct FeaturesCommand: ParsableCommand {
         commandName: "features",
         abstract: "Write one row of window features per window (CSV for pandas, or JSON Lines).",
         discussion: """
-            Feature sets: \(FeatureSet.knownNames.joined(separator: ", ")). Scopes: all (every IP packet, \
+            Feature sets: \(FeatureSet.knownNames.joined(separator: ", ")); and \(StreamSummary.setName): one row per \
+            session of each unit (whole-session rates, bursts and fetch spacing, what a model's stream stage reads). Scopes: all (every IP packet, \
             flows mixed; the default), reference (the reference analyzer's unit: IPv4 frames > 60 bytes), \
             streams (per client, the flows whose TLS SNI / DNS name matches --service, else the unnamed flows \
             with the most download bytes), or --client ADDRESS.
@@ -65,9 +66,12 @@ struct FeaturesCommand: ParsableCommand {
     }
 
     /// The feature set and window settings the options ask for; a usage error when they are invalid.
+    /// `summary-v1`: one row per session instead of per window.
+    var perSession: Bool { self.set.lowercased() == StreamSummary.setName || self.set.lowercased() == "summary" }
+
     func plan() throws -> (FeaturePlan, AnalysisOptions) {
         do {
-            var featureSet = try FeatureSet.named(set)
+            var featureSet = try FeatureSet.named(perSession ? "direction-v1" : set)
             var config = featureSet.defaultConfig
             if let window { config.window = window }
             if let step { config.step = step }
@@ -87,8 +91,9 @@ struct FeaturesCommand: ParsableCommand {
 
     func run() throws {
         let (plan, options) = try plan()
-        let csv = FeatureCSVWriter(featureNames: plan.featureSet.featureNames, includeLabel: label != nil)
-        let jsonl = FeatureJSONLWriter(featureNames: plan.featureSet.featureNames)
+        let names = perSession ? StreamSummary.featureNames : plan.featureSet.featureNames
+        let csv = FeatureCSVWriter(featureNames: names, includeLabel: label != nil)
+        let jsonl = FeatureJSONLWriter(featureNames: names)
         let sink: OutputSink
         do { sink = try OutputSink(path: output) } catch { throw exitError(error) }
         if format == .csv { sink.write(csv.header()) }
@@ -99,10 +104,18 @@ struct FeaturesCommand: ParsableCommand {
             let skip = leaveOutSkipped
             let label = self.label
             let format = self.format
-            analyzer.onRow = { unit, window in
-                if skip && window.skipped { return }
-                let source = RowSource(capture: path, unit: unit, origin: origin ?? window.start, label: label)
-                sink.write(format == .csv ? csv.row(window, source: source) : jsonl.row(window, source: source))
+            if perSession {
+                analyzer.onSession = { unit, index, start, end, packets, values in
+                    let row = WindowResult(index: index, start: start, end: end, packetCount: packets, skipReason: nil, values: values)
+                    let source = RowSource(capture: path, unit: unit, origin: origin ?? start, label: label)
+                    sink.write(format == .csv ? csv.row(row, source: source) : jsonl.row(row, source: source))
+                }
+            } else {
+                analyzer.onRow = { unit, window in
+                    if skip && window.skipped { return }
+                    let source = RowSource(capture: path, unit: unit, origin: origin ?? window.start, label: label)
+                    sink.write(format == .csv ? csv.row(window, source: source) : jsonl.row(window, source: source))
+                }
             }
             analyzer.onCaptureStart = { origin = $0 }
             do {

@@ -1,0 +1,257 @@
+/// Whole-session features of one stream (`summary-v1`): what a listener's download looks like over
+/// minutes rather than 3 s — its average and per-second rates, its bursts (fetches), how big they are
+/// and how far apart, and the rate that "bytes of a fetch ÷ time to the next fetch" implies.
+///
+/// Why: an audio stream is defined by a few facts a 3 s window cannot see. A client fetches audio
+/// in chunks (paced: fixed 128 KiB chunks, one per chunk of play time) or whole tracks (bulk: one
+/// burst per track, the next one roughly a track length later); either way the bytes of one fetch
+/// divided by the time to the next similar fetch is the audio bit rate (24–900 kbit/s for the five
+/// tiers). Video, calls, downloads and browsing have other structures: segments of 2–10 s at
+/// 0.3–6 Mbit/s, continuous packets both ways every few milliseconds, one long transfer at link
+/// speed, sporadic page loads. The size bands below keep a fetch structure visible when other
+/// traffic shares the unit (inside a VPN tunnel everything is one flow): a web page load or a file
+/// download falls in another band than the audio chunks or tracks.
+///
+/// One accumulator per session; packets in time order. Memory: one counter per second of the
+/// session and one record per burst (at most one per `burstGap` of session time, capped).
+public struct StreamSummary: Sendable {
+    /// The feature set name written into models and CSV files.
+    public static let setName = "summary-v1"
+    /// Download packets closer than this belong to one burst (one fetch).
+    public static let burstGap = 0.5
+    /// A second counts as active when it carries at least this many download bytes (one full frame).
+    public static let activeSecondBytes = 1_500
+    /// Lower edges of the burst-size bands, bytes (the last band is open-ended). Smaller bursts
+    /// (DNS, ACK-sized noise, small requests) are in no band.
+    public static let bandEdges: [Int] = [32_768, 98_304, 327_680, 1_048_576, 3_355_443, 10_485_760]
+    static let bandNames = ["32k", "96k", "320k", "1m", "3m", "10m"]
+    /// Bursts kept per session; later bursts still count in the totals and per-second series.
+    static let maxBursts = 100_000
+
+    /// The features, in the order of `values()`.
+    public enum Slot: Int, CaseIterable, Sendable {
+        case durationSeconds, downKbps, upKbps, upDownBytes, upDownPackets, downPacketsPerSecond, upPacketsPerSecond
+        case activeSecondShare, activeKbpsP50, activeKbpsP90, secondCV
+        case burstsPerMinute, burstKBP50, burstKBP90, maxBurstShare, burstIntervalP50, burstIntervalCV
+        case cycleKbpsP50, bigCycleKbps, bigBurstCount, bigIntervalP50, periodicity
+        case silenceMaxSeconds, downSizeP50, downFullShare, upSizeP50
+
+        var name: String {
+            switch self {
+            case .durationSeconds: "ss_duration_s"
+            case .downKbps: "ss_down_kbps"
+            case .upKbps: "ss_up_kbps"
+            case .upDownBytes: "ss_up_down_bytes"
+            case .upDownPackets: "ss_up_down_packets"
+            case .downPacketsPerSecond: "ss_down_pps"
+            case .upPacketsPerSecond: "ss_up_pps"
+            case .activeSecondShare: "ss_active_second_share"
+            case .activeKbpsP50: "ss_active_kbps_p50"
+            case .activeKbpsP90: "ss_active_kbps_p90"
+            case .secondCV: "ss_second_cv"
+            case .burstsPerMinute: "ss_bursts_per_min"
+            case .burstKBP50: "ss_burst_kb_p50"
+            case .burstKBP90: "ss_burst_kb_p90"
+            case .maxBurstShare: "ss_max_burst_share"
+            case .burstIntervalP50: "ss_burst_interval_p50"
+            case .burstIntervalCV: "ss_burst_interval_cv"
+            case .cycleKbpsP50: "ss_cycle_kbps_p50"
+            case .bigCycleKbps: "ss_big_cycle_kbps"
+            case .bigBurstCount: "ss_big_burst_count"
+            case .bigIntervalP50: "ss_big_interval_p50"
+            case .periodicity: "ss_periodicity"
+            case .silenceMaxSeconds: "ss_silence_max_s"
+            case .downSizeP50: "ss_down_size_p50"
+            case .downFullShare: "ss_down_full_share"
+            case .upSizeP50: "ss_up_size_p50"
+            }
+        }
+    }
+
+    /// Per size band: bursts per minute, median start-to-start interval, implied rate, size variation.
+    public enum BandSlot: Int, CaseIterable, Sendable {
+        case perMinute, intervalP50, kbps, sizeCV
+        var suffix: String {
+            switch self { case .perMinute: "per_min"; case .intervalP50: "interval_p50"; case .kbps: "kbps"; case .sizeCV: "size_cv" }
+        }
+    }
+
+    /// Every feature name, in value order.
+    public static let featureNames: [String] = Slot.allCases.map(\.name)
+        + bandNames.flatMap { band in BandSlot.allCases.map { "ss_band_\(band)_\($0.suffix)" } }
+
+    struct Burst: Sendable {
+        var start: Double
+        var end: Double
+        var bytes: Int
+    }
+
+    public private(set) var firstTime: Double?
+    public private(set) var lastTime = 0.0
+    public private(set) var downBytes = 0
+    public private(set) var upBytes = 0
+    public private(set) var downPackets = 0
+    public private(set) var upPackets = 0
+    private var lastDownTime: Double?
+    private var silenceMax = 0.0
+    private var seconds: [UInt32] = []
+    private var bursts: [Burst] = []
+    private var open: Burst?
+    private var downSizes = [Int](repeating: 0, count: 101)
+    private var upSizes = [Int](repeating: 0, count: 101)
+    private var fullDown = 0
+
+    public init() {}
+
+    public var packets: Int { downPackets + upPackets }
+
+    /// Adds a packet of the session (`.unknown` direction counts as download).
+    public mutating func add(_ sample: PacketSample) {
+        let t = sample.time
+        if firstTime == nil { firstTime = t }
+        let origin = firstTime!
+        if t > lastTime || packets == 0 { lastTime = t }
+        let size = sample.frameLength
+        let sizeBin = min(size / 16, 100)
+        if sample.direction == .upload {
+            upBytes += size
+            upPackets += 1
+            upSizes[sizeBin] += 1
+            return
+        }
+        downBytes += size
+        downPackets += 1
+        downSizes[sizeBin] += 1
+        if size >= 1_200 { fullDown += 1 }
+        let second = Int(max(0, t - origin))
+        if second >= seconds.count { seconds += [UInt32](repeating: 0, count: second + 1 - seconds.count) }
+        seconds[second] = seconds[second] &+ UInt32(clamping: size)
+        if let last = lastDownTime { silenceMax = max(silenceMax, t - last) }
+        if var b = open, t - b.end < Self.burstGap {
+            b.end = max(b.end, t)
+            b.bytes += size
+            open = b
+        } else {
+            closeBurst()
+            open = Burst(start: t, end: t, bytes: size)
+        }
+        lastDownTime = max(lastDownTime ?? t, t)
+    }
+
+    private mutating func closeBurst() {
+        if let b = open, bursts.count < Self.maxBursts { bursts.append(b) }
+        open = nil
+    }
+
+    /// The feature values, in `featureNames` order. NaN where a feature is undefined (e.g. the
+    /// interval between bursts of a band holding fewer than two).
+    public func values() -> [Double] {
+        var me = self
+        me.closeBurst()
+        return me.compute()
+    }
+
+    private func compute() -> [Double] {
+        var out = [Double](repeating: .nan, count: Self.featureNames.count)
+        func set(_ s: Slot, _ v: Double) { out[s.rawValue] = v }
+        let duration = max(lastTime - (firstTime ?? lastTime), 1e-3)
+        set(.durationSeconds, lastTime - (firstTime ?? lastTime))
+        set(.downKbps, Double(downBytes) * 8 / duration / 1000)
+        set(.upKbps, Double(upBytes) * 8 / duration / 1000)
+        set(.upDownBytes, downBytes > 0 ? Double(upBytes) / Double(downBytes) : .nan)
+        set(.upDownPackets, downPackets > 0 ? Double(upPackets) / Double(downPackets) : .nan)
+        set(.downPacketsPerSecond, Double(downPackets) / duration)
+        set(.upPacketsPerSecond, Double(upPackets) / duration)
+
+        // Per-second download series over the session.
+        let secs = seconds.map(Double.init)
+        if !secs.isEmpty {
+            let active = secs.filter { $0 >= Double(Self.activeSecondBytes) }.sorted()
+            set(.activeSecondShare, Double(active.count) / Double(secs.count))
+            if !active.isEmpty {
+                set(.activeKbpsP50, Stats.percentile(sorted: active, 50) * 8 / 1000)
+                set(.activeKbpsP90, Stats.percentile(sorted: active, 90) * 8 / 1000)
+            }
+            let (mean, std) = Stats.meanAndStd(secs)
+            set(.secondCV, mean > 0 ? std / mean : .nan)
+        }
+
+        // Bursts.
+        let minutes = duration / 60
+        set(.burstsPerMinute, Double(bursts.count) / minutes)
+        if !bursts.isEmpty {
+            let sizes = bursts.map { Double($0.bytes) }.sorted()
+            set(.burstKBP50, Stats.percentile(sorted: sizes, 50) / 1000)
+            set(.burstKBP90, Stats.percentile(sorted: sizes, 90) / 1000)
+            set(.maxBurstShare, downBytes > 0 ? sizes.last! / Double(downBytes) : .nan)
+        }
+        if bursts.count >= 2 {
+            var intervals: [Double] = [], cycles: [Double] = []
+            for i in 0..<(bursts.count - 1) {
+                let dt = bursts[i + 1].start - bursts[i].start
+                intervals.append(dt)
+                if dt > 0 { cycles.append(Double(bursts[i].bytes) * 8 / dt / 1000) }
+            }
+            let sortedIntervals = intervals.sorted()
+            let median = Stats.percentile(sorted: sortedIntervals, 50)
+            set(.burstIntervalP50, median)
+            let (m, s) = Stats.meanAndStd(intervals)
+            set(.burstIntervalCV, m > 0 ? s / m : .nan)
+            if !cycles.isEmpty { set(.cycleKbpsP50, Stats.percentile(sorted: cycles.sorted(), 50)) }
+            if median > 0 {
+                let near = intervals.filter { abs($0 - median) <= 0.25 * median }.count
+                set(.periodicity, Double(near) / Double(intervals.count))
+            }
+        }
+        // "Big" bursts: at least a quarter of the largest (whole-track fetches in bulk mode).
+        if let largest = bursts.map(\.bytes).max() {
+            let big = bursts.filter { $0.bytes * 4 >= largest }
+            set(.bigBurstCount, Double(big.count))
+            if big.count >= 2 {
+                let span = big.last!.start - big.first!.start
+                let bytes = big.dropLast().reduce(0) { $0 + $1.bytes }
+                if span > 0 { set(.bigCycleKbps, Double(bytes) * 8 / span / 1000) }
+                let gaps = zip(big.dropFirst(), big).map { $0.start - $1.start }.sorted()
+                set(.bigIntervalP50, Stats.percentile(sorted: gaps, 50))
+            }
+        }
+        set(.silenceMaxSeconds, silenceMax)
+        set(.downSizeP50, Self.histogramMedian(downSizes))
+        set(.downFullShare, downPackets > 0 ? Double(fullDown) / Double(downPackets) : .nan)
+        set(.upSizeP50, Self.histogramMedian(upSizes))
+
+        // Size bands.
+        let base = Slot.allCases.count
+        let perBand = BandSlot.allCases.count
+        for band in 0..<Self.bandEdges.count {
+            let low = Self.bandEdges[band]
+            let high = band + 1 < Self.bandEdges.count ? Self.bandEdges[band + 1] : Int.max
+            let members = bursts.filter { $0.bytes >= low && $0.bytes < high }
+            let at = base + band * perBand
+            out[at + BandSlot.perMinute.rawValue] = Double(members.count) / minutes
+            if members.count >= 2 {
+                let gaps = zip(members.dropFirst(), members).map { $0.start - $1.start }.sorted()
+                out[at + BandSlot.intervalP50.rawValue] = Stats.percentile(sorted: gaps, 50)
+                let span = members.last!.start - members.first!.start
+                if span > 0 {
+                    out[at + BandSlot.kbps.rawValue] = Double(members.dropLast().reduce(0) { $0 + $1.bytes }) * 8 / span / 1000
+                }
+                let (m, s) = Stats.meanAndStd(members.map { Double($0.bytes) })
+                out[at + BandSlot.sizeCV.rawValue] = m > 0 ? s / m : .nan
+            }
+        }
+        return out
+    }
+
+    /// The median of a 16-byte-bin size histogram (bin centre), NaN when empty.
+    static func histogramMedian(_ bins: [Int]) -> Double {
+        let n = bins.reduce(0, +)
+        guard n > 0 else { return .nan }
+        var seen = 0
+        for (i, c) in bins.enumerated() {
+            seen += c
+            if seen * 2 >= n { return Double(i * 16 + 8) }
+        }
+        return Double(bins.count * 16)
+    }
+}
