@@ -37,7 +37,12 @@ public typealias RowObserver = (_ unit: String, _ window: WindowResult) -> Void
 
 /// Called as each session of a unit ends: (unit, session index, first and last packet time,
 /// packets, the `summary-v1` values).
+/// With a model, the row goes on with the mean probability of each of its classes over the
+/// session's classified windows (`wm_p_<class>`; NaN when no window was classified).
 public typealias SessionObserver = (_ unit: String, _ index: Int, _ start: Double, _ end: Double, _ packets: Int, _ values: [Double]) -> Void
+
+/// The names of the window-model columns a session row carries after the `summary-v1` values.
+public func windowMeanFeatureNames(classes: [String]) -> [String] { classes.map { "wm_p_\($0)" } }
 
 /// The per-window hooks of one run.
 struct Observers {
@@ -66,6 +71,14 @@ public final class CaptureAnalyzer {
 
     public init(model: BoundModel, options: AnalysisOptions = AnalysisOptions()) {
         self.plan = model.plan
+        self.model = model.model
+        self.summary = model.summary
+        self.options = options
+    }
+
+    /// A model with another plan (other service names), for feature rows that carry its outputs.
+    public init(model: BoundModel, plan: FeaturePlan, options: AnalysisOptions = AnalysisOptions()) {
+        self.plan = plan
         self.model = model.model
         self.summary = model.summary
         self.options = options
@@ -189,6 +202,8 @@ final class StreamUnit {
     private var sessionOpen = false
     private(set) var sessions: [SessionReport] = []
     private var sessionJudgements: [Judgement?] = []
+    private var sessionWindowSum: [Double]
+    private var sessionWindowCount = 0
     private var scratch: [Double]
 
     init(client: IPAddress?, label: String, selection: String, selectedByName: Bool = false, plan: FeaturePlan,
@@ -202,7 +217,18 @@ final class StreamUnit {
         self.observers = observers
         self.extractor = Self.makeExtractor(plan)
         self.scratch = [Double](repeating: 0, count: model?.classCount ?? 0)
+        self.sessionWindowSum = scratch
     }
+
+    /// For each feature of the model's stream stage, its index in a session row (`summary-v1`
+    /// values, then the window means); nil when the stage reads a feature no row carries.
+    lazy var stageColumns: [Int]? = {
+        guard let model, let stage = model.streamModel?.model else { return nil }
+        let names = StreamSummary.featureNames + windowMeanFeatureNames(classes: model.classes)
+        let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        let columns = stage.featureNames.compactMap { index[$0] }
+        return columns.count == stage.featureNames.count ? columns : nil
+    }()
 
     private static func makeExtractor(_ plan: FeaturePlan) -> FeatureExtractor {
         // The plan's set and configuration were validated when it was made, so this cannot fail.
@@ -247,14 +273,18 @@ final class StreamUnit {
             extractor.advanceClock(to: min(max(clock, lastTime), lastTime + plan.config.window)) { window in self.record(window) }
         }
         extractor.finish { window in self.record(window) }
-        let values = summary.values()
+        var values = summary.values()
+        if model != nil {
+            values += sessionWindowSum.map { sessionWindowCount > 0 ? $0 / Double(sessionWindowCount) : .nan }
+        }
         let start = (summary.firstTime ?? lastTime) - captureStart
         let index = sessions.count
         observers.onSession?(label, index, summary.firstTime ?? lastTime, summary.lastTime, summary.packets, values)
         var judgement: Judgement?
-        if let stage = model?.streamModel?.model {
+        if let stage = model?.streamModel?.model, let columns = stageColumns {
+            let row = columns.map { $0 < values.count ? values[$0] : .nan }
             var out = [Double](repeating: 0, count: stage.classCount)
-            values.withUnsafeBufferPointer { row in
+            row.withUnsafeBufferPointer { row in
                 out.withUnsafeMutableBufferPointer { stage.evaluator.probabilities(row: row, into: $0) }
             }
             judgement = StreamJudge.judge(out, model: stage, selectedByName: selectedByName)
@@ -266,6 +296,8 @@ final class StreamUnit {
         summary = StreamSummary()
         extractor = Self.makeExtractor(plan)
         sessionOpen = false
+        for i in sessionWindowSum.indices { sessionWindowSum[i] = 0 }
+        sessionWindowCount = 0
     }
 
     private func record(_ window: WindowResult) {
@@ -286,6 +318,8 @@ final class StreamUnit {
             report.confidence = scratch[best]
             report.probabilities = scratch
             probabilities.append(scratch)
+            for i in scratch.indices { sessionWindowSum[i] += scratch[i] }
+            sessionWindowCount += 1
         }
         windows.append(report)
         observers.onWindow?(label, report)

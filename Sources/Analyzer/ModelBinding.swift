@@ -48,6 +48,14 @@ public struct BoundModel: Sendable {
                                 exitCode: ExitStatus.badModel)
         }
         self.patterns = ServicePatternSet(model.selection?.servicePatterns ?? [])
+        if let stage = model.streamModel?.model {
+            let known = Set(StreamSummary.featureNames + windowMeanFeatureNames(classes: model.classes))
+            if let missing = stage.featureNames.first(where: { !known.contains($0) }) {
+                throw AnalysisError(source: model.source, problem: "model '\(model.name)': its stream_model reads \"\(missing)\", "
+                                    + "which is neither a \(StreamSummary.setName) feature nor a window mean of its classes",
+                                    exitCode: ExitStatus.badModel)
+            }
+        }
     }
 
     public var plan: FeaturePlan { FeaturePlan(featureSet: featureSet, config: config, patterns: patterns) }

@@ -2,6 +2,7 @@ import Analyzer
 import ArgumentParser
 import Features
 import Foundation
+import Trees
 
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,6 +24,11 @@ struct FeaturesCommand: ParsableCommand {
 
     @Option(name: .long, help: "Feature set.")
     var set: String = "reference-v1"
+
+    @Option(name: [.customShort("m"), .long], help: ArgumentHelp(
+        "With --set summary-v1: also classify the windows with this model and add each class's mean window probability (wm_p_<class>) to the row.",
+        valueName: "name|path"))
+    var model: String?
 
     @Option(name: .long, help: "Window length in seconds (default: the set's).")
     var window: Double?
@@ -61,7 +67,10 @@ struct FeaturesCommand: ParsableCommand {
 
     func validate() throws {
         if captures.isEmpty { throw ValidationError("give at least one capture") }
-        if scope == .streams && service.isEmpty { throw ValidationError("--scope streams needs at least one --service pattern") }
+        if scope == .streams && service.isEmpty && model == nil {
+            throw ValidationError("--scope streams needs at least one --service pattern")
+        }
+        if model != nil && !perSession { throw ValidationError("-m/--model goes with --set \(StreamSummary.setName)") }
         _ = try plan()
     }
 
@@ -91,7 +100,16 @@ struct FeaturesCommand: ParsableCommand {
 
     func run() throws {
         let (plan, options) = try plan()
-        let names = perSession ? StreamSummary.featureNames : plan.featureSet.featureNames
+        var bound: BoundModel?
+        if let model {
+            do {
+                bound = try BoundModel(try ModelLocator.resolve(nameOrPath: model, embedded: EmbeddedModels.json))
+            } catch {
+                throw exitError(error)
+            }
+        }
+        let names = perSession ? StreamSummary.featureNames + windowMeanFeatureNames(classes: bound?.model.classes ?? [])
+            : plan.featureSet.featureNames
         let csv = FeatureCSVWriter(featureNames: names, includeLabel: label != nil)
         let jsonl = FeatureJSONLWriter(featureNames: names)
         let sink: OutputSink
@@ -99,7 +117,11 @@ struct FeaturesCommand: ParsableCommand {
         if format == .csv { sink.write(csv.header()) }
         var failures = 0
         for path in captures {
-            let analyzer = CaptureAnalyzer(plan: plan, options: options)
+            let analyzer = bound.map { b -> CaptureAnalyzer in
+                // The model's own windows and service names, unless --service names others.
+                let p = service.isEmpty ? b.plan : FeaturePlan(featureSet: b.featureSet, config: b.config, patterns: plan.patterns)
+                return CaptureAnalyzer(model: b, plan: p, options: options)
+            } ?? CaptureAnalyzer(plan: plan, options: options)
             var origin: Double?
             let skip = leaveOutSkipped
             let label = self.label

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Adds the stream stage to models/spotify-quality.json: a forest that judges a whole session of a
+# stream from its `summary-v1` features (rates, fetch sizes and the time between fetches) and says
+# which tier it is, or that it is not audio (video, a call, a download, browsing); then the decision
+# rule: the not-audio classes gathered into `not_audio`, a calibration of the stream's confidence
+# fitted on captures training did not see, and the threshold below which the answer names the
+# classes it is between. The window model already in the file is kept as it is.
+#
+#   1. simulates the training corpus: the five tiers (download behaviour drawn per session) over the
+#      links fibre, cable, dsl, wifi, 4g and vpn, each with three background mixes (none; web+dns;
+#      web+download+quic), durations 60/120/300 s rotating, 1 or 3 clients; and the non-audio
+#      profiles the simulator has (video, calls, downloads, browsing), in the clear and in a VPN;
+#   2. adds the real captures of ../shared/datasets/live-vs-vod (Twitch VOD = video, Zoom = call),
+#      turned into pcaps by scripts/livevod_to_pcap.py and cut into 60 s, 120 s and whole pieces
+#      (scripts/cut_pcap.py),
+#      when that folder exists (the card says whether it did);
+#   3. extracts one summary-v1 row per session (`streamprobe features --set summary-v1`) and trains
+#      the forest (`streamprobe train`, fixed seed);
+#   4. simulates a calibration corpus from other seeds, analyses it with the uncalibrated model, and
+#      fits an isotonic map of the stream's top probability to "the answer was right"
+#      (pool-adjacent-violators, scripts/fit_calibration.py), and the between threshold that
+#      maximises the expected score (a between answer holding the truth counts half);
+#   5. writes the stage, the rule and the figures into the model, and re-embeds it.
+# Pieces are simulated, reduced to features and deleted cell by cell (background downloads make
+# captures of hundreds of MB). Usage: scripts/train-stream-stage.sh [WORKDIR]
+# Same inputs, same bytes: seeds are fixed, and the card date comes from SOURCE_DATE_EPOCH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WORK=${1:-bench-out/stream-stage}
+COUNT=${COUNT:-4}           # captures per tier x link x background cell
+NA_COUNT=${NA_COUNT:-3}     # captures per non-audio profile x link x background cell
+CAL_COUNT=${CAL_COUNT:-2}   # calibration captures per cell
+JOBS=${JOBS:-$(nproc)}
+MODEL=models/spotify-quality.json
+SHARED=${SHARED:-../shared/datasets/live-vs-vod}
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1795219200}
+
+swift build -c release --product streamprobe >/dev/null
+B=.build/release/streamprobe
+TIERS=(low normal high very_high lossless)
+LINKS=(fibre cable dsl wifi 4g vpn)
+MIXES=("" "web+dns" "web+download+quic")
+DURATIONS=(60 120 300)
+NON_AUDIO_WANTED=(video:live video:vod video:web call:person call:background call:alternate call:voice download:file download:update web:browse)
+
+# The non-audio profiles this simulator knows (newer ones may be missing from an older build).
+NON_AUDIO=()
+for p in "${NON_AUDIO_WANTED[@]}"; do
+  if $B simulate --profile "$p" -d 1 --seed 1 -o /dev/null >/dev/null 2>&1; then NON_AUDIO+=("$p"); fi
+done
+category() { case "$1" in spotify:*) echo "${1#spotify:}";; video:*) echo video;; call:*) echo call;;
+  download:*) echo download;; web:*) echo browsing;; *) echo other;; esac; }
+
+rm -rf "$WORK"
+mkdir -p "$WORK/rows" "$WORK/cal"
+# The window model as committed, without any earlier stream stage: its mean window probabilities
+# per session are features of the stage (wm_p_<tier>).
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); m.pop("stream_model",None); json.dump(m,open(sys.argv[2],"w"),indent=1)' "$MODEL" "$WORK/window-model.json"
+# cell PURPOSE INDEX PROFILE LINK MIX DURATION CLIENTS COUNT SEED -> rows/PURPOSE-INDEX.csv (training) or cal/INDEX (kept pcaps)
+cell() {
+  local purpose=$1 index=$2 profile=$3 link=$4 mix=$5 duration=$6 clients=$7 count=$8 seed=$9
+  local dir="$WORK/sim-$purpose-$index" bg=()
+  if [ -n "$mix" ]; then IFS=+ read -ra parts <<<"$mix"; for m in "${parts[@]}"; do bg+=(--background "$m"); done; fi
+  $B simulate --corpus "$dir" --profiles "$profile" --count "$count" -d "$duration" --seed "$seed" --link "$link" \
+    --clients "$clients" "${bg[@]}" --jobs "$JOBS" >/dev/null
+  if [ "$purpose" = train ]; then
+    $B features "$dir"/*/*.pcap --set summary-v1 --scope streams -m "$WORK/window-model.json" --label "$(category "$profile")" \
+      -o "$WORK/rows/$index.csv" 2>>"$WORK/notes.txt" || true
+    rm -rf "$dir"
+  else
+    # Calibration captures are analysed whole; keep a manifest line per capture, then delete the pcaps after analysis.
+    $B analyze --dir "$dir" -m "$WORK/uncalibrated.json" --format json --jobs "$JOBS" >"$WORK/cal/$index.jsonl" 2>/dev/null || true
+    tail -n +2 "$dir/manifest.csv" | while IFS=, read -r path _; do
+      echo "$dir/$path,$(category "$profile"),$profile,$link,${mix:-none},$duration,$clients"
+    done >>"$WORK/cal/manifest.csv"
+    rm -rf "$dir"
+  fi
+}
+
+# design PURPOSE COUNT BASESEED: every tier x link x mix cell, durations and clients rotating.
+design() {
+  local purpose=$1 count=$2 seed=$3 n=0
+  for tier in "${TIERS[@]}"; do for link in "${LINKS[@]}"; do for mix in "${MIXES[@]}"; do
+    cell "$purpose" "a$n" "spotify:$tier" "$link" "$mix" "${DURATIONS[$((n % 3))]}" "$([ $((n % 5)) -eq 4 ] && echo 3 || echo 1)" "$count" "$((seed + n))"
+    n=$((n + 1))
+  done; done; done
+  for profile in "${NON_AUDIO[@]}"; do for link in random vpn; do for mix in "${MIXES[@]}"; do
+    cell "$purpose" "n$n" "$profile" "$link" "$mix" "${DURATIONS[$((n % 3))]}" 1 "$4" "$((seed + n))"
+    n=$((n + 1))
+  done; done; done
+}
+
+echo "== training corpus: ${#TIERS[@]} tiers x ${#LINKS[@]} links x ${#MIXES[@]} mixes x $COUNT, non-audio: ${NON_AUDIO[*]}"
+design train "$COUNT" 20000 "$NA_COUNT"
+
+REAL="no"
+if [ -d "$SHARED" ]; then
+  echo "== real live-vs-vod captures from $SHARED (pieces of 60 s, 120 s and whole)"
+  mkdir -p "$WORK/real"
+  for csvfile in "$SHARED"/*.csv; do
+    base=$(basename "$csvfile" .csv)
+    case "$base" in *zoom*) label=call;; *streaming*|*vod*) label=video;; *twitch*live*) label=video;; *) continue;; esac
+    python3 scripts/livevod_to_pcap.py "$csvfile" "$WORK/real/$base.pcap" >/dev/null
+    pieces=("$WORK/real/$base.pcap")
+    for len in 60 120; do
+      for k in 0 1 2 3 4; do
+        out="$WORK/real/$base-$len-$k.pcap"
+        python3 scripts/cut_pcap.py "$WORK/real/$base.pcap" "$out" $((k * len)) $(((k + 1) * len)) >/dev/null
+        [ "$(stat -c %s "$out")" -gt 100000 ] && pieces+=("$out") || rm -f "$out"
+      done
+    done
+    $B features "${pieces[@]}" --set summary-v1 --scope streams -m "$WORK/window-model.json" --label "$label" \
+      -o "$WORK/rows/real-$base.csv" 2>>"$WORK/notes.txt" || true
+  done
+  REAL="yes"
+fi
+
+nonempty() { for f in "$@"; do [ "$(wc -l < "$f")" -gt 1 ] && echo "$f"; done; return 0; }
+echo "== training the stream stage"
+$B train $(nonempty "$WORK"/rows/*.csv) -o "$WORK/stage.json" --name spotify-quality-stream \
+  --task "whole-session judgement: audio tier or not audio" --feature-set summary-v1 --window-seconds 60 \
+  --trees 200 --max-depth 16 --min-samples-leaf 1 --max-features sqrt --criterion gini --class-weight balanced \
+  --seed 11 --folds 5 --cv grouped 2>"$WORK/train-notes.txt" | tee "$WORK/train.txt"
+
+merge() { # merge STAGE OUT [CALIBRATION.json]
+  python3 - "$WORK/window-model.json" "$1" "$2" "${3:-}" "$REAL" <<'PY'
+import json, sys
+model_path, stage_path, out_path, calibration_path, real = sys.argv[1:6]
+m = json.load(open(model_path))
+m.pop("stream_model", None)
+stage = json.load(open(stage_path))
+tiers = ["low", "normal", "high", "very_high", "lossless"]
+others = [c for c in ["video", "call", "download", "browsing"] if c in stage["classes"]]
+order = tiers + others
+old = stage["classes"]
+assert sorted(old) == sorted(order), old
+perm = [old.index(c) for c in order]
+k = len(order)
+for t in stage["ensemble"]["trees"]:
+    v = t["value"]
+    t["value"] = [v[n * k + perm[j]] for n in range(len(v) // k) for j in range(k)]
+stage["classes"] = order
+stage.pop("window", None)
+decision = {"version": 1, "groups": {"not_audio": others}, "named_excludes": others}
+if calibration_path:
+    cal = json.load(open(calibration_path))
+    decision["calibration"] = cal["calibration"]
+    decision["between_below"] = cal["between_below"]
+    stage["card"]["calibration"] = cal["report"]
+stage["card"]["real_captures_in_training"] = real == "yes"
+stage["decision"] = decision
+m["stream_model"] = stage
+json.dump(m, open(out_path, "w"), indent=1)
+PY
+}
+merge "$WORK/stage.json" "$WORK/uncalibrated.json"
+
+echo "== calibration corpus (other seeds), analysed with the uncalibrated model"
+echo "path,truth,profile,link,background,duration,clients" >"$WORK/cal/manifest.csv"
+design cal "$CAL_COUNT" 40000 1
+cat "$WORK"/cal/*.jsonl >"$WORK/cal-all.jsonl"
+python3 scripts/fit_calibration.py "$WORK/cal/manifest.csv" "$WORK/cal-all.jsonl" "$WORK/calibration.json" | tee "$WORK/calibration.txt"
+
+merge "$WORK/stage.json" "$MODEL.tmp" "$WORK/calibration.json"
+mv "$MODEL.tmp" "$MODEL"
+scripts/embed-models.sh
+ls -la "$MODEL"
