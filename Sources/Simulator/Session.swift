@@ -145,12 +145,22 @@ public struct Session: Sendable {
                 let c = SpotifyClient(host: host, tier: tier, download: behaviour, rng: rng.derived(UInt64(2_000 + i)))
                 spotify.append(c)
                 engine.schedule(c, at: start)
+            case .video(.web, _):
+                engine.schedule(WebVideoClient(host: host, rng: rng.derived(UInt64(3_000 + i))), at: start)
             case .video(let kind, _):
                 engine.schedule(VideoClient(host: host, kind: kind, rng: rng.derived(UInt64(3_000 + i))), at: start)
+            case .call(.voice):
+                engine.schedule(VoiceCallClient(host: host, rng: rng.derived(UInt64(4_000 + i))), at: start)
             case .call(let kind):
                 let c = CallClient(host: host, kind: kind, duration: duration, rng: rng.derived(UInt64(4_000 + i)))
                 calls.append(c)
                 engine.schedule(c, at: start)
+            case .download(.file):
+                engine.schedule(FileDownloadClient(host: host, rng: rng.derived(UInt64(6_000 + i))), at: start)
+            case .download(.update):
+                engine.schedule(UpdateClient(host: host, rng: rng.derived(UInt64(6_000 + i))), at: start)
+            case .web(.browse):
+                engine.schedule(BrowseClient(host: host, rng: rng.derived(UInt64(7_000 + i))), at: start)
             }
             for (k, mix) in background.enumerated() {
                 engine.schedule(BackgroundClient(host: host, mix: mix, rng: rng.derived(UInt64(5_000 + 100 * i + k))), at: rng.uniform(0...1))
