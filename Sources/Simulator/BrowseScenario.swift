@@ -4,7 +4,7 @@ import Wire
 /// (20–150 KB) from the site, then its images, scripts, styles and fonts, a few hundred kB to a few MB in all
 /// (log-normal, median 1.5 MB, σ 0.8, 200 KB–8 MB), fetched over several connections to the site and to 2–6
 /// third-party hosts (one HTTP/2 connection per host, or 2–6 HTTP/1.1 connections for 30 % of hosts).
-final class BrowseClient: Scenario {
+final class BrowseClient: Scenario, ReportsDraws {
     static let sites = ["www.example-news.com", "en.example-wiki.org", "shop.example-store.com", "blog.example-tech.net",
                         "www.example-forum.org", "www.example-recipes.com", "docs.example-dev.io", "www.example-travel.com"]
     static let thirdParty = ["cdn.jsdelivr.net", "fonts.gstatic.com", "static.xx.fbcdn.net", "www.googletagmanager.com",
@@ -20,6 +20,12 @@ final class BrowseClient: Scenario {
     init(host: ClientHost, rng: SeededRandom) {
         self.host = host
         self.rng = rng
+    }
+
+    var drawn: [String: Double] {
+        var d: [String: Double] = ["pages": Double(pageBytes.count)]
+        for (i, b) in pageBytes.enumerated() { d["page\(i + 1)_bytes"] = Double(b) }
+        return d
     }
 
     func wake(_ e: Engine, at t: Double) -> Double? {

@@ -9,7 +9,7 @@ func logUniform(_ rng: inout SeededRandom, _ r: ClosedRange<Double>) -> Double {
 /// sizes log-normal (median 40 MB, σ 1.5) within 2 MB–2 GB, each on its own TLS connection at link speed or at a
 /// server-limited rate of 2–50 Mbit/s drawn per session, with pauses of 2–30 s between files. A response is planned
 /// 4 MB at a time, so memory stays small whatever the file size; the session's end truncates the last file.
-final class FileDownloadClient: Scenario {
+final class FileDownloadClient: Scenario, ReportsDraws {
     static let hosts = ["releases.example-mirror.org", "dl.example-files.net", "objects.example-storage.com", "download.example-apps.com"]
     static let chunk = 4 << 20
 
@@ -28,6 +28,12 @@ final class FileDownloadClient: Scenario {
     init(host: ClientHost, rng: SeededRandom) {
         self.host = host
         self.rng = rng
+    }
+
+    var drawn: [String: Double] {
+        var d: [String: Double] = ["rate_cap": (rateCap ?? 0).rounded(), "files": Double(fileSizes.count)]
+        for (i, s) in fileSizes.enumerated() { d["file\(i + 1)_bytes"] = Double(s) }
+        return d
     }
 
     func wake(_ e: Engine, at t: Double) -> Double? {
@@ -72,7 +78,7 @@ final class FileDownloadClient: Scenario {
 /// A software update (all parameters A): a manifest fetch from the vendor's update host, then objects or ranges of
 /// 1–20 MB (log-uniform) from one CDN host over 2–6 parallel TLS connections, 50–800 MB in all (log-uniform) or until
 /// the session ends; 30 % of sessions are throttled to 5–40 Mbit/s in all, shared by the connections.
-final class UpdateClient: Scenario {
+final class UpdateClient: Scenario, ReportsDraws {
     static let vendors: [(manifest: String, cdn: String)] = [
         ("update.example-os.org", "dl.update-cdn.example-os.org"),
         ("swupdate.example-vendor.com", "swcdn.example-vendor.com"),
@@ -116,10 +122,15 @@ final class UpdateClient: Scenario {
     var started = false
     var total = 0
     var connections = 0
+    var rateCap: Double?
 
     init(host: ClientHost, rng: SeededRandom) {
         self.host = host
         self.rng = rng
+    }
+
+    var drawn: [String: Double] {
+        ["total_bytes": Double(total), "connections": Double(connections), "rate_cap": (rateCap ?? 0).rounded()]
     }
 
     func wake(_ e: Engine, at t: Double) -> Double? {
@@ -129,6 +140,7 @@ final class UpdateClient: Scenario {
         total = Int(logUniform(&rng, 50e6...800e6))
         connections = rng.int(2...6)
         let cap: Double? = rng.chance(0.3) ? logUniform(&rng, 5e6...40e6) / Double(connections) : nil
+        rateCap = cap.map { $0 * Double(connections) }
         // The manifest: 400–900 B up, 2–60 KB down (A).
         let (md, ma) = e.resolve(host, vendor.manifest, at: t)
         let m = e.openTCP(host, server: ma, name: vendor.manifest, role: .download)

@@ -3,12 +3,13 @@ import Wire
 /// An audio-only Zoom-like call on UDP 8801 [S13]: one audio packet every 20 ms each way [M: median 19 ms] at a
 /// per-direction rate of 60–110 kbit/s on the wire [S14: 60–80 kbit/s audio; M: 0.09–0.11 Mbit/s], RTCP about
 /// once a second, TLS signalling; in some sessions brief silences (DTX) cut a direction's audio for a moment.
-final class VoiceCallClient: Scenario {
+final class VoiceCallClient: Scenario, ReportsDraws {
     let host: ClientHost
     var rng: SeededRandom
     var flow: UDPFlow!
     /// Per direction [up, down]: mean UDP payload per packet, and the end of the current talk spurt / silence.
     var payload = [0.0, 0.0]
+    var rate = [0.0, 0.0]
     var dtx = false
     var silentUntil = [0.0, 0.0]
     var nextSilence = [Double.infinity, Double.infinity]
@@ -21,6 +22,8 @@ final class VoiceCallClient: Scenario {
         self.host = host
         self.rng = rng
     }
+
+    var drawn: [String: Double] { ["rate_up": rate[0], "rate_down": rate[1], "dtx": dtx ? 1 : 0] }
 
     /// Frame bytes of Ethernet + IPv4 + UDP headers around a payload (the rate is drawn as on-the-wire bits).
     static let headerBytes = 42.0
@@ -39,8 +42,8 @@ final class VoiceCallClient: Scenario {
             }, at: s + 10)
             // 60–110 kbit/s each way on the wire at 50 packets/s: 150–275 B frames, 108–233 B of payload (D).
             for dir in 0..<2 {
-                let rate = rng.uniform(60e3...110e3)
-                payload[dir] = rate / 8 / 50 - VoiceCallClient.headerBytes
+                rate[dir] = rng.uniform(60e3...110e3).rounded()
+                payload[dir] = rate[dir] / 8 / 50 - VoiceCallClient.headerBytes
             }
             // DTX in 40 % of sessions (A): silences of 0.2–1.5 s after talk spurts of Exp(8 s) (A; the measured
             // Zoom captures have no silent seconds [M], so silences stay short).

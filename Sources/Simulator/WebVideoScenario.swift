@@ -66,7 +66,7 @@ final class QUICConnection {
 /// ladder, segments (byte ranges) of 2–6 s of media, an initial buffer fill of 20–60 s of media back to back, then
 /// ON-OFF: one segment fetch whenever the buffer drops below its target, with separate audio-track ranges
 /// (≈128 kbit/s) on the same or a second connection; QUIC instead of TCP in some sessions [S19; the rest A].
-final class WebVideoClient: Scenario {
+final class WebVideoClient: Scenario, ReportsDraws {
     /// Video bit rates of the ladder, 240p…1080p60, bit/s (A), and how often each is drawn (low rungs favoured: they
     /// overlap lossless audio in average rate).
     static let ladder: [Double] = [0.3e6, 0.7e6, 1.2e6, 2.5e6, 4e6, 6e6]
@@ -91,6 +91,11 @@ final class WebVideoClient: Scenario {
     init(host: ClientHost, rng: SeededRandom) {
         self.host = host
         self.rng = rng
+    }
+
+    var drawn: [String: Double] {
+        ["bitrate": bitrate, "audio_bitrate": audioRate.rounded(), "segment": segment, "audio_segment": audioSegment, "target": target,
+         "quic": quic != nil ? 1 : 0, "audio_connection": audioConn != nil ? 1 : 0]
     }
 
     private func pickRung() -> Double {
