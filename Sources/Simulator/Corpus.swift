@@ -12,9 +12,17 @@ public struct CorpusEntry: Sendable {
     public var duration: Double
     public var packets: Int
     public var phases: String
+    /// The profile's coarse class: `audio`, `video`, `call`, `download`, `browsing`.
+    public var category: String
+    /// The background mixes joined with `+` (`web+dns`), empty for none.
+    public var background: String
+    /// Clients behind the link, each running the profile.
+    public var clients: Int
 
-    public static let csvHeader = "path,label,profile,download,link,seed,duration,packets,phases"
-    public var csvRow: String { "\(path),\(label),\(profile),\(download),\(link),\(seed),\(fixed(duration)),\(packets),\(phases)" }
+    public static let csvHeader = "path,label,profile,download,link,seed,duration,packets,phases,category,background,clients"
+    public var csvRow: String {
+        "\(path),\(label),\(profile),\(download),\(link),\(seed),\(fixed(duration)),\(packets),\(phases),\(category),\(background),\(clients)"
+    }
 }
 
 /// Writes labelled corpora: one folder per class and a manifest.
@@ -59,7 +67,10 @@ public enum Corpus {
                 let isSpotify: Bool = { if case .spotify = profile { return true } else { return false } }()
                 results.set(k, .success(CorpusEntry(path: rel, label: profile.label, profile: profile.description,
                                                     download: isSpotify ? summary.download.rawValue : "", link: summary.link, seed: s,
-                                                    duration: duration, packets: summary.packets, phases: summary.phaseText)))
+                                                    duration: duration, packets: summary.packets, phases: summary.phaseText,
+                                                    category: profile.category.rawValue,
+                                                    background: background.map(\.rawValue).joined(separator: "+"),
+                                                    clients: session.options.clients)))
             } catch {
                 results.set(k, .failure(error))
             }

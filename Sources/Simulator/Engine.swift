@@ -55,6 +55,11 @@ protocol Scenario: AnyObject {
     func wake(_ engine: Engine, at t: Double) -> Double?
 }
 
+/// A scenario whose per-session draws are reported in `SimulationSummary.drawn` (ground truth for tests and evaluation).
+protocol ReportsDraws: AnyObject {
+    var drawn: [String: Double] { get }
+}
+
 /// A scenario made of a closure, for periodic chores (pings, keep-alives).
 final class Periodic: Scenario {
     var rng: SeededRandom

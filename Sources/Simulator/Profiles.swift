@@ -7,15 +7,23 @@ public enum Profile: Hashable, Sendable, CustomStringConvertible {
             switch self { case .low: 24; case .normal: 96; case .high: 160; case .very_high: 320; case .lossless: 900 }
         }
     }
-    public enum VideoKind: String, CaseIterable, Sendable { case live, vod }
-    public enum CallKind: String, CaseIterable, Sendable { case person, background, alternate }
+    /// `live` / `vod`: Twitch; `web`: YouTube/DASH-like adaptive streaming (a bit-rate ladder, ON-OFF segment fetches).
+    public enum VideoKind: String, CaseIterable, Sendable { case live, vod, web }
+    /// `person` / `background` / `alternate`: a video call; `voice`: an audio-only call.
+    public enum CallKind: String, CaseIterable, Sendable { case person, background, alternate, voice }
+    /// `file`: HTTPS file downloads; `update`: a software update over parallel connections to one CDN host.
+    public enum DownloadKind: String, CaseIterable, Sendable { case file, update }
+    /// `browse`: web browsing only (page loads and reading pauses).
+    public enum WebKind: String, CaseIterable, Sendable { case browse }
 
     case spotify(SpotifyTier)
-    /// Live or on-demand video; `vpn` carries everything inside one WireGuard tunnel.
+    /// Live, on-demand or web video; `vpn` carries everything inside one WireGuard tunnel.
     case video(VideoKind, vpn: Bool = false)
     case call(CallKind)
+    case download(DownloadKind)
+    case web(WebKind)
 
-    /// Parses `spotify:high`, `video:vod`, `video:live+vpn`, `call:alternate`.
+    /// Parses `spotify:high`, `video:vod`, `video:live+vpn`, `call:alternate`, `download:file`, `web:browse`.
     public init?(parsing text: String) {
         let parts = text.lowercased().split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2 else { return nil }
@@ -31,6 +39,12 @@ public enum Profile: Hashable, Sendable, CustomStringConvertible {
         case "call":
             guard let k = CallKind(rawValue: parts[1]) else { return nil }
             self = .call(k)
+        case "download":
+            guard let k = DownloadKind(rawValue: parts[1]) else { return nil }
+            self = .download(k)
+        case "web":
+            guard let k = WebKind(rawValue: parts[1]) else { return nil }
+            self = .web(k)
         default:
             return nil
         }
@@ -41,22 +55,55 @@ public enum Profile: Hashable, Sendable, CustomStringConvertible {
         case .spotify(let t): return "spotify:\(t.rawValue)"
         case .video(let k, let vpn): return "video:\(k.rawValue)" + (vpn ? "+vpn" : "")
         case .call(let k): return "call:\(k.rawValue)"
+        case .download(let k): return "download:\(k.rawValue)"
+        case .web(let k): return "web:\(k.rawValue)"
         }
     }
 
-    /// The class label: the tier, `live` / `vod`, `person` / `background` (`alternate` labels per phase; its file label is `alternate`).
+    /// The class label: the tier, `live` / `vod` / `web`, `person` / `background` / `voice` (`alternate` labels per
+    /// phase; its file label is `alternate`), `file` / `update`, `browse`.
     public var label: String {
         switch self {
         case .spotify(let t): return t.rawValue
         case .video(let k, _): return k.rawValue
         case .call(let k): return k.rawValue
+        case .download(let k): return k.rawValue
+        case .web(let k): return k.rawValue
+        }
+    }
+
+    /// The coarse class: `audio` (Spotify) against the non-audio classes.
+    public var category: ProfileCategory {
+        switch self {
+        case .spotify: return .audio
+        case .video: return .video
+        case .call: return .call
+        case .download: return .download
+        case .web: return .browsing
         }
     }
 
     /// Every profile name `simulate --profile` accepts.
     public static let allNames: [String] =
-        SpotifyTier.allCases.map { "spotify:\($0.rawValue)" } + ["video:live", "video:vod", "video:live+vpn", "video:vod+vpn"]
+        SpotifyTier.allCases.map { "spotify:\($0.rawValue)" }
+        + ["video:live", "video:vod", "video:web", "video:live+vpn", "video:vod+vpn", "video:web+vpn"]
         + CallKind.allCases.map { "call:\($0.rawValue)" }
+        + DownloadKind.allCases.map { "download:\($0.rawValue)" }
+        + WebKind.allCases.map { "web:\($0.rawValue)" }
+}
+
+/// What kind of traffic a profile is, for an audio / not-audio classifier.
+public enum ProfileCategory: String, CaseIterable, Sendable {
+    /// Spotify, every tier.
+    case audio
+    /// `video:live`, `video:vod`, `video:web`.
+    case video
+    /// Every call kind, `call:voice` included.
+    case call
+    /// `download:file`, `download:update`.
+    case download
+    /// `web:browse`.
+    case browsing
 }
 
 /// How the Spotify client fetches a track (the official client's behaviour is not published: research notes §2).

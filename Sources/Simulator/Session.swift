@@ -52,6 +52,14 @@ public struct SimulationSummary: Sendable {
     public var flows: [FlowSummary]
     public var tracks: [TrackInfo]
     public var phases: [CallPhase]
+    /// What the first client's profile drew for the session (non-audio profiles), e.g. `bitrate`, `segment`,
+    /// `target`, `quic` for `video:web`; `rate_cap` (bit/s, 0 = link speed) and `files` for `download:file`.
+    public var drawn: [String: Double] = [:]
+
+    /// `name=value` pairs of `drawn`, sorted by name.
+    public var drawnText: String {
+        drawn.keys.sorted().map { "\($0)=\(fixed(drawn[$0]!, drawn[$0]! == drawn[$0]!.rounded() ? 0 : 3))" }.joined(separator: " ")
+    }
 
     /// Ground truth per flow, one CSV row each: `client,client_port,server,server_port,transport,role,service,spotify,`
     /// `packets_up,packets_down,bytes_up,bytes_down,first,last` (times relative to the capture's time 0).
@@ -137,6 +145,7 @@ public struct Session: Sendable {
 
         var spotify: [SpotifyClient] = []
         var calls: [CallClient] = []
+        var reporters: [ReportsDraws] = []
         for i in 0..<options.clients {
             let host = ClientHost(index: i, ipv6: options.ipv6, rng: rng.derived(UInt64(1_000 + i)))
             let start = rng.uniform(0.05...0.5)
@@ -145,11 +154,31 @@ public struct Session: Sendable {
                 let c = SpotifyClient(host: host, tier: tier, download: behaviour, rng: rng.derived(UInt64(2_000 + i)))
                 spotify.append(c)
                 engine.schedule(c, at: start)
+            case .video(.web, _):
+                let c = WebVideoClient(host: host, rng: rng.derived(UInt64(3_000 + i)))
+                reporters.append(c)
+                engine.schedule(c, at: start)
             case .video(let kind, _):
                 engine.schedule(VideoClient(host: host, kind: kind, rng: rng.derived(UInt64(3_000 + i))), at: start)
+            case .call(.voice):
+                let c = VoiceCallClient(host: host, rng: rng.derived(UInt64(4_000 + i)))
+                reporters.append(c)
+                engine.schedule(c, at: start)
             case .call(let kind):
                 let c = CallClient(host: host, kind: kind, duration: duration, rng: rng.derived(UInt64(4_000 + i)))
                 calls.append(c)
+                engine.schedule(c, at: start)
+            case .download(.file):
+                let c = FileDownloadClient(host: host, rng: rng.derived(UInt64(6_000 + i)))
+                reporters.append(c)
+                engine.schedule(c, at: start)
+            case .download(.update):
+                let c = UpdateClient(host: host, rng: rng.derived(UInt64(6_000 + i)))
+                reporters.append(c)
+                engine.schedule(c, at: start)
+            case .web(.browse):
+                let c = BrowseClient(host: host, rng: rng.derived(UInt64(7_000 + i)))
+                reporters.append(c)
                 engine.schedule(c, at: start)
             }
             for (k, mix) in background.enumerated() {
@@ -166,6 +195,6 @@ public struct Session: Sendable {
         return SimulationSummary(profile: profile, label: profile.label, download: behaviour, link: resolved.name, rtt: resolved.rtt,
                                  downlink: resolved.downlink, tunnel: resolved.tunnel, seed: seed, duration: duration, startTime: engine.epoch,
                                  packets: engine.packetsWritten, bytes: engine.bytesWritten, flows: flows, tracks: tracks,
-                                 phases: calls.first?.phases ?? [])
+                                 phases: calls.first?.phases ?? [], drawn: reporters.first?.drawn ?? [:])
     }
 }

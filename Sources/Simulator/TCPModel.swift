@@ -135,9 +135,10 @@ extension Engine {
     }
 
     /// A request of `request` application bytes from the client and a response of `response` bytes.
+    /// `rateCap` (bit/s) limits the server's sending rate below its share of the link (a rate-limited server).
     /// Returns when the last response byte reaches the client.
     @discardableResult
-    func exchange(_ c: TCPConnection, at t: Double, request: Int, response: Int, think: Double? = nil) -> Double {
+    func exchange(_ c: TCPConnection, at t: Double, request: Int, response: Int, think: Double? = nil, rateCap: Double? = nil) -> Double {
         let t0 = max(t, c.busyUntil + 0.00005, now)
         let sent = sendUp(c, at: t0, bytes: request, overlay: nil)
         let delay = think ?? c.serverDelay * rng.uniform(0.5...2.0)
@@ -150,7 +151,7 @@ extension Engine {
         if delay > 0.03 {
             tcpEvent(c, sent + c.rtt, fromClient: false, flags: .ack, seq: c.serverOffset, ack: c.clientOffset, length: 0)
         }
-        return sendDown(c, firstArrival: sent + c.rtt + delay + jitter(), bytes: response, overlay: nil, records: c.tls)
+        return sendDown(c, firstArrival: sent + c.rtt + delay + jitter(), bytes: response, overlay: nil, records: c.tls, rateCap: rateCap)
     }
 
     /// A server-initiated message of `bytes` arriving at `t`, and the client's reply of `reply` bytes (0: a pure ACK).
@@ -213,7 +214,8 @@ extension Engine {
     /// with dynamic record sizing [S17], slow start from the current window [S16], the bottleneck's spacing, loss with
     /// fast retransmission one RTT later, and the client's ACKs by its ACK policy. Returns the last arrival.
     @discardableResult
-    func sendDown(_ c: TCPConnection, firstArrival: Double, bytes: Int, overlay: [UInt8]?, records: Bool, ackAtEnd: Bool = true) -> Double {
+    func sendDown(_ c: TCPConnection, firstArrival: Double, bytes: Int, overlay: [UInt8]?, records: Bool, ackAtEnd: Bool = true,
+                  rateCap: Double? = nil) -> Double {
         let start = max(firstArrival, now)
         // Segment sizes.
         var segments: [Int] = []
@@ -255,7 +257,8 @@ extension Engine {
         // (those already planned keep their pace).
         var competing = 0
         for other in tcp where other !== c && other.downFree > start { competing += 1 }
-        let rate = link.downlink / Double(1 + competing)
+        var rate = link.downlink / Double(1 + competing)
+        if let rateCap { rate = min(rate, rateCap) }
         var roundStart = max(start, c.downFree)
         var prev = roundStart
         var offset = c.serverOffset

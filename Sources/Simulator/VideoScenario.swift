@@ -131,6 +131,7 @@ final class CallClient: Scenario {
             switch kind {
             case .person: phases = [CallPhase(label: "person", start: 0, end: duration)]
             case .background: phases = [CallPhase(label: "background", start: 0, end: duration)]
+            case .voice: phases = [CallPhase(label: "voice", start: 0, end: duration)]  // `VoiceCallClient` runs voice calls
             case .alternate:
                 var person = rng.chance(0.5)
                 while start < duration {

@@ -17,9 +17,10 @@ struct SimulateCommand: ParsableCommand {
             Examples:
               streamprobe simulate --profile spotify:high -d 120 -o x.pcap
               streamprobe simulate --corpus corpus --profiles spotify:low,spotify:high --count 10 -d 60 --seed 7 --jobs 2
+              streamprobe simulate --corpus other --profiles video:web,call:voice,download:file,download:update,web:browse -d 60
             """)
 
-    @Option(help: "The profile of a single capture, e.g. spotify:high, video:vod, video:live+vpn, call:alternate.")
+    @Option(help: "The profile of a single capture, e.g. spotify:high, video:vod, video:web, call:voice, download:file, web:browse.")
     var profile: String = "spotify:high"
 
     @Option(help: "Spotify download behaviour: bulk or paced (default: drawn per session from the seed).")
@@ -126,7 +127,8 @@ struct SimulateCommand: ParsableCommand {
                 print("wrote \(output): \(s.packets) packets, \(s.bytes) bytes, \(duration) s; profile \(s.profile) (label \(s.label))"
                       + (isSpotify ? ", download \(s.download.rawValue)" : "")
                       + ", link \(s.link) (rtt \(Int((s.rtt * 1000).rounded())) ms, \(Int((s.downlink / 1e6).rounded())) Mbit/s)"
-                      + (s.tunnel ? ", in a WireGuard tunnel" : "") + (s.phases.count > 1 ? "; phases \(s.phaseText)" : ""))
+                      + (s.tunnel ? ", in a WireGuard tunnel" : "") + (s.phases.count > 1 ? "; phases \(s.phaseText)" : "")
+                      + (s.drawn.isEmpty ? "" : "; drew \(s.drawnText)"))
             }
         } catch let e as PcapWriterError {
             FileHandle.standardError.write(Data("streamprobe: \(e)\n".utf8))

@@ -37,14 +37,43 @@ final class SimulateCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("wrote 4 captures"), r.stdout)
         let manifest = try String(contentsOf: dir.appendingPathComponent("manifest.csv"), encoding: .utf8)
         let lines = manifest.split(separator: "\n")
-        XCTAssertEqual(lines.first, "path,label,profile,download,link,seed,duration,packets,phases")
+        XCTAssertEqual(lines.first, "path,label,profile,download,link,seed,duration,packets,phases,category,background,clients")
         XCTAssertEqual(lines.count, 5)
         XCTAssertTrue(lines[1].hasPrefix("low/spotify-low-0000.pcap,low,spotify:low,"), String(lines[1]))
+        XCTAssertTrue(lines[1].hasSuffix(",audio,,1"), String(lines[1]))
         XCTAssertTrue(lines[3].hasPrefix("background/call-background-0000.pcap,background,call:background,,"), String(lines[3]))
+        XCTAssertTrue(lines[3].hasSuffix(",call,,1"), String(lines[3]))
         for line in lines.dropFirst() {
             let path = String(line.split(separator: ",")[0])
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(path).path), path)
         }
+    }
+
+    func testNonAudioProfilesInACorpusAndOneCapture() throws {
+        let dir = try CLIRunner.temporaryDirectory("simulate-nonaudio")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLIRunner.run(["simulate", "--corpus", dir.path, "--profiles", "video:web,call:voice,download:file,download:update,web:browse",
+                                   "--count", "1", "-d", "2", "--seed", "5", "--link", "dsl", "--background", "dns", "--background", "web",
+                                   "--clients", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = try String(contentsOf: dir.appendingPathComponent("manifest.csv"), encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 6)
+        let expected = [("web/video-web-0000.pcap", "web", "video"), ("voice/call-voice-0000.pcap", "voice", "call"),
+                        ("file/download-file-0000.pcap", "file", "download"), ("update/download-update-0000.pcap", "update", "download"),
+                        ("browse/web-browse-0000.pcap", "browse", "browsing")]
+        for (line, (path, label, category)) in zip(lines.dropFirst(), expected) {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            XCTAssertEqual(f.count, 12, line)
+            XCTAssertEqual([f[0], f[1], f[9], f[10], f[11]], [path, label, category, "dns+web", "2"], line)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(path).path), path)
+        }
+        let out = dir.appendingPathComponent("v.pcap").path
+        let one = try CLIRunner.run(["simulate", "--profile", "call:voice", "-d", "3", "--vpn", "-o", out])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        XCTAssertTrue(one.stdout.contains("profile call:voice (label voice)"), one.stdout)
+        XCTAssertTrue(one.stdout.contains("in a WireGuard tunnel; drew dtx="), one.stdout)
+        let help = try CLIRunner.run(["simulate", "--help"])
+        XCTAssertTrue(help.stdout.contains("download:update") && help.stdout.contains("web:browse"), help.stdout)
     }
 
     func testFlowsCSVGivesTheGroundTruthPerFlow() throws {
