@@ -1,0 +1,89 @@
+import Capture
+import Foundation
+import Simulator
+import Trees
+import XCTest
+@testable import Analyzer
+
+/// Silence never votes: a long gap splits a stream into sessions, quiet windows are idle, and the
+/// empty time between sessions costs nothing.
+final class SilenceAndSessionTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamprobe-silence-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    /// Copies `source`'s packets into `path`: once as they are, then again shifted by `shift` seconds.
+    func merge(_ source: String, into path: String, shift: Double) throws {
+        let writer = try PcapWriter(path: path, linkType: 1)
+        for offset in [0.0, shift] {
+            _ = try FileSource(path: source).forEachPacket { p in
+                try writer.write(timestamp: p.timestamp.timeInterval + offset, frame: p.bytes, originalLength: p.originalLength)
+                return true
+            }
+        }
+        try writer.close()
+    }
+
+    /// Copies `source`'s packets into `path`, the last `late` of them `delay` seconds late.
+    func delayTail(_ source: String, into path: String, late: Int, delay: Double) throws {
+        var total = 0
+        _ = try FileSource(path: source).forEachPacket { _ in total += 1; return true }
+        let writer = try PcapWriter(path: path, linkType: 1)
+        var n = 0
+        _ = try FileSource(path: source).forEachPacket { p in
+            let offset = n >= total - late ? delay : 0
+            try writer.write(timestamp: p.timestamp.timeInterval + offset, frame: p.bytes, originalLength: p.originalLength)
+            n += 1
+            return true
+        }
+        try writer.close()
+    }
+
+    func analyze(_ path: String) throws -> StreamReport {
+        let model = try BoundModel(try ModelLocator.resolve(nameOrPath: "spotify-quality", embedded: EmbeddedModels.json))
+        let report = try CaptureAnalyzer(model: model).analyze(path: path)
+        XCTAssertEqual(report.streams.count, 1)
+        return try XCTUnwrap(report.streams.first)
+    }
+
+    func testAnHourOfSilenceSplitsTheStreamAndIsNotClassified() throws {
+        let one = directory.appendingPathComponent("one.pcap").path
+        try Session(profile: .spotify(.very_high), link: .cable, download: .paced, duration: 60, seed: 31).write(to: one)
+        let single = try analyze(one)
+        let two = directory.appendingPathComponent("two.pcap").path
+        try merge(one, into: two, shift: 3_600)
+        let merged = try analyze(two)
+
+        XCTAssertEqual(single.sessions.count, 1)
+        XCTAssertEqual(merged.sessions.count, 2)
+        XCTAssertGreaterThan(merged.sessions[1].start - merged.sessions[0].end, 3_000)
+        // No window covers the hour between the sessions (3 s windows would be 1,200 of them).
+        XCTAssertLessThanOrEqual(merged.windows.count, 2 * single.windows.count + 2)
+        XCTAssertFalse(merged.windows.contains { $0.start > merged.sessions[0].end + 3 && $0.end < merged.sessions[1].start })
+        // Idle windows are never classified; the answer is the one of the stream without the gap.
+        XCTAssertTrue(merged.windows.filter(\.idle).allSatisfy { $0.label == nil && $0.probabilities == nil })
+        XCTAssertEqual(merged.label, single.label)
+        XCTAssertEqual(merged.final, single.final)
+        XCTAssertEqual(merged.sessions[0].label, merged.sessions[1].label)
+    }
+
+    func testOnePacketADayLateDoesNotDecideAnything() throws {
+        let one = directory.appendingPathComponent("one.pcap").path
+        try Session(profile: .spotify(.high), link: .cable, download: .paced, duration: 60, seed: 32).write(to: one)
+        let single = try analyze(one)
+        let late = directory.appendingPathComponent("late.pcap").path
+        try delayTail(one, into: late, late: 3, delay: 86_400)
+        let merged = try analyze(late)
+        // Without sessions, the day would be 28,800 windows of silence, and they would vote.
+        XCTAssertLessThanOrEqual(merged.windows.count, single.windows.count + 2)
+        XCTAssertLessThanOrEqual(merged.sessions.count, 2)
+        XCTAssertEqual(merged.label, single.label)
+        XCTAssertEqual(merged.confidence ?? .nan, single.confidence ?? .nan, accuracy: 0.05)
+        XCTAssertEqual(merged.final, single.final)
+    }
+}

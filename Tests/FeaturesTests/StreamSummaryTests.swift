@@ -1,0 +1,76 @@
+import XCTest
+@testable import Features
+
+/// Whole-session features on packet series whose answer is known by construction.
+final class StreamSummaryTests: XCTestCase {
+    /// `count` download frames of 1,514 B, 1 ms apart, starting at `start`.
+    func burst(_ s: inout StreamSummary, at start: Double, bytes: Int) {
+        var t = start
+        var left = bytes
+        while left > 0 {
+            let size = min(1_514, left)
+            s.add(PacketSample(time: t, frameLength: size, direction: .download))
+            s.add(PacketSample(time: t + 0.0005, frameLength: 66, direction: .upload))
+            left -= size
+            t += 0.001
+        }
+    }
+
+    func value(_ v: [Double], _ name: String) -> Double {
+        v[StreamSummary.featureNames.firstIndex(of: name)!]
+    }
+
+    func testPacedChunksGiveTheBitRateFromChunkSizeAndSpacing() {
+        // 128 KiB chunks every 3.3 s: 131,072 × 8 / 3.3 ≈ 318 kbit/s (the very_high tier's 320).
+        var s = StreamSummary()
+        for k in 0..<30 { burst(&s, at: 100 + Double(k) * 3.3, bytes: 131_072) }
+        let v = s.values()
+        XCTAssertEqual(StreamSummary.featureNames.count, v.count)
+        XCTAssertEqual(value(v, "ss_band_96k_interval_p50"), 3.3, accuracy: 0.01)
+        XCTAssertEqual(value(v, "ss_band_96k_kbps"), 131_072 * 8 / 3.3 / 1000, accuracy: 1)
+        XCTAssertEqual(value(v, "ss_cycle_kbps_p50"), 131_072 * 8 / 3.3 / 1000, accuracy: 1)
+        XCTAssertEqual(value(v, "ss_burst_interval_p50"), 3.3, accuracy: 0.01)
+        XCTAssertEqual(value(v, "ss_periodicity"), 1)
+        XCTAssertEqual(value(v, "ss_bursts_per_min"), 30 / ((29 * 3.3 + 0.09) / 60), accuracy: 0.1)
+        XCTAssertTrue(value(v, "ss_band_1m_interval_p50").isNaN, "no burst in the 1 MB band")
+        XCTAssertEqual(value(v, "ss_down_full_share"), 86.0 / 87.0, accuracy: 0.001)
+    }
+
+    func testBulkTracksGiveTheBitRateFromTheTimeBetweenFetches() {
+        // Three whole-track fetches of 8 MB, 200 s apart: 8e6 × 8 / 200 = 320 kbit/s.
+        var s = StreamSummary()
+        for k in 0..<3 { burst(&s, at: Double(k) * 200, bytes: 8_000_000) }
+        let v = s.values()
+        XCTAssertEqual(value(v, "ss_big_burst_count"), 3)
+        XCTAssertEqual(value(v, "ss_big_cycle_kbps"), 8_000_000 * 8 / 200 / 1000, accuracy: 2)
+        XCTAssertEqual(value(v, "ss_big_interval_p50"), 200, accuracy: 0.01)
+        XCTAssertEqual(value(v, "ss_max_burst_share"), 1.0 / 3, accuracy: 0.01)
+        XCTAssertEqual(value(v, "ss_silence_max_s"), 200 - 5.284, accuracy: 0.01)
+    }
+
+    func testASingleFetchLeavesTheFetchRateUndefined() {
+        var s = StreamSummary()
+        burst(&s, at: 0, bytes: 8_000_000)
+        s.add(PacketSample(time: 120, frameLength: 66, direction: .upload))
+        let v = s.values()
+        XCTAssertEqual(value(v, "ss_big_burst_count"), 1)
+        XCTAssertTrue(value(v, "ss_big_cycle_kbps").isNaN)
+        XCTAssertEqual(value(v, "ss_duration_s"), 120, accuracy: 1e-9)
+        XCTAssertEqual(value(v, "ss_down_kbps"), 8_000_000 * 8 / 120 / 1000, accuracy: 1)
+    }
+
+    func testContinuousTwoWayTrafficIsOneBurstWithEveryShareActive() {
+        // A call: a packet each way every 20 ms for 60 s.
+        var s = StreamSummary()
+        for i in 0..<3_000 {
+            let t = Double(i) * 0.02
+            s.add(PacketSample(time: t, frameLength: 200, direction: .download))
+            s.add(PacketSample(time: t + 0.001, frameLength: 200, direction: .upload))
+        }
+        let v = s.values()
+        XCTAssertEqual(value(v, "ss_up_down_bytes"), 1, accuracy: 1e-9)
+        XCTAssertEqual(value(v, "ss_active_second_share"), 1, accuracy: 0.02)
+        XCTAssertEqual(value(v, "ss_bursts_per_min"), 1, accuracy: 0.05)
+        XCTAssertEqual(value(v, "ss_down_size_p50"), 200, accuracy: 8)
+    }
+}
