@@ -11,7 +11,7 @@ Fits, with the standard library only (same input, same output):
     right" (pool-adjacent-violators; blocks become points at their mean raw probability, linear
     between them; at most 40 points);
   - the between threshold: below which calibrated confidence the answer names its candidates
-    (the most probable outcomes until they hold 80 %, at most 3), chosen from 0.30…0.70 to
+    (the most probable outcomes until they hold 80 %, at most 3), chosen from 0.50…0.70 (below 0.5 the single answer is more likely wrong than right) to
     maximise the expected score (right = 1, a between answer holding the truth = 0.5).
 
 usage: fit_calibration.py MANIFEST.csv ANALYZE.jsonl OUT.json
@@ -116,7 +116,7 @@ def main():
         return c, (1.0 if s["class"] == s["truth"] else 0.0), False
 
     best = None
-    for t100 in range(30, 71, 5):
+    for t100 in range(50, 71, 5):
         t = t100 / 100
         score = sum(judged(s, t)[1] for s in streams) / len(streams)
         if best is None or score > best[1] + 1e-12:

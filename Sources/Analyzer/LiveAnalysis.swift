@@ -33,7 +33,9 @@ public struct LiveAnalysis {
         if !quiet {
             analyzer.onWindow = { client, w in
                 let span = String(format: "%7.1f–%-7.1f", w.start, w.end)
-                if w.skipped {
+                if w.idle {
+                    say("  \(span) \(client)  idle (\(w.packets) packets)")
+                } else if w.skipped {
                     say("  \(span) \(client)  skipped (\(w.packets) packets)")
                 } else {
                     say("  \(span) \(client)  \(w.label ?? "-") \(String(format: "%.2f", w.confidence ?? 0))  (\(w.packets) packets)")

@@ -139,7 +139,7 @@ final class AnalyzeCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let text = try String(contentsOfFile: out, encoding: .utf8)
         let lines = text.split(separator: "\n")
-        XCTAssertTrue(lines[0].hasPrefix("capture,client,window_index,start_s,end_s,packets,skipped,class,confidence,p_"), String(lines[0]))
+        XCTAssertTrue(lines[0].hasPrefix("capture,client,window_index,start_s,end_s,packets,skipped,idle,class,confidence,p_"), String(lines[0]))
         XCTAssertGreaterThan(lines.count, 5)
     }
 
