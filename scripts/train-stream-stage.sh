@@ -8,7 +8,7 @@
 #
 #   1. simulates the training corpus: the five tiers (download behaviour drawn per session) over the
 #      links fibre, cable, dsl, wifi, 4g and vpn, each with three background mixes (none; web+dns;
-#      web+download+quic), durations 60/120/300 s rotating, 1 or 3 clients; and the non-audio
+#      web+download+quic), durations 60/120/300 s rotating, 1 and 3 clients; and the non-audio
 #      profiles the simulator has (video, calls, downloads, browsing), in the clear and in a VPN;
 #   2. adds the real captures of ../shared/datasets/live-vs-vod (Twitch VOD = video, Zoom = call),
 #      turned into pcaps by scripts/livevod_to_pcap.py and cut into 60 s, 120 s and whole pieces
@@ -20,16 +20,19 @@
 #      fits an isotonic map of the stream's top probability to "the answer was right"
 #      (pool-adjacent-violators, scripts/fit_calibration.py), and the between threshold that
 #      maximises the expected score (a between answer holding the truth counts half);
-#   5. writes the stage, the rule and the figures into the model, and re-embeds it.
+#   5. judges each real capture with a stage trained without it (leave one file out), runs the held-out
+#      matrix (scripts/quality-matrix.sh: other seeds, every link incl. random, background mixes,
+#      durations, 1 and 3 clients, the non-audio profiles), writes the stage, the rule and every
+#      figure into the model's card, and re-embeds it.
 # Pieces are simulated, reduced to features and deleted cell by cell (background downloads make
 # captures of hundreds of MB). Usage: scripts/train-stream-stage.sh [WORKDIR]
 # Same inputs, same bytes: seeds are fixed, and the card date comes from SOURCE_DATE_EPOCH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-bench-out/stream-stage}
-COUNT=${COUNT:-4}           # captures per tier x link x background cell
-NA_COUNT=${NA_COUNT:-3}     # captures per non-audio profile x link x background cell
-CAL_COUNT=${CAL_COUNT:-2}   # calibration captures per cell
+COUNT=${COUNT:-6}           # one-client captures per tier x link x background cell (vpn: twice)
+NA_COUNT=${NA_COUNT:-4}     # captures per non-audio profile x link x background cell (vpn: twice)
+CAL_COUNT=${CAL_COUNT:-2}   # calibration captures per cell (same design)
 JOBS=${JOBS:-$(nproc)}
 MODEL=models/spotify-quality.json
 SHARED=${SHARED:-../shared/datasets/live-vs-vod}
@@ -77,21 +80,29 @@ cell() {
   fi
 }
 
-# design PURPOSE COUNT BASESEED: every tier x link x mix cell, durations and clients rotating.
+# design PURPOSE COUNT NA_COUNT BASESEED: every tier x link x mix cell, once with one client (COUNT captures)
+# and once with three (COUNT/2; in the vpn link the three share one tunnel, so their fetches interleave),
+# the vpn link twice as many (the hardest condition); durations rotating per cell. Non-audio: every
+# profile x {clear, vpn} x mix, NA_COUNT captures (twice that in the vpn: in the clear most have names
+# and give no stream).
 design() {
-  local purpose=$1 count=$2 seed=$3 n=0
+  local purpose=$1 count=$2 na_count=$3 seed=$4 n=0 f
   for tier in "${TIERS[@]}"; do for link in "${LINKS[@]}"; do for mix in "${MIXES[@]}"; do
-    cell "$purpose" "a$n" "spotify:$tier" "$link" "$mix" "${DURATIONS[$((n % 3))]}" "$([ $((n % 5)) -eq 4 ] && echo 3 || echo 1)" "$count" "$((seed + n))"
+    f=1; [ "$link" = vpn ] && f=2
+    cell "$purpose" "a$n" "spotify:$tier" "$link" "$mix" "${DURATIONS[$((n % 3))]}" 1 $((count * f)) "$((seed + n))"
+    n=$((n + 1))
+    cell "$purpose" "a$n" "spotify:$tier" "$link" "$mix" "${DURATIONS[$((n % 3))]}" 3 $(((count + 1) / 2 * f)) "$((seed + n))"
     n=$((n + 1))
   done; done; done
   for profile in "${NON_AUDIO[@]}"; do for link in random vpn; do for mix in "${MIXES[@]}"; do
-    cell "$purpose" "n$n" "$profile" "$link" "$mix" "${DURATIONS[$((n % 3))]}" 1 "$4" "$((seed + n))"
+    f=1; [ "$link" = vpn ] && f=2
+    cell "$purpose" "n$n" "$profile" "$link" "$mix" "${DURATIONS[$((n % 3))]}" 1 $((na_count * f)) "$((seed + n))"
     n=$((n + 1))
   done; done; done
 }
 
 echo "== training corpus: ${#TIERS[@]} tiers x ${#LINKS[@]} links x ${#MIXES[@]} mixes x $COUNT, non-audio: ${NON_AUDIO[*]}"
-design train "$COUNT" 20000 "$NA_COUNT"
+design train "$COUNT" "$NA_COUNT" 20000
 
 REAL="no"
 if [ -d "$SHARED" ]; then
@@ -157,11 +168,72 @@ merge "$WORK/stage.json" "$WORK/uncalibrated.json"
 
 echo "== calibration corpus (other seeds), analysed with the uncalibrated model"
 echo "path,truth,profile,link,background,duration,clients" >"$WORK/cal/manifest.csv"
-design cal "$CAL_COUNT" 40000 1
+design cal "$CAL_COUNT" "$CAL_COUNT" 40000
 cat "$WORK"/cal/*.jsonl >"$WORK/cal-all.jsonl"
 python3 scripts/fit_calibration.py "$WORK/cal/manifest.csv" "$WORK/cal-all.jsonl" "$WORK/calibration.json" | tee "$WORK/calibration.txt"
 
-merge "$WORK/stage.json" "$MODEL.tmp" "$WORK/calibration.json"
+merge "$WORK/stage.json" "$WORK/calibrated.json" "$WORK/calibration.json"
+
+# Real captures out of sample: each real file judged by a stage trained without any piece of it.
+echo '{}' >"$WORK/real-loo.json"
+if [ "$REAL" = yes ]; then
+  echo "== real captures, each judged by a stage trained without it (leave one file out)"
+  for f in "$WORK"/rows/real-*.csv; do
+    base=$(basename "$f" .csv); base=${base#real-}
+    $B train $(nonempty "$WORK"/rows/*.csv | grep -v "/real-$base.csv$") -o "$WORK/loo-stage.json" --name loo \
+      --task loo --feature-set summary-v1 --window-seconds 60 --trees 200 --max-depth 16 --min-samples-leaf 1 \
+      --max-features sqrt --criterion gini --class-weight balanced --seed 11 --folds 2 --cv grouped >/dev/null 2>&1
+    merge "$WORK/loo-stage.json" "$WORK/loo-model.json" "$WORK/calibration.json"
+    $B analyze "$WORK/real/$base.pcap" -m "$WORK/loo-model.json" --format json >"$WORK/loo-$base.json" 2>/dev/null || true
+  done
+  python3 - "$WORK" <<'PY'
+import glob, json, os, sys
+work = sys.argv[1]
+out = {}
+for path in sorted(glob.glob(os.path.join(work, "loo-*.json"))):
+    name = os.path.basename(path)[4:-5]
+    if name in ("stage", "model"):
+        continue
+    try:
+        doc = json.load(open(path))
+    except ValueError:
+        continue
+    truth = "call" if "zoom" in name else "video"
+    streams = [{"class": s.get("class"), "looks_like": s.get("looks_like"), "confidence": round(s.get("confidence") or 0, 3),
+                "alternatives": [a["class"] for a in s.get("alternatives") or []]} for s in doc.get("streams") or []]
+    out[name] = {"truth": truth, "streams": streams,
+                 "tier_claimed": any(s["class"] not in (None, "not_audio") or any(a != "not_audio" for a in s["alternatives"])
+                                     for s in streams)}
+    print(f"  {name:36s} truth {truth:5s} -> " + ("; ".join(f"{s['class']} ({s['looks_like']}) {s['confidence']}" for s in streams) or "no stream"))
+json.dump(out, open(os.path.join(work, "real-loo.json"), "w"), indent=1, sort_keys=True)
+PY
+fi
+
+echo "== held-out matrix (scripts/quality-matrix.sh: seeds, conditions and profiles never used above)"
+STREAMPROBE="$PWD/$B" scripts/quality-matrix.sh "$WORK/matrix" "$WORK/calibrated.json" | tail -n 25
+
+echo "== the card"
+python3 - "$WORK/calibrated.json" "$MODEL.tmp" "$WORK" "$REAL" <<'PY'
+import json, os, sys
+src, dst, work, real = sys.argv[1:5]
+m = json.load(open(src))
+stage = m["stream_model"]
+card = stage["card"]
+q = json.load(open(os.path.join(work, "matrix", "quality-matrix.json")))
+card["held_out_matrix"] = q
+card["real_captures_leave_one_file_out"] = json.load(open(os.path.join(work, "real-loo.json")))
+card["limits"] = [
+    "Trained and evaluated on simulated traffic (scripts/train-stream-stage.sh, scripts/quality-matrix.sh); "
+    "its accuracy on real Spotify traffic is unknown: no quality-labelled real capture exists.",
+    "The only real traffic in training is five non-audio captures (Twitch VOD, Zoom) from ../shared/datasets/live-vs-vod, "
+    "and only when that folder is present; real_captures_leave_one_file_out judges each of them by a stage trained without it.",
+    "Several clients inside one VPN tunnel interleave their fetches: the stage looks for interleaved trains, "
+    "but a mix of different tiers in one tunnel has no single right answer.",
+    "With a single whole-track fetch (bulk download, short capture) the tier is not determined by the traffic; "
+    "the answer then names the candidates.",
+]
+json.dump(m, open(dst, "w"), indent=1)
+PY
 mv "$MODEL.tmp" "$MODEL"
 scripts/embed-models.sh
 ls -la "$MODEL"

@@ -36,6 +36,40 @@ final class StreamSummaryTests: XCTestCase {
         XCTAssertEqual(value(v, "ss_down_full_share"), 86.0 / 87.0, accuracy: 0.001)
     }
 
+    func testInterleavedClientsShowAsTrainsOfTheirOwnRate() {
+        // Three clients fetching 128 KiB every 10.9 s (the normal tier's 96 kbit/s), phase-shifted:
+        // the band sees a chunk every ≈3.6 s (3 × 96 kbit/s), and three trains of one client's rate.
+        var s = StreamSummary()
+        var starts: [Double] = []
+        for k in 0..<12 { for c in 0..<3 { starts.append(50 + Double(k) * 10.9 + [0, 2.9, 7.1][c] + Double(k % 2) * 0.05) } }
+        for t in starts.sorted() { burst(&s, at: t, bytes: 131_072) }
+        let v = s.values()
+        XCTAssertEqual(value(v, "ss_band_96k_trains"), 3)
+        XCTAssertLessThan(value(v, "ss_band_96k_train_cv"), 0.05)
+        XCTAssertEqual(value(v, "ss_band_96k_train_kbps"), 131_072 * 8 / 10.9 / 1000, accuracy: 2)
+        XCTAssertEqual(value(v, "ss_band_96k_kbps"), 3 * 131_072 * 8 / 10.9 / 1000, accuracy: 12)
+        // The comb finds the one-client period through the interleaving.
+        XCTAssertEqual(value(v, "ss_band_96k_period_s"), 10.9, accuracy: 0.3)
+        XCTAssertEqual(value(v, "ss_band_96k_period_kbps"), 131_072 * 8 / 10.9 / 1000, accuracy: 3)
+        // One client alone is one train.
+        var one = StreamSummary()
+        for k in 0..<12 { burst(&one, at: Double(k) * 10.9, bytes: 131_072) }
+        XCTAssertEqual(value(one.values(), "ss_band_96k_trains"), 1)
+    }
+
+    func testThePeriodSurvivesOtherBurstsInTheSameBand() {
+        // 128 KiB chunks every 6.55 s (the high tier's 160 kbit/s) and, in between, 150 kB page loads
+        // at irregular times: consecutive intervals are a mess, the period is still 6.55 s.
+        var s = StreamSummary()
+        var events: [(Double, Int)] = (0..<40).map { (10 + Double($0) * 6.55, 131_072) }
+        for k in 0..<15 { events.append((13.1 + Double(k * k % 37) * 7.3, 150_000)) }
+        for (t, bytes) in events.sorted(by: { $0.0 < $1.0 }) { burst(&s, at: t, bytes: bytes) }
+        let v = s.values()
+        XCTAssertEqual(value(v, "ss_band_96k_period_s"), 6.55, accuracy: 0.15)
+        XCTAssertEqual(value(v, "ss_band_96k_period_kbps"), 131_072 * 8 / 6.55 / 1000, accuracy: 12)
+        XCTAssertGreaterThan(value(v, "ss_band_96k_period_strength"), 1.5)
+    }
+
     func testBulkTracksGiveTheBitRateFromTheTimeBetweenFetches() {
         // Three whole-track fetches of 8 MB, 200 s apart: 8e6 × 8 / 200 = 320 kbit/s.
         var s = StreamSummary()
