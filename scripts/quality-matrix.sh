@@ -178,7 +178,7 @@ from collections import defaultdict
 work = sys.argv[1]
 plan = list(csv.DictReader(open(os.path.join(work, "plan.tsv")), delimiter="\t"))
 fields = ["path", "label", "truth", "profile", "download", "link", "link_drawn", "background", "duration", "clients",
-          "seed", "category", "invocation"]
+          "seed", "category", "fetches", "invocation"]
 rows = []
 for p in plan:
     d = os.path.join(work, p["dir"])
@@ -190,7 +190,7 @@ for p in plan:
             "download": r.get("download") or ("" if p["download"] == "-" else p["download"]),
             "link": p["link"], "link_drawn": r.get("link") or p["link"], "background": p["background"],
             "duration": p["duration"], "clients": p["clients"], "seed": r.get("seed", ""),
-            "category": r.get("category", ""), "invocation": f"{p['dir']} --seed {p['seed']}",
+            "category": r.get("category", ""), "fetches": r.get("fetches", ""), "invocation": f"{p['dir']} --seed {p['seed']}",
         })
 with open(os.path.join(work, "manifest-matrix.csv"), "w", newline="") as f:
     w = csv.DictWriter(f, fieldnames=fields)

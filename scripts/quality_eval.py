@@ -199,6 +199,14 @@ def calibration(units):
     return out
 
 
+def fetch_group(row):
+    """`1`, `>=2` or `-` (not recorded / not Spotify)."""
+    text = (row.get("fetches") or "").strip()
+    if not text.isdigit():
+        return "-"
+    return "1" if int(text) <= 1 else ">=2"
+
+
 def main():
     args = sys.argv[1:]
     classes = ["low", "normal", "high", "very_high", "lossless"]
@@ -252,6 +260,7 @@ def main():
                 ("link", row.get("link") or "-"), ("link_drawn", row.get("link_drawn") or row.get("link") or "-"),
                 ("background", row.get("background") or "none"), ("duration", fmt_duration(row.get("duration"))),
                 ("clients", row.get("clients") or "1"), ("sim_category", row.get("category") or "-"),
+                ("fetches", fetch_group(row)),
             ])
             streams = doc.get("streams") or []
             for s in streams:
@@ -302,6 +311,11 @@ def main():
             continue  # a condition this manifest does not record (e.g. the corpus manifest of one simulate run)
         for v in values:
             groups[f"{kind}={v}"] = group_figures([u for u in pool if u[field] == v], tiers)
+    # Bulk downloads by the number of whole-track fetches the first client started in the capture
+    # (manifest column `fetches`): with one fetch the tier is not fixed by the traffic; with two or
+    # more, the time between them gives the bit rate.
+    for v in sorted({u["fetches"] for u in units if u["fetches"] != "-"}):
+        groups[f"bulk fetches={v}"] = group_figures([u for u in units if u["fetches"] == v and u["download"] == "bulk"], tiers)
     vpn_bg = [u for u in units if u["link"] == "vpn" and u["background"] != "none"]
     if vpn_bg:
         groups["link=vpn x background!=none"] = group_figures(vpn_bg, tiers)

@@ -30,9 +30,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-bench-out/stream-stage}
-COUNT=${COUNT:-6}           # one-client captures per tier x link x background cell (vpn: twice)
-NA_COUNT=${NA_COUNT:-4}     # captures per non-audio profile x link x background cell (vpn: twice)
-CAL_COUNT=${CAL_COUNT:-2}   # calibration captures per cell (same design)
+COUNT=${COUNT:-8}           # one-client captures per tier x link x background cell (vpn: twice)
+NA_COUNT=${NA_COUNT:-8}     # captures per non-audio profile x link x background cell (vpn: twice)
+CAL_COUNT=${CAL_COUNT:-3}   # calibration captures per cell (same design)
 JOBS=${JOBS:-$(nproc)}
 MODEL=models/spotify-quality.json
 SHARED=${SHARED:-../shared/datasets/live-vs-vod}
@@ -130,7 +130,7 @@ nonempty() { for f in "$@"; do [ "$(wc -l < "$f")" -gt 1 ] && echo "$f"; done; r
 echo "== training the stream stage"
 $B train $(nonempty "$WORK"/rows/*.csv) -o "$WORK/stage.json" --name spotify-quality-stream \
   --task "whole-session judgement: audio tier or not audio" --feature-set summary-v1 --window-seconds 60 \
-  --trees 200 --max-depth 16 --min-samples-leaf 1 --max-features sqrt --criterion gini --class-weight balanced \
+  --trees 200 --max-depth 14 --min-samples-leaf 2 --max-features sqrt --criterion gini --class-weight balanced \
   --seed 11 --folds 5 --cv grouped 2>"$WORK/train-notes.txt" | tee "$WORK/train.txt"
 
 merge() { # merge STAGE OUT [CALIBRATION.json]
@@ -181,7 +181,7 @@ if [ "$REAL" = yes ]; then
   for f in "$WORK"/rows/real-*.csv; do
     base=$(basename "$f" .csv); base=${base#real-}
     $B train $(nonempty "$WORK"/rows/*.csv | grep -v "/real-$base.csv$") -o "$WORK/loo-stage.json" --name loo \
-      --task loo --feature-set summary-v1 --window-seconds 60 --trees 200 --max-depth 16 --min-samples-leaf 1 \
+      --task loo --feature-set summary-v1 --window-seconds 60 --trees 200 --max-depth 14 --min-samples-leaf 2 \
       --max-features sqrt --criterion gini --class-weight balanced --seed 11 --folds 2 --cv grouped >/dev/null 2>&1
     merge "$WORK/loo-stage.json" "$WORK/loo-model.json" "$WORK/calibration.json"
     $B analyze "$WORK/real/$base.pcap" -m "$WORK/loo-model.json" --format json >"$WORK/loo-$base.json" 2>/dev/null || true

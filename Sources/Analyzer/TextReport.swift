@@ -67,8 +67,11 @@ public enum TextReport {
     public static func quietLine(_ r: CaptureReport) -> String {
         if r.streams.isEmpty { return "\(r.capture): \(r.note ?? "no stream found")" }
         let parts = r.streams.map { s -> String in
-            guard let answer = s.answerText, let c = s.confidence else { return "\(s.client) unclassified" }
-            return "\(s.client) \(answer.replacingOccurrences(of: " ", with: "_")) \(String(format: "%.2f", c)) final \(s.final ?? "-")"
+            guard let label = s.label, let c = s.confidence else { return "\(s.client) unclassified" }
+            // One word per field: `normal/high` for a between answer, `not_audio:video`.
+            let answer = !s.alternatives.isEmpty ? s.alternatives.map(\.label).joined(separator: "/")
+                : s.looksLike.map { "\(label):\($0)" } ?? label
+            return "\(s.client) \(answer) \(String(format: "%.2f", c)) final \(s.final ?? "-")"
         }
         return "\(r.capture): " + parts.joined(separator: "; ")
     }

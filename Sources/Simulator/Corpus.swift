@@ -18,10 +18,12 @@ public struct CorpusEntry: Sendable {
     public var background: String
     /// Clients behind the link, each running the profile.
     public var clients: Int
+    /// Spotify: the tracks whose download the first client started inside the capture (empty otherwise).
+    public var fetches: String = ""
 
-    public static let csvHeader = "path,label,profile,download,link,seed,duration,packets,phases,category,background,clients"
+    public static let csvHeader = "path,label,profile,download,link,seed,duration,packets,phases,category,background,clients,fetches"
     public var csvRow: String {
-        "\(path),\(label),\(profile),\(download),\(link),\(seed),\(fixed(duration)),\(packets),\(phases),\(category),\(background),\(clients)"
+        "\(path),\(label),\(profile),\(download),\(link),\(seed),\(fixed(duration)),\(packets),\(phases),\(category),\(background),\(clients),\(fetches)"
     }
 }
 
@@ -70,7 +72,8 @@ public enum Corpus {
                                                     duration: duration, packets: summary.packets, phases: summary.phaseText,
                                                     category: profile.category.rawValue,
                                                     background: background.map(\.rawValue).joined(separator: "+"),
-                                                    clients: session.options.clients)))
+                                                    clients: session.options.clients,
+                                                    fetches: isSpotify ? String(summary.tracks.filter { $0.clientIndex == 0 && $0.downloadStart < duration }.count) : "")))
             } catch {
                 results.set(k, .failure(error))
             }

@@ -173,10 +173,24 @@ public enum ModelDescription {
             if let p = sel.servicePatterns { s += "services:     \(p.joined(separator: ", "))\n" }
             if let u = sel.unit { s += "unit:         \(u)\n" }
         }
+        if let d = m.decision {
+            var parts: [String] = []
+            for (name, members) in (d.groups ?? [:]).sorted(by: { $0.key < $1.key }) {
+                parts.append("\(name) = \(members.joined(separator: " + "))")
+            }
+            if let x = d.namedExcludes, !x.isEmpty { parts.append("never \(x.joined(separator: ", ")) for a stream selected by a service name") }
+            if let c = d.calibration { parts.append("\(c.method) calibration (\(c.x.count) points)") }
+            if let b = d.betweenBelow { parts.append("between below \(JSONWriter.number(b))") }
+            s += "decision:     \(parts.joined(separator: "; "))\n"
+        }
         s += "source:       \(m.source)\n"
         if let members = m.card.objectValue, !members.isEmpty {
             s += "\ncard\n"
             for (key, value) in members { s += render(key: key, value: value, indent: 1) }
+        }
+        if let stage = m.streamModel?.model {
+            s += "\nstream stage (judges each session of a stream; its answer is the stream's)\n"
+            s += full(stage).split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n")
         }
         return s
     }

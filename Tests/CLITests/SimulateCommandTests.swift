@@ -37,12 +37,12 @@ final class SimulateCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("wrote 4 captures"), r.stdout)
         let manifest = try String(contentsOf: dir.appendingPathComponent("manifest.csv"), encoding: .utf8)
         let lines = manifest.split(separator: "\n")
-        XCTAssertEqual(lines.first, "path,label,profile,download,link,seed,duration,packets,phases,category,background,clients")
+        XCTAssertEqual(lines.first, "path,label,profile,download,link,seed,duration,packets,phases,category,background,clients,fetches")
         XCTAssertEqual(lines.count, 5)
         XCTAssertTrue(lines[1].hasPrefix("low/spotify-low-0000.pcap,low,spotify:low,"), String(lines[1]))
-        XCTAssertTrue(lines[1].hasSuffix(",audio,,1"), String(lines[1]))
+        XCTAssertTrue(lines[1].hasSuffix(",audio,,1,1"), String(lines[1]))
         XCTAssertTrue(lines[3].hasPrefix("background/call-background-0000.pcap,background,call:background,,"), String(lines[3]))
-        XCTAssertTrue(lines[3].hasSuffix(",call,,1"), String(lines[3]))
+        XCTAssertTrue(lines[3].hasSuffix(",call,,1,"), String(lines[3]))
         for line in lines.dropFirst() {
             let path = String(line.split(separator: ",")[0])
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(path).path), path)
@@ -63,7 +63,7 @@ final class SimulateCommandTests: XCTestCase {
                         ("browse/web-browse-0000.pcap", "browse", "browsing")]
         for (line, (path, label, category)) in zip(lines.dropFirst(), expected) {
             let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            XCTAssertEqual(f.count, 12, line)
+            XCTAssertEqual(f.count, 13, line)
             XCTAssertEqual([f[0], f[1], f[9], f[10], f[11]], [path, label, category, "dns+web", "2"], line)
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(path).path), path)
         }
