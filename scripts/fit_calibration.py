@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Fits the stream-confidence calibration of a model's decision rule (see models/README.md, `decision`).
 
-Inputs: a manifest CSV (path,truth,...) of captures the model never trained on, and the JSON Lines
+Inputs: a manifest CSV (path,truth,...; paths absolute or relative to the manifest's folder) of
+captures the model never trained on (scripts/quality-matrix.sh with seeds of its own), and the JSON Lines
 that `streamprobe analyze --dir … --format json` printed for them with the UNCALIBRATED model
 (no `decision.calibration`). Every stream of a capture is judged against the capture's truth (a
 tier, or the non-audio category, which the model reports as `not_audio`).
@@ -67,16 +68,18 @@ def ece(pairs, bins=10):
 def main():
     manifest_path, jsonl_path, out_path = sys.argv[1:4]
     truth = {}
+    root = os.path.dirname(os.path.abspath(manifest_path))
     for row in csv.DictReader(open(manifest_path)):
         t = row["truth"]
-        truth[os.path.normpath(row["path"])] = t if t in ("low", "normal", "high", "very_high", "lossless") else "not_audio"
+        path = row["path"] if os.path.isabs(row["path"]) else os.path.join(root, row["path"])
+        truth[os.path.normpath(path)] = t if t in ("low", "normal", "high", "very_high", "lossless") else "not_audio"
     streams = []
     for line in open(jsonl_path):
         line = line.strip()
         if not line:
             continue
         doc = json.loads(line)
-        t = truth.get(os.path.normpath(doc.get("capture", "")))
+        t = truth.get(os.path.normpath(os.path.abspath(doc.get("capture", ""))))
         if t is None:
             continue
         for s in doc.get("streams") or []:

@@ -9,7 +9,9 @@
 #      training (4g; vpn, where the SNI is hidden in a WireGuard tunnel), and evaluates it per window
 #      (`streamprobe evaluate`) and per capture (`streamprobe analyze --dir` + scripts/quality_eval.py,
 #      next to a bitrate-threshold baseline);
-#   5. writes the service names, window settings and every figure into the model's card, and
+#   5. writes the service names, window settings and every figure into the model's card;
+#   6. adds the stream stage (scripts/train-stream-stage.sh: whole-session features, the not_audio
+#      outcome, calibrated confidence, "between" answers, the held-out matrix in the card) and
 #      regenerates Sources/Analyzer/EmbeddedModels.swift.
 # Usage: scripts/train-models.sh [WORKDIR]   (default bench-out/train; about 10 minutes on 2 cores)
 set -euo pipefail
@@ -111,5 +113,7 @@ python3 scripts/quality_eval.py "$WORK/manifest-test.csv" "$WORK/analyze-test.js
 
 echo "== writing the card"
 python3 scripts/write_quality_card.py "$MODEL" "$WORK" "$COUNT" "$TEST_COUNT" "$DURATION"
-scripts/embed-models.sh
+
+echo "== the stream stage (scripts/train-stream-stage.sh): not_audio, calibration, between; held-out matrix"
+scripts/train-stream-stage.sh "$WORK/stream-stage"
 ls -la "$MODEL"

@@ -16,7 +16,8 @@
 #      when that folder exists (the card says whether it did);
 #   3. extracts one summary-v1 row per session (`streamprobe features --set summary-v1`) and trains
 #      the forest (`streamprobe train`, fixed seed);
-#   4. simulates a calibration corpus from other seeds, analyses it with the uncalibrated model, and
+#   4. simulates a calibration corpus with the held-out matrix's design from seeds of its own
+#      (scripts/quality-matrix.sh, SEED_BASE=7000), analyses it with the uncalibrated model, and
 #      fits an isotonic map of the stream's top probability to "the answer was right"
 #      (pool-adjacent-violators, scripts/fit_calibration.py), and the between threshold that
 #      maximises the expected score (a between answer holding the truth counts half);
@@ -32,7 +33,6 @@ cd "$(dirname "$0")/.."
 WORK=${1:-bench-out/stream-stage}
 COUNT=${COUNT:-8}           # one-client captures per tier x link x background cell (vpn: twice)
 NA_COUNT=${NA_COUNT:-8}     # captures per non-audio profile x link x background cell (vpn: twice)
-CAL_COUNT=${CAL_COUNT:-3}   # calibration captures per cell (same design)
 JOBS=${JOBS:-$(nproc)}
 MODEL=models/spotify-quality.json
 SHARED=${SHARED:-../shared/datasets/live-vs-vod}
@@ -44,7 +44,8 @@ TIERS=(low normal high very_high lossless)
 LINKS=(fibre cable dsl wifi 4g vpn)
 MIXES=("" "web+dns" "web+download+quic")
 DURATIONS=(60 120 300)
-NON_AUDIO_WANTED=(video:live video:vod video:web call:person call:background call:alternate call:voice download:file download:update web:browse)
+# video:web twice: its low rungs (0.3-1.2 Mbit/s, 2-6 s ranges) are the non-audio traffic closest to audio.
+NON_AUDIO_WANTED=(video:live video:vod video:web video:web call:person call:background call:alternate call:voice download:file download:update web:browse)
 
 # The non-audio profiles this simulator knows (newer ones may be missing from an older build).
 NON_AUDIO=()
@@ -55,40 +56,33 @@ category() { case "$1" in spotify:*) echo "${1#spotify:}";; video:*) echo video;
   download:*) echo download;; web:*) echo browsing;; *) echo other;; esac; }
 
 rm -rf "$WORK"
-mkdir -p "$WORK/rows" "$WORK/cal"
+mkdir -p "$WORK/rows"
 # The window model as committed, without any earlier stream stage: its mean window probabilities
 # per session are features of the stage (wm_p_<tier>).
 python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); m.pop("stream_model",None); json.dump(m,open(sys.argv[2],"w"),indent=1)' "$MODEL" "$WORK/window-model.json"
-# cell PURPOSE INDEX PROFILE LINK MIX DURATION CLIENTS COUNT SEED -> rows/PURPOSE-INDEX.csv (training) or cal/INDEX (kept pcaps)
+# cell PURPOSE INDEX PROFILE LINK MIX DURATION CLIENTS COUNT SEED -> rows/INDEX.csv (one summary-v1 row per
+# session of each stream, labelled with the tier or the non-audio category); the pcaps are deleted.
 cell() {
   local purpose=$1 index=$2 profile=$3 link=$4 mix=$5 duration=$6 clients=$7 count=$8 seed=$9
   local dir="$WORK/sim-$purpose-$index" bg=()
   if [ -n "$mix" ]; then IFS=+ read -ra parts <<<"$mix"; for m in "${parts[@]}"; do bg+=(--background "$m"); done; fi
   $B simulate --corpus "$dir" --profiles "$profile" --count "$count" -d "$duration" --seed "$seed" --link "$link" \
     --clients "$clients" "${bg[@]}" --jobs "$JOBS" >/dev/null
-  if [ "$purpose" = train ]; then
-    $B features "$dir"/*/*.pcap --set summary-v1 --scope streams -m "$WORK/window-model.json" --label "$(category "$profile")" \
-      -o "$WORK/rows/$index.csv" 2>>"$WORK/notes.txt" || true
-    rm -rf "$dir"
-  else
-    # Calibration captures are analysed whole; keep a manifest line per capture, then delete the pcaps after analysis.
-    $B analyze --dir "$dir" -m "$WORK/uncalibrated.json" --format json --jobs "$JOBS" >"$WORK/cal/$index.jsonl" 2>/dev/null || true
-    tail -n +2 "$dir/manifest.csv" | while IFS=, read -r path _; do
-      echo "$dir/$path,$(category "$profile"),$profile,$link,${mix:-none},$duration,$clients"
-    done >>"$WORK/cal/manifest.csv"
-    rm -rf "$dir"
-  fi
+  $B features "$dir"/*/*.pcap --set summary-v1 --scope streams -m "$WORK/window-model.json" --label "$(category "$profile")" \
+    -o "$WORK/rows/$index.csv" 2>>"$WORK/notes.txt" || true
+  rm -rf "$dir"
 }
 
 # design PURPOSE COUNT NA_COUNT BASESEED: every tier x link x mix cell, once with one client (COUNT captures)
 # and once with three (COUNT/2; in the vpn link the three share one tunnel, so their fetches interleave),
-# the vpn link twice as many (the hardest condition); durations rotating per cell. Non-audio: every
+# the vpn link twice as many, four times with background traffic in the tunnel (the hardest condition);
+# durations rotating per cell. Non-audio: every
 # profile x {clear, vpn} x mix, NA_COUNT captures (twice that in the vpn: in the clear most have names
 # and give no stream).
 design() {
   local purpose=$1 count=$2 na_count=$3 seed=$4 n=0 f
   for tier in "${TIERS[@]}"; do for link in "${LINKS[@]}"; do for mix in "${MIXES[@]}"; do
-    f=1; [ "$link" = vpn ] && f=2
+    f=1; [ "$link" = vpn ] && f=2; [ "$link" = vpn ] && [ -n "$mix" ] && f=4
     cell "$purpose" "a$n" "spotify:$tier" "$link" "$mix" "${DURATIONS[$((n % 3))]}" 1 $((count * f)) "$((seed + n))"
     n=$((n + 1))
     cell "$purpose" "a$n" "spotify:$tier" "$link" "$mix" "${DURATIONS[$((n % 3))]}" 3 $(((count + 1) / 2 * f)) "$((seed + n))"
@@ -166,11 +160,13 @@ PY
 }
 merge "$WORK/stage.json" "$WORK/uncalibrated.json"
 
-echo "== calibration corpus (other seeds), analysed with the uncalibrated model"
-echo "path,truth,profile,link,background,duration,clients" >"$WORK/cal/manifest.csv"
-design cal "$CAL_COUNT" "$CAL_COUNT" 40000
-cat "$WORK"/cal/*.jsonl >"$WORK/cal-all.jsonl"
-python3 scripts/fit_calibration.py "$WORK/cal/manifest.csv" "$WORK/cal-all.jsonl" "$WORK/calibration.json" | tee "$WORK/calibration.txt"
+echo "== calibration corpus: the held-out matrix's design (scripts/quality-matrix.sh) from seeds of its own"
+# The same mix of conditions as the evaluation (links, backgrounds, durations, 1 and 3 clients, the
+# non-audio profiles), so that the map fitted here holds where it is judged; seeds 7000+/8000+.
+SEED_BASE=7000 NA_SEED_BASE=8000 REPS=${CAL_REPS:-3} NA_REPS=${CAL_NA_REPS:-4} STREAMPROBE="$PWD/$B" \
+  scripts/quality-matrix.sh "$WORK/calmatrix" "$WORK/uncalibrated.json" >"$WORK/calmatrix.txt" 2>&1
+cp "$WORK/calmatrix/analyze-matrix.jsonl" "$WORK/cal-all.jsonl"
+python3 scripts/fit_calibration.py "$WORK/calmatrix/manifest-matrix.csv" "$WORK/cal-all.jsonl" "$WORK/calibration.json" | tee "$WORK/calibration.txt"
 
 merge "$WORK/stage.json" "$WORK/calibrated.json" "$WORK/calibration.json"
 

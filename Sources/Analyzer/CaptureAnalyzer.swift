@@ -178,6 +178,9 @@ final class StreamUnit {
     /// The longest silence inside one session, seconds. Longer than any track a bulk client
     /// fetches in one go and then plays (a 10-minute track is rare), shorter than a real pause.
     static let sessionGap = 600.0
+    /// The stream stage judges sessions at least this long: it learned from sessions of 60 s and
+    /// more, and a few seconds of traffic hold one or two fetches, which do not fix a tier.
+    static let minimumJudgedSession = 30.0
 
     let client: IPAddress?
     let label: String
@@ -281,7 +284,8 @@ final class StreamUnit {
         let index = sessions.count
         observers.onSession?(label, index, summary.firstTime ?? lastTime, summary.lastTime, summary.packets, values)
         var judgement: Judgement?
-        if let stage = model?.streamModel?.model, let columns = stageColumns {
+        let sessionSeconds = summary.lastTime - (summary.firstTime ?? summary.lastTime)
+        if let stage = model?.streamModel?.model, let columns = stageColumns, sessionSeconds >= Self.minimumJudgedSession {
             let row = columns.map { $0 < values.count ? values[$0] : .nan }
             var out = [Double](repeating: 0, count: stage.classCount)
             row.withUnsafeBufferPointer { row in
@@ -365,6 +369,16 @@ final class StreamUnit {
             } else {
                 r.disagreement = nil
             }
+        } else if model?.streamModel != nil {
+            // A stream stage exists but no session was long enough for it: no answer rather than a guess.
+            let longest = sessions.map { $0.end - $0.start }.max() ?? 0
+            r.label = nil
+            r.confidence = nil
+            r.rawConfidence = nil
+            r.probabilities = []
+            r.basis = nil
+            r.note = "too short to judge: the longest session lasts \(String(format: "%.1f", longest)) s; the answer needs "
+                + "\(Int(Self.minimumJudgedSession)) s of the stream (the windows are listed)"
         } else if let model, let label = verdict.label, let mean = Optional(verdict.probabilities.map(\.probability)),
                   let j = StreamJudge.judge(mean, model: model, selectedByName: selectedByName), j.label == label {
             // No stream stage: the window model's own decision rule (calibration, between) if it has one.

@@ -20,6 +20,12 @@ public enum TextReport {
             out += "\(formatBytes(s.downloadBytes)) down / \(formatBytes(s.uploadBytes)) up over \(String(format: "%.1f", s.durationSeconds)) s\n"
             out += "  selected: \(s.selection)\n"
             guard s.label != nil, let conf = s.confidence, let answer = s.answerText else {
+                if let note = s.note {
+                    out += "  no answer: \(note)\n"
+                    out += "  windows:\n"
+                    for line in windowLines(s.windows) { out += "    \(line)\n" }
+                    continue
+                }
                 let idle = s.windows.filter(\.idle).count
                 out += "  no window had enough packets to classify (\(s.windows.count) windows: \(idle) idle, \(s.windows.count - idle) skipped)\n"
                 continue
@@ -67,7 +73,9 @@ public enum TextReport {
     public static func quietLine(_ r: CaptureReport) -> String {
         if r.streams.isEmpty { return "\(r.capture): \(r.note ?? "no stream found")" }
         let parts = r.streams.map { s -> String in
-            guard let label = s.label, let c = s.confidence else { return "\(s.client) unclassified" }
+            guard let label = s.label, let c = s.confidence else {
+                return "\(s.client) unclassified" + (s.note.map { " (\($0))" } ?? "")
+            }
             // One word per field: `normal/high` for a between answer, `not_audio:video`.
             let answer = !s.alternatives.isEmpty ? s.alternatives.map(\.label).joined(separator: "/")
                 : s.looksLike.map { "\(label):\($0)" } ?? label

@@ -27,16 +27,28 @@ public struct StreamSummary: Sendable {
     /// (DNS, ACK-sized noise, small requests) are in no band.
     public static let bandEdges: [Int] = [32_768, 98_304, 327_680, 1_048_576, 3_355_443, 10_485_760]
     static let bandNames = ["32k", "96k", "320k", "1m", "3m", "10m"]
+    /// Seconds before the end of a track at which clients fetch the next one (middle of 10–30 s).
+    static let nextTrackLead = 20.0
     /// Bursts kept per session; later bursts still count in the totals and per-second series.
     static let maxBursts = 100_000
+    /// An upload frame at least this long is a request (an HTTP range request, a segment GET),
+    /// not an ACK: ACKs are 54–66 B in the clear and under 160 B inside a WireGuard tunnel, the
+    /// clients' range requests 180–600 B of payload. Inside a tunnel, a request stays a separate
+    /// packet even while its answer merges with other downloads, so the requests keep the fetch
+    /// rhythm that the download bursts lose.
+    public static let requestBytes = 200
+    /// The request comb is computed when a session has at most this many requests (a call sends
+    /// 50 request-sized packets a second; its count alone says enough).
+    static let maxRequestsForPeriod = 5_000
 
     /// The features, in the order of `values()`.
     public enum Slot: Int, CaseIterable, Sendable {
         case durationSeconds, downKbps, upKbps, upDownBytes, upDownPackets, downPacketsPerSecond, upPacketsPerSecond
         case activeSecondShare, activeKbpsP50, activeKbpsP90, secondCV
         case burstsPerMinute, burstKBP50, burstKBP90, maxBurstShare, burstIntervalP50, burstIntervalCV
-        case cycleKbpsP50, bigCycleKbps, bigBurstCount, bigIntervalP50, periodicity
+        case cycleKbpsP50, bigCycleKbps, bigCycleKbpsLead, bigBurstCount, bigIntervalP50, periodicity
         case silenceMaxSeconds, downSizeP50, downFullShare, upSizeP50
+        case requestsPerMinute, requestIntervalP50, requestPeriod, requestPeriodStrength, downloadKBPerRequest
 
         var name: String {
             switch self {
@@ -59,6 +71,7 @@ public struct StreamSummary: Sendable {
             case .burstIntervalCV: "ss_burst_interval_cv"
             case .cycleKbpsP50: "ss_cycle_kbps_p50"
             case .bigCycleKbps: "ss_big_cycle_kbps"
+            case .bigCycleKbpsLead: "ss_big_cycle_kbps_lead20"
             case .bigBurstCount: "ss_big_burst_count"
             case .bigIntervalP50: "ss_big_interval_p50"
             case .periodicity: "ss_periodicity"
@@ -66,6 +79,11 @@ public struct StreamSummary: Sendable {
             case .downSizeP50: "ss_down_size_p50"
             case .downFullShare: "ss_down_full_share"
             case .upSizeP50: "ss_up_size_p50"
+            case .requestsPerMinute: "ss_req_per_min"
+            case .requestIntervalP50: "ss_req_interval_p50"
+            case .requestPeriod: "ss_req_period_s"
+            case .requestPeriodStrength: "ss_req_period_strength"
+            case .downloadKBPerRequest: "ss_req_down_kb"
             }
         }
     }
@@ -113,6 +131,8 @@ public struct StreamSummary: Sendable {
     private var silenceMax = 0.0
     private var seconds: [UInt32] = []
     private var bursts: [Burst] = []
+    private var requests: [Burst] = []
+    private var requestCount = 0
     private var open: Burst?
     private var downSizes = [Int](repeating: 0, count: 101)
     private var upSizes = [Int](repeating: 0, count: 101)
@@ -134,6 +154,10 @@ public struct StreamSummary: Sendable {
             upBytes += size
             upPackets += 1
             upSizes[sizeBin] += 1
+            if size >= Self.requestBytes {
+                requestCount += 1
+                if requests.count <= Self.maxRequestsForPeriod { requests.append(Burst(start: t, end: t, bytes: size)) }
+            }
             return
         }
         downBytes += size
@@ -227,7 +251,12 @@ public struct StreamSummary: Sendable {
             if big.count >= 2 {
                 let span = big.last!.start - big.first!.start
                 let bytes = big.dropLast().reduce(0) { $0 + $1.bytes }
-                if span > 0 { set(.bigCycleKbps, Double(bytes) * 8 / span / 1000) }
+                if span > 0 {
+                    set(.bigCycleKbps, Double(bytes) * 8 / span / 1000)
+                    // A client fetches the next track 10–30 s before the current one ends (librespot 30 s,
+                    // librespot-java 20 s, the 2010 client 10 s): each cycle is a track length minus that lead.
+                    set(.bigCycleKbpsLead, Double(bytes) * 8 / (span + Self.nextTrackLead * Double(big.count - 1)) / 1000)
+                }
                 let gaps = zip(big.dropFirst(), big).map { $0.start - $1.start }.sorted()
                 set(.bigIntervalP50, Stats.percentile(sorted: gaps, 50))
             }
@@ -236,6 +265,16 @@ public struct StreamSummary: Sendable {
         set(.downSizeP50, Self.histogramMedian(downSizes))
         set(.downFullShare, downPackets > 0 ? Double(fullDown) / Double(downPackets) : .nan)
         set(.upSizeP50, Self.histogramMedian(upSizes))
+        set(.requestsPerMinute, Double(requestCount) / minutes)
+        if requestCount > 0 { set(.downloadKBPerRequest, Double(downBytes) / Double(requestCount) / 1000) }
+        if requestCount >= 2, requestCount <= Self.maxRequestsForPeriod {
+            let gaps = zip(requests.dropFirst(), requests).map { $0.start - $1.start }.sorted()
+            set(.requestIntervalP50, Stats.percentile(sorted: gaps, 50))
+            if let comb = Self.period(requests) {
+                set(.requestPeriod, comb.period)
+                set(.requestPeriodStrength, comb.strength)
+            }
+        }
 
         // Size bands.
         let base = Slot.allCases.count

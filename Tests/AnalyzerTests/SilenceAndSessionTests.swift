@@ -86,4 +86,17 @@ final class SilenceAndSessionTests: XCTestCase {
         XCTAssertEqual(merged.confidence ?? .nan, single.confidence ?? .nan, accuracy: 0.05)
         XCTAssertEqual(merged.final, single.final)
     }
+
+    func testAStreamTooShortToJudgeGetsNoAnswer() throws {
+        let short = directory.appendingPathComponent("short.pcap").path
+        try Session(profile: .spotify(.high), link: .cable, download: .paced, duration: 12, seed: 33).write(to: short)
+        let s = try analyze(short)
+        XCTAssertNil(s.label)
+        XCTAssertNil(s.confidence)
+        XCTAssertTrue(s.note?.hasPrefix("too short to judge") == true, s.note ?? "no note")
+        let text = TextReport.quietLine(CaptureReport(capture: "short.pcap", packets: 1, bytes: 1, durationSeconds: 12, flows: 1,
+                                                      linkType: "EN10MB", model: ModelSummary(name: "m", classes: [], featureSet: "f", windowSeconds: 3),
+                                                      streams: [s], note: nil, warnings: []))
+        XCTAssertTrue(text.contains("unclassified (too short to judge"), text)
+    }
 }

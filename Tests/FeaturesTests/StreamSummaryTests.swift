@@ -70,6 +70,23 @@ final class StreamSummaryTests: XCTestCase {
         XCTAssertGreaterThan(value(v, "ss_band_96k_period_strength"), 1.5)
     }
 
+    func testRequestsKeepTheFetchRhythmWhenDownloadsMerge() {
+        // A 300-B range request every 6.55 s, whose chunks vanish in a continuous 20 Mbit/s download:
+        // one endless burst downstream, the rhythm still upstream. ACK-sized uploads are not requests.
+        var s = StreamSummary()
+        for i in 0..<60_000 {
+            let t = Double(i) * 0.001 * 1.2
+            s.add(PacketSample(time: t, frameLength: 1_514, direction: .download))
+            if i % 2 == 0 { s.add(PacketSample(time: t + 0.0002, frameLength: 66, direction: .upload)) }
+        }
+        for k in 0..<10 { s.add(PacketSample(time: 1 + Double(k) * 6.55, frameLength: 300, direction: .upload)) }
+        let v = s.values()
+        XCTAssertEqual(value(v, "ss_bursts_per_min"), 60 / 72, accuracy: 0.05)
+        XCTAssertEqual(value(v, "ss_req_per_min"), 10 / 1.2, accuracy: 0.1)
+        XCTAssertEqual(value(v, "ss_req_interval_p50"), 6.55, accuracy: 1e-6)
+        XCTAssertEqual(value(v, "ss_req_period_s"), 6.55, accuracy: 0.15)
+    }
+
     func testBulkTracksGiveTheBitRateFromTheTimeBetweenFetches() {
         // Three whole-track fetches of 8 MB, 200 s apart: 8e6 × 8 / 200 = 320 kbit/s.
         var s = StreamSummary()
@@ -77,6 +94,7 @@ final class StreamSummaryTests: XCTestCase {
         let v = s.values()
         XCTAssertEqual(value(v, "ss_big_burst_count"), 3)
         XCTAssertEqual(value(v, "ss_big_cycle_kbps"), 8_000_000 * 8 / 200 / 1000, accuracy: 2)
+        XCTAssertEqual(value(v, "ss_big_cycle_kbps_lead20"), 8_000_000 * 8 / 220 / 1000, accuracy: 2)
         XCTAssertEqual(value(v, "ss_big_interval_p50"), 200, accuracy: 0.01)
         XCTAssertEqual(value(v, "ss_max_burst_share"), 1.0 / 3, accuracy: 0.01)
         XCTAssertEqual(value(v, "ss_silence_max_s"), 200 - 5.284, accuracy: 0.01)
