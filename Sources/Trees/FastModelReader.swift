@@ -150,6 +150,11 @@ enum FastModelReader {
             return p.i == p.b.count ? v : nil
         }
         guard case .object(let o)? = root else { return nil }
+        return file(o)
+    }
+
+    /// The parts of one model object (the file's root, or a nested `stream_model`).
+    static func file(_ o: [String: Value]) -> ModelFileV1? {
         func string(_ v: Value?) -> String? { if case .string(let s)? = v { return s }; return nil }
         func strings(_ v: Value?) -> [String]? {
             if case .numbers(let n)? = v, n.isEmpty { return [] }
@@ -204,14 +209,20 @@ enum FastModelReader {
               let scaler = decodeSmall("scaler", StandardScaler.self),
               let selection = decodeSmall("selection", ModelSelection.self),
               let decision = decodeSmall("decision", DecisionRule.self) else { return nil }
-        let streamModel = o["stream_model"].map(Self.jsonValue)
+        // A nested stage is read the same way (no round trip through JSON text).
+        var nested: ModelFileV1?
+        if let sm = o["stream_model"] {
+            guard case .object(let so) = sm, let f = file(so) else { return nil }
+            nested = f
+        }
         let card = o["card"].map(Self.jsonValue)
         if let card, card.objectValue == nil, card != .null { return nil }
         return ModelFileV1(format: format, formatVersion: version, name: name, task: task, description: description,
                            classes: classes, featureSet: featureSet, features: features, window: window, scaler: scaler,
                            ensemble: EnsembleFile(kind: kind, comparison: comparison, featurePrecision: precision,
                                                   aggregation: aggregation, baseScore: baseScore, trees: trees),
-                           selection: selection, card: card == .null ? nil : card, decision: decision, streamModel: streamModel)
+                           selection: selection, card: card == .null ? nil : card, decision: decision, streamModel: nil,
+                           streamFile: nested.map(NestedFile.init))
     }
 
     static func jsonValue(_ v: Value) -> JSONValue {

@@ -25,12 +25,20 @@ struct ModelFileV1: Codable {
     var decision: DecisionRule?
     /// A second model (its own complete object) that judges a whole stream from `summary-v1` features.
     var streamModel: JSONValue?
+    /// The same, already read by the fast reader.
+    var streamFile: NestedFile?
 
     enum CodingKeys: String, CodingKey {
         case format, formatVersion = "format_version", name, task, description, classes
         case featureSet = "feature_set", features, window, scaler, ensemble, selection, card, decision
         case streamModel = "stream_model"
     }
+}
+
+/// A model file's parts held inside another's (a struct cannot hold itself).
+final class NestedFile {
+    let file: ModelFileV1
+    init(_ file: ModelFileV1) { self.file = file }
 }
 
 struct EnsembleFile: Codable {
@@ -79,11 +87,17 @@ extension TreeModel {
     public static func decode(json data: Data, source: String) throws(ModelError) -> TreeModel {
         if data.isEmpty { throw ModelError(source: source, problem: "is empty") }
         let file: ModelFileV1
-        if let quick = FastModelReader.read(data), quick.format == formatName, quick.formatVersion == formatVersion {
+        if let quick = FastModelReader.read(data), quick.format == formatName, quick.formatVersion == formatVersion,
+           quick.streamFile.map({ $0.file.format == formatName && $0.file.formatVersion == formatVersion }) ?? true {
             file = quick
         } else {
             file = try decodeWithMessages(data, source: source)
         }
+        return try build(file, source: source)
+    }
+
+    /// A validated model from a file's parts.
+    static func build(_ file: ModelFileV1, source: String) throws(ModelError) -> TreeModel {
         let trees = file.ensemble.trees.map { t in
             TreeArrays(feature: t.feature, threshold: t.threshold, left: t.left, right: t.right,
                        missingLeft: t.missingLeft.map { $0 != 0 }, value: t.value, outputClass: t.outputClass)
@@ -100,7 +114,14 @@ extension TreeModel {
                                     aggregation: file.ensemble.aggregation,
                                     baseScore: file.ensemble.baseScore ?? [], trees: trees)
         var stream: TreeModel?
-        if let nested = file.streamModel {
+        if let nested = file.streamFile?.file {
+            do {
+                stream = try build(nested, source: source + " stream_model")
+            } catch {
+                throw ModelError(source: source, location: "stream_model", problem: error.location.isEmpty ? error.problem
+                                 : "\(error.location) \(error.problem)")
+            }
+        } else if let nested = file.streamModel {
             guard nested.objectValue != nil, let bytes = try? JSONEncoder().encode(nested) else {
                 throw ModelError(source: source, location: "stream_model", problem: "is not a model object")
             }
