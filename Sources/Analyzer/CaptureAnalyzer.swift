@@ -240,7 +240,7 @@ final class StreamUnit {
 
     @inline(__always)
     func add(_ sample: PacketSample) {
-        if sessionOpen, sample.time - lastTime > Self.sessionGap { endSession(clock: sample.time) }
+        if sessionOpen, sample.time - lastTime > Self.sessionGap { endSession(clock: sample.time, byGap: true) }
         if !sessionOpen {
             sessionOpen = true
             sessionWindowStart = windows.count
@@ -256,7 +256,7 @@ final class StreamUnit {
     func advanceClock(to time: Double) {
         guard sessionOpen else { return }
         if time - lastTime > Self.sessionGap {
-            endSession(clock: time)
+            endSession(clock: time, byGap: true)
         } else {
             extractor.advanceClock(to: time) { window in self.record(window) }
         }
@@ -266,25 +266,29 @@ final class StreamUnit {
     /// complete even if this unit had no packet after them.
     func finish(captureEnd: Double?) {
         guard sessionOpen else { return }
-        endSession(clock: captureEnd)
+        endSession(clock: captureEnd, byGap: false)
     }
 
     /// Closes the open session: its windows up to `clock` (at most one window past its last
-    /// packet), its summary features, its judgement.
-    private func endSession(clock: Double?) {
+    /// packet), its summary features, its judgement. A session that ends with the capture was
+    /// observed until the capture's end (its silence counts: a bulk client plays what it
+    /// fetched); one ended by a gap, until its last packet.
+    private func endSession(clock: Double?, byGap: Bool) {
         if let clock {
             extractor.advanceClock(to: min(max(clock, lastTime), lastTime + plan.config.window)) { window in self.record(window) }
         }
         extractor.finish { window in self.record(window) }
-        var values = summary.values()
+        let observedUntil = byGap ? nil : clock
+        var values = summary.values(observedUntil: observedUntil)
         if model != nil {
             values += sessionWindowSum.map { sessionWindowCount > 0 ? $0 / Double(sessionWindowCount) : .nan }
         }
         let start = (summary.firstTime ?? lastTime) - captureStart
         let index = sessions.count
-        observers.onSession?(label, index, summary.firstTime ?? lastTime, summary.lastTime, summary.packets, values)
+        let observedEnd = max(summary.lastTime, observedUntil ?? summary.lastTime)
+        observers.onSession?(label, index, summary.firstTime ?? lastTime, observedEnd, summary.packets, values)
         var judgement: Judgement?
-        let sessionSeconds = summary.lastTime - (summary.firstTime ?? summary.lastTime)
+        let sessionSeconds = summary.observedSeconds(until: observedUntil)
         if let stage = model?.streamModel?.model, let columns = stageColumns, sessionSeconds >= Self.minimumJudgedSession {
             let row = columns.map { $0 < values.count ? values[$0] : .nan }
             var out = [Double](repeating: 0, count: stage.classCount)
@@ -293,7 +297,7 @@ final class StreamUnit {
             }
             judgement = StreamJudge.judge(out, model: stage, selectedByName: selectedByName)
         }
-        sessions.append(SessionReport(index: index, start: start, end: summary.lastTime - captureStart, packets: summary.packets,
+        sessions.append(SessionReport(index: index, start: start, end: observedEnd - captureStart, packets: summary.packets,
                                       downloadBytes: summary.downBytes, label: judgement?.label, confidence: judgement?.confidence,
                                       alternatives: judgement?.alternatives ?? [], looksLike: judgement?.looksLike))
         sessionJudgements.append(judgement)

@@ -185,18 +185,29 @@ public struct StreamSummary: Sendable {
     }
 
     /// The feature values, in `featureNames` order. NaN where a feature is undefined (e.g. the
-    /// interval between bursts of a band holding fewer than two).
-    public func values() -> [Double] {
+    /// interval between bursts of a band holding fewer than two). `observedUntil`: when the
+    /// capture went on after the session's last packet (a bulk client that fetched a track and is
+    /// playing it), the session's time runs to there: durations and rates count that silence.
+    public func values(observedUntil: Double? = nil) -> [Double] {
         var me = self
         me.closeBurst()
-        return me.compute()
+        if let end = observedUntil, let first = firstTime, end > lastTime {
+            let second = Int(max(0, end - first))
+            if second >= me.seconds.count { me.seconds += [UInt32](repeating: 0, count: second + 1 - me.seconds.count) }
+        }
+        return me.compute(end: max(lastTime, observedUntil ?? lastTime))
     }
 
-    private func compute() -> [Double] {
+    /// First packet to `observedUntil` (or the last packet), seconds.
+    public func observedSeconds(until end: Double? = nil) -> Double {
+        max(lastTime, end ?? lastTime) - (firstTime ?? lastTime)
+    }
+
+    private func compute(end: Double) -> [Double] {
         var out = [Double](repeating: .nan, count: Self.featureNames.count)
         func set(_ s: Slot, _ v: Double) { out[s.rawValue] = v }
-        let duration = max(lastTime - (firstTime ?? lastTime), 1e-3)
-        set(.durationSeconds, lastTime - (firstTime ?? lastTime))
+        let duration = max(end - (firstTime ?? end), 1e-3)
+        set(.durationSeconds, end - (firstTime ?? end))
         set(.downKbps, Double(downBytes) * 8 / duration / 1000)
         set(.upKbps, Double(upBytes) * 8 / duration / 1000)
         set(.upDownBytes, downBytes > 0 ? Double(upBytes) / Double(downBytes) : .nan)

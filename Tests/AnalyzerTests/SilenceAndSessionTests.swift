@@ -99,4 +99,15 @@ final class SilenceAndSessionTests: XCTestCase {
                                                       streams: [s], note: nil, warnings: []))
         XCTAssertTrue(text.contains("unclassified (too short to judge"), text)
     }
+
+    func testASingleTrackFetchIsJudgedOverTheWholeCapture() throws {
+        // Bulk: the whole track in a few seconds, then silence while it plays, until the capture ends.
+        let bulk = directory.appendingPathComponent("bulk.pcap").path
+        let summary = try Session(profile: .spotify(.normal), link: .fibre, download: .bulk, duration: 90, seed: 34).write(to: bulk)
+        let s = try analyze(bulk)
+        XCTAssertEqual(s.sessions.count, 1)
+        XCTAssertGreaterThan(s.sessions[0].end - s.sessions[0].start, 60, "the silence after the fetch belongs to the session")
+        XCTAssertNotNil(s.label, s.note ?? "")
+        XCTAssertEqual(summary.tracks.filter { $0.downloadStart < 90 }.count, 1)
+    }
 }
