@@ -51,6 +51,13 @@ public enum TextReport {
                     out += "    \(String(format: "%9.1f", x.start))–\(String(format: "%-9.1f", x.end)) \(verdict)\(conf)  \(grouped(x.packets)) packets, \(formatBytes(x.downloadBytes)) down\n"
                 }
             }
+            if s.looksLike != nil {
+                // Not what the model is about: the windows carry no class, one line says so.
+                let idle = s.windows.filter(\.idle).count
+                out += "  windows: \(s.windows.count) (\(idle) idle), not classified: the stream does not look like audio\n"
+                out += "  final: \(s.final ?? "-")\n"
+                continue
+            }
             out += "  windows:\n"
             for line in windowLines(s.windows) { out += "    \(line)\n" }
             let analysed = s.windows.filter { !$0.skipped && !$0.idle && $0.label != nil }.count
