@@ -365,7 +365,7 @@ final class StreamUnit {
                 r.windowShare = []
                 r.final = j.label
                 r.disagreement = "the windows are not classified: the stream does not look like what the model is about\(from)"
-            } else if let final = r.final, final != j.label || j.isBetween {
+            } else if let final = r.final, final != j.label {
                 let votes = r.windowShare.first { $0.label == final }.map { Int(($0.probability * Double(probabilities.count)).rounded()) } ?? 0
                 r.disagreement = "the majority of \(TextReport.trim(plan.config.window)) s windows (\(final), \(votes) of \(probabilities.count)) "
                     + "differs from the answer (\(j.text)), which judges the whole session\(from): fetch sizes and the time between "
@@ -383,8 +383,9 @@ final class StreamUnit {
             r.basis = nil
             r.note = "too short to judge: the longest session lasts \(String(format: "%.1f", longest)) s; the answer needs "
                 + "\(Int(Self.minimumJudgedSession)) s of the stream (the windows are listed)"
-        } else if let model, let label = verdict.label, let mean = Optional(verdict.probabilities.map(\.probability)),
-                  let j = StreamJudge.judge(mean, model: model, selectedByName: selectedByName), j.label == label {
+        } else if let model, let label = verdict.label,
+                  let j = StreamJudge.judge(verdict.probabilities.map(\.probability), model: model, selectedByName: selectedByName),
+                  j.label == label {
             // No stream stage: the window model's own decision rule (calibration, between) if it has one.
             r.confidence = j.confidence
             r.rawConfidence = j.rawConfidence
