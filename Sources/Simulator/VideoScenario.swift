@@ -110,16 +110,8 @@ final class CallClient: Scenario {
 
     func wake(_ e: Engine, at t: Double) -> Double? {
         if flow == nil {
-            let (dd, addr) = e.resolve(host, "zoomfrn93mmr.fra.zoom.us", at: t)
-            flow = e.openUDP(host, server: addr, port: 8801, role: .call, name: "zoomfrn93mmr.fra.zoom.us", kind: .zoom)
-            let (sd, sa) = e.resolve(host, "us05web.zoom.us", at: t + 0.001)
-            let sig = e.openTCP(host, server: sa, name: "us05web.zoom.us", role: .signalling)
-            let s = e.connect(sig, at: sd)
-            e.exchange(sig, at: s, request: rng.int(400...900), response: rng.int(1_000...4_000))
-            e.schedule(Periodic(rng.derived(9)) { e, t, r in
-                e.exchange(sig, at: t, request: r.int(60...200), response: r.int(60...300))
-                return t + r.uniform(10...20)
-            }, at: s + 10)
+            let (media, dd) = e.openZoomCall(host, at: t, rng: &rng)
+            flow = media
             personRate = rng.uniform(1.6e6...2.1e6)
             backgroundRate = personRate / rng.uniform(1.4...1.8)
             uplinkRate = rng.uniform(0.9e6...1.1e6)
@@ -181,5 +173,25 @@ final class CallClient: Scenario {
             }
         }
         return t + 0.02
+    }
+}
+
+extension Engine {
+    /// A Zoom-like call's setup [S13]: the media flow on UDP 8801 (its DNS lookup first), and the
+    /// TLS signalling connection with one exchange and a keep-alive every 10–20 s (A). Returns the
+    /// media flow and the time its name was resolved.
+    func openZoomCall(_ host: ClientHost, at t: Double, rng: inout SeededRandom) -> (flow: UDPFlow, resolved: Double) {
+        let mediaHost = "zoomfrn93mmr.fra.zoom.us", signallingHost = "us05web.zoom.us"
+        let (dd, addr) = resolve(host, mediaHost, at: t)
+        let flow = openUDP(host, server: addr, port: 8801, role: .call, name: mediaHost, kind: .zoom)
+        let (sd, sa) = resolve(host, signallingHost, at: t + 0.001)
+        let sig = openTCP(host, server: sa, name: signallingHost, role: .signalling)
+        let s = connect(sig, at: sd)
+        exchange(sig, at: s, request: rng.int(400...900), response: rng.int(1_000...4_000))
+        schedule(Periodic(rng.derived(9)) { e, t, r in
+            e.exchange(sig, at: t, request: r.int(60...200), response: r.int(60...300))
+            return t + r.uniform(10...20)
+        }, at: s + 10)
+        return (flow, dd)
     }
 }

@@ -15,9 +15,6 @@ final class VoiceCallClient: Scenario, ReportsDraws {
     var nextSilence = [Double.infinity, Double.infinity]
     var nextRTCP = [0.0, 0.0]
 
-    static let mediaHost = "zoomfrn93mmr.fra.zoom.us"
-    static let signallingHost = "us05web.zoom.us"
-
     init(host: ClientHost, rng: SeededRandom) {
         self.host = host
         self.rng = rng
@@ -30,16 +27,8 @@ final class VoiceCallClient: Scenario, ReportsDraws {
 
     func wake(_ e: Engine, at t: Double) -> Double? {
         if flow == nil {
-            let (dd, addr) = e.resolve(host, VoiceCallClient.mediaHost, at: t)
-            flow = e.openUDP(host, server: addr, port: 8801, role: .call, name: VoiceCallClient.mediaHost, kind: .zoom)
-            let (sd, sa) = e.resolve(host, VoiceCallClient.signallingHost, at: t + 0.001)
-            let sig = e.openTCP(host, server: sa, name: VoiceCallClient.signallingHost, role: .signalling)
-            let s = e.connect(sig, at: sd)
-            e.exchange(sig, at: s, request: rng.int(400...900), response: rng.int(1_000...4_000))
-            e.schedule(Periodic(rng.derived(9)) { e, t, r in
-                e.exchange(sig, at: t, request: r.int(60...200), response: r.int(60...300))
-                return t + r.uniform(10...20)
-            }, at: s + 10)
+            let (media, dd) = e.openZoomCall(host, at: t, rng: &rng)
+            flow = media
             // 60–110 kbit/s each way on the wire at 50 packets/s: 150–275 B frames, 108–233 B of payload (D).
             for dir in 0..<2 {
                 rate[dir] = rng.uniform(60e3...110e3).rounded()
