@@ -66,23 +66,17 @@ $B train $(nonempty "$WORK"/features/train-*.csv) -o "$MODEL" --name spotify-qua
 echo "== service names, window settings and tier order into the model"
 python3 - "$MODEL" "${SERVICE_PATTERNS[@]}" <<'PY'
 import json, sys
+sys.path.insert(0, "scripts")
+import model_json
 path, patterns = sys.argv[1], sys.argv[2:]
 m = json.load(open(path))
 m["selection"] = {"service_patterns": patterns, "unit": "client-stream"}
 # The trainer orders classes by name; put them in tier order (permuting every leaf's distribution).
-order = ["low", "normal", "high", "very_high", "lossless"]
-old = m["classes"]
-assert sorted(old) == sorted(order), old
-perm = [old.index(c) for c in order]
-k = len(order)
-for t in m["ensemble"]["trees"]:
-    v = t["value"]
-    t["value"] = [v[n * k + perm[j]] for n in range(len(v) // k) for j in range(k)]
-m["classes"] = order
+model_json.reorder_classes(m, ["low", "normal", "high", "very_high", "lossless"])
 w = m.get("window") or {}
 w.update({"seconds": 3.0, "min_packets": 15, "burst_gap": 0.03, "context_seconds": 600.0, "policy": "complete"})
 m["window"] = w
-json.dump(m, open(path, "w"), indent=1)
+model_json.dump(m, path)
 PY
 echo "== held-out evaluation, per window"
 $B evaluate -m "$MODEL" $(nonempty "$WORK"/features/test-*.csv) | tee "$WORK/evaluate.txt"

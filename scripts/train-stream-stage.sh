@@ -59,7 +59,7 @@ rm -rf "$WORK"
 mkdir -p "$WORK/rows"
 # The window model as committed, without any earlier stream stage: its mean window probabilities
 # per session are features of the stage (wm_p_<tier>).
-python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); m.pop("stream_model",None); json.dump(m,open(sys.argv[2],"w"),indent=1)' "$MODEL" "$WORK/window-model.json"
+python3 -c 'import json,sys; sys.path.insert(0,"scripts"); import model_json; m=json.load(open(sys.argv[1])); m.pop("stream_model",None); model_json.dump(m,sys.argv[2])' "$MODEL" "$WORK/window-model.json"
 # cell PURPOSE INDEX PROFILE LINK MIX DURATION CLIENTS COUNT SEED -> rows/INDEX.csv (one summary-v1 row per
 # session of each stream, labelled with the tier or the non-audio category); the pcaps are deleted.
 cell() {
@@ -130,21 +130,15 @@ $B train $(nonempty "$WORK"/rows/*.csv) -o "$WORK/stage.json" --name spotify-qua
 merge() { # merge STAGE OUT [CALIBRATION.json]
   python3 - "$WORK/window-model.json" "$1" "$2" "${3:-}" "$REAL" <<'PY'
 import json, sys
+sys.path.insert(0, "scripts")
+import model_json
 model_path, stage_path, out_path, calibration_path, real = sys.argv[1:6]
 m = json.load(open(model_path))
 m.pop("stream_model", None)
 stage = json.load(open(stage_path))
 tiers = ["low", "normal", "high", "very_high", "lossless"]
 others = [c for c in ["video", "call", "download", "browsing"] if c in stage["classes"]]
-order = tiers + others
-old = stage["classes"]
-assert sorted(old) == sorted(order), old
-perm = [old.index(c) for c in order]
-k = len(order)
-for t in stage["ensemble"]["trees"]:
-    v = t["value"]
-    t["value"] = [v[n * k + perm[j]] for n in range(len(v) // k) for j in range(k)]
-stage["classes"] = order
+model_json.reorder_classes(stage, tiers + others)
 stage.pop("window", None)
 decision = {"version": 1, "groups": {"not_audio": others}, "named_excludes": others}
 if calibration_path:
@@ -155,7 +149,7 @@ if calibration_path:
 stage["card"]["real_captures_in_training"] = real == "yes"
 stage["decision"] = decision
 m["stream_model"] = stage
-json.dump(m, open(out_path, "w"), indent=1)
+model_json.dump(m, out_path)
 PY
 }
 merge "$WORK/stage.json" "$WORK/uncalibrated.json"
@@ -211,6 +205,8 @@ STREAMPROBE="$PWD/$B" scripts/quality-matrix.sh "$WORK/matrix" "$WORK/calibrated
 echo "== the card"
 python3 - "$WORK/calibrated.json" "$MODEL.tmp" "$WORK" "$REAL" <<'PY'
 import json, os, sys
+sys.path.insert(0, "scripts")
+import model_json
 src, dst, work, real = sys.argv[1:5]
 m = json.load(open(src))
 stage = m["stream_model"]
@@ -228,7 +224,7 @@ card["limits"] = [
     "With a single whole-track fetch (bulk download, short capture) the tier is not determined by the traffic; "
     "the answer then names the candidates.",
 ]
-json.dump(m, open(dst, "w"), indent=1)
+model_json.dump(m, dst)
 PY
 mv "$MODEL.tmp" "$MODEL"
 scripts/embed-models.sh

@@ -7,6 +7,9 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import model_json  # noqa: E402
+
 model_path, work, train_count, test_count, duration = sys.argv[1:6]
 m = json.load(open(model_path))
 card = m.setdefault("card", {})
@@ -64,5 +67,5 @@ card["limits"] = [
     "--label TIER -o x.csv` per labelled folder, then `streamprobe train *.csv -o my-model.json --feature-set stream-v1 "
     "--window-seconds 3`, or `streamprobe train` directly on folders of labelled captures.",
 ]
-json.dump(m, open(model_path, "w"), indent=1)
+model_json.dump(m, model_path)
 print(f"card written into {model_path}")

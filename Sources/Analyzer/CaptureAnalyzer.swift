@@ -382,7 +382,7 @@ final class StreamUnit {
             r.probabilities = []
             r.basis = nil
             r.note = "too short to judge: the longest session lasts \(String(format: "%.1f", longest)) s; the answer needs "
-                + "\(Int(Self.minimumJudgedSession)) s of the stream (the windows are listed)"
+                + "\(Int(Self.minimumJudgedSession)) s of the stream"
         } else if let model, let label = verdict.label,
                   let j = StreamJudge.judge(verdict.probabilities.map(\.probability), model: model, selectedByName: selectedByName),
                   j.label == label {
