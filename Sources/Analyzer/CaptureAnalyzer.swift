@@ -200,7 +200,13 @@ final class StreamUnit {
     var uploadBytes = 0
     var firstTime: Double?
     var lastTime = 0.0
+    /// Whole-session features are computed only when something reads them: the model's stream
+    /// stage, or a `summary-v1` row observer.
+    private let wantsSummary: Bool
     private var summary = StreamSummary()
+    private var sessionFirst = 0.0
+    private var sessionPackets = 0
+    private var sessionDownBytes = 0
     private var sessionWindowStart = 0
     private var sessionOpen = false
     private(set) var sessions: [SessionReport] = []
@@ -215,6 +221,7 @@ final class StreamUnit {
         self.label = label
         self.selection = selection
         self.selectedByName = selectedByName
+        self.wantsSummary = model?.streamModel != nil || observers.onSession != nil
         self.model = model
         self.plan = plan
         self.observers = observers
@@ -244,12 +251,21 @@ final class StreamUnit {
         if !sessionOpen {
             sessionOpen = true
             sessionWindowStart = windows.count
+            sessionFirst = sample.time
+            sessionPackets = 0
+            sessionDownBytes = 0
         }
+        sessionPackets += 1
         packets += 1
         if firstTime == nil { firstTime = sample.time }
         if sample.time > lastTime || packets == 1 { lastTime = sample.time }
-        if sample.direction == .upload { uploadBytes += sample.frameLength } else { downloadBytes += sample.frameLength }
-        summary.add(sample)
+        if sample.direction == .upload {
+            uploadBytes += sample.frameLength
+        } else {
+            downloadBytes += sample.frameLength
+            sessionDownBytes += sample.frameLength
+        }
+        if wantsSummary { summary.add(sample) }
         extractor.add(sample) { window in self.record(window) }
     }
 
@@ -279,16 +295,18 @@ final class StreamUnit {
         }
         extractor.finish { window in self.record(window) }
         let observedUntil = byGap ? nil : clock
-        var values = summary.values(observedUntil: observedUntil)
-        if model != nil {
-            values += sessionWindowSum.map { sessionWindowCount > 0 ? $0 / Double(sessionWindowCount) : .nan }
-        }
-        let start = (summary.firstTime ?? lastTime) - captureStart
+        let observedEnd = max(lastTime, observedUntil ?? lastTime)
         let index = sessions.count
-        let observedEnd = max(summary.lastTime, observedUntil ?? summary.lastTime)
-        observers.onSession?(label, index, summary.firstTime ?? lastTime, observedEnd, summary.packets, values)
+        var values: [Double] = []
+        if wantsSummary {
+            values = summary.values(observedUntil: observedUntil)
+            if model != nil {
+                values += sessionWindowSum.map { sessionWindowCount > 0 ? $0 / Double(sessionWindowCount) : .nan }
+            }
+            observers.onSession?(label, index, sessionFirst, observedEnd, sessionPackets, values)
+        }
         var judgement: Judgement?
-        let sessionSeconds = summary.observedSeconds(until: observedUntil)
+        let sessionSeconds = observedEnd - sessionFirst
         if let stage = model?.streamModel?.model, let columns = stageColumns, sessionSeconds >= Self.minimumJudgedSession {
             let row = columns.map { $0 < values.count ? values[$0] : .nan }
             var out = [Double](repeating: 0, count: stage.classCount)
@@ -297,8 +315,8 @@ final class StreamUnit {
             }
             judgement = StreamJudge.judge(out, model: stage, selectedByName: selectedByName)
         }
-        sessions.append(SessionReport(index: index, start: start, end: observedEnd - captureStart, packets: summary.packets,
-                                      downloadBytes: summary.downBytes, label: judgement?.label, confidence: judgement?.confidence,
+        sessions.append(SessionReport(index: index, start: sessionFirst - captureStart, end: observedEnd - captureStart,
+                                      packets: sessionPackets, downloadBytes: sessionDownBytes, label: judgement?.label, confidence: judgement?.confidence,
                                       alternatives: judgement?.alternatives ?? [], looksLike: judgement?.looksLike))
         sessionJudgements.append(judgement)
         summary = StreamSummary()

@@ -198,11 +198,6 @@ public struct StreamSummary: Sendable {
         return me.compute(end: max(lastTime, observedUntil ?? lastTime))
     }
 
-    /// First packet to `observedUntil` (or the last packet), seconds.
-    public func observedSeconds(until end: Double? = nil) -> Double {
-        max(lastTime, end ?? lastTime) - (firstTime ?? lastTime)
-    }
-
     private func compute(end: Double) -> [Double] {
         var out = [Double](repeating: .nan, count: Self.featureNames.count)
         func set(_ s: Slot, _ v: Double) { out[s.rawValue] = v }
