@@ -208,7 +208,9 @@ enum FastModelReader {
         guard let window = decodeSmall("window", WindowParameters.self),
               let scaler = decodeSmall("scaler", StandardScaler.self),
               let selection = decodeSmall("selection", ModelSelection.self),
-              let decision = decodeSmall("decision", DecisionRule.self) else { return nil }
+              let decision = decodeSmall("decision", DecisionRule.self),
+              let temporal = decodeSmall("temporal", TemporalSmoothing.self),
+              let flowRules = decodeSmall("flow_rules", FlowRules.self) else { return nil }
         // A nested stage is read the same way (no round trip through JSON text).
         var nested: ModelFileV1?
         if let sm = o["stream_model"] {
@@ -221,7 +223,7 @@ enum FastModelReader {
                            classes: classes, featureSet: featureSet, features: features, window: window, scaler: scaler,
                            ensemble: EnsembleFile(kind: kind, comparison: comparison, featurePrecision: precision,
                                                   aggregation: aggregation, baseScore: baseScore, trees: trees),
-                           selection: selection, card: card == .null ? nil : card, decision: decision, streamModel: nil,
+                           selection: selection, card: card == .null ? nil : card, decision: decision, temporal: temporal, flowRules: flowRules, streamModel: nil,
                            streamFile: nested.map(NestedFile.init))
     }
 

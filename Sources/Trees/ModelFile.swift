@@ -23,6 +23,8 @@ struct ModelFileV1: Codable {
     var selection: ModelSelection?
     var card: JSONValue?
     var decision: DecisionRule?
+    var temporal: TemporalSmoothing?
+    var flowRules: FlowRules?
     /// A second model (its own complete object) that judges a whole stream from `summary-v1` features.
     var streamModel: JSONValue?
     /// The same, already read by the fast reader.
@@ -30,8 +32,8 @@ struct ModelFileV1: Codable {
 
     enum CodingKeys: String, CodingKey {
         case format, formatVersion = "format_version", name, task, description, classes
-        case featureSet = "feature_set", features, window, scaler, ensemble, selection, card, decision
-        case streamModel = "stream_model"
+        case featureSet = "feature_set", features, window, scaler, ensemble, selection, card, decision, temporal
+        case flowRules = "flow_rules", streamModel = "stream_model"
     }
 }
 
@@ -139,6 +141,14 @@ extension TreeModel {
         if let rule = file.decision {
             try rule.validate(classes: file.classes, source: source)
             model.decision = rule
+        }
+        if let t = file.temporal {
+            try t.validate(source: source)
+            model.temporal = t
+        }
+        if let r = file.flowRules {
+            try r.validate(classes: file.classes, source: source)
+            model.flowRules = r
         }
         model.streamModel = stream.map(NestedModel.init)
         return model
@@ -399,6 +409,12 @@ extension TreeModel {
         member("card", card)
         if let decision, let bytes = try? Self.sortedEncoder.encode(decision), let text = String(data: bytes, encoding: .utf8) {
             out += "  \"decision\": " + text + ",\n"
+        }
+        if let temporal, let bytes = try? Self.sortedEncoder.encode(temporal), let text = String(data: bytes, encoding: .utf8) {
+            out += "  \"temporal\": " + text + ",\n"
+        }
+        if let flowRules, let bytes = try? Self.sortedEncoder.encode(flowRules), let text = String(data: bytes, encoding: .utf8) {
+            out += "  \"flow_rules\": " + text + ",\n"
         }
         if let nested = streamModel?.model {
             out += "  \"stream_model\": " + nested.jsonText().trimmingCharacters(in: .whitespacesAndNewlines) + ",\n"

@@ -135,6 +135,10 @@ public struct TreeModel: Sendable {
     public var source: String
     /// How probabilities become an answer (groups, calibration, ambiguity); nil: the top class as is.
     public var decision: DecisionRule?
+    /// How window probabilities are combined over time (`temporal`), when the model says so.
+    public var temporal: TemporalSmoothing?
+    /// Name and port rules that decide a flow's class before the trees (`flow_rules`), for flow models.
+    public var flowRules: FlowRules?
     /// The whole-stream stage (`stream_model` in the file), when the model has one.
     public var streamModel: NestedModel?
 
