@@ -33,10 +33,12 @@ let package = Package(
         .target(name: "Trees"),
         // Frame builder, pcap writer, synthetic traffic.
         .target(name: "Simulator", dependencies: ["Wire"]),
+        // The model files of models/, embedded into the binary with C23 #embed (see models.c).
+        .target(name: "ModelData"),
         // The pipeline (capture → flows → sessions → windows → features → model) and the report renderers.
         .target(
             name: "Analyzer",
-            dependencies: ["Capture", "Wire", "Flows", "Features", "Trees"],
+            dependencies: ["Capture", "Wire", "Flows", "Features", "Trees", "ModelData"],
             swiftSettings: hotPath
         ),
         .executableTarget(

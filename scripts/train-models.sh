@@ -12,7 +12,7 @@
 #   5. writes the service names, window settings and every figure into the model's card;
 #   6. adds the stream stage (scripts/train-stream-stage.sh: whole-session features, the not_audio
 #      outcome, calibrated confidence, "between" answers, the held-out matrix in the card) and
-#      regenerates Sources/Analyzer/EmbeddedModels.swift.
+#      leaves the file in models/ (Sources/ModelData/models.c embeds it into the next build).
 # Usage: scripts/train-models.sh [WORKDIR]   (default bench-out/train; about 10 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -227,5 +227,4 @@ card["limits"] = [
 model_json.dump(m, dst)
 PY
 mv "$MODEL.tmp" "$MODEL"
-scripts/embed-models.sh
 ls -la "$MODEL"

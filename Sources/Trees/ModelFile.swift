@@ -2,15 +2,8 @@ import Foundation
 
 // The on-disk form of a model (format "streamprobe-model", version 1). See models/README.md.
 
-struct ModelFileHeader: Decodable {
-    var format: String?
-    var formatVersion: Int?
-    enum CodingKeys: String, CodingKey { case format, formatVersion = "format_version" }
-}
-
-struct ModelFileV1: Codable {
-    var format: String
-    var formatVersion: Int
+/// A model file's parts as read, before validation (`ModelReader.file`).
+struct ModelFileV1 {
     var name: String
     var task: String
     var description: String?
@@ -26,15 +19,9 @@ struct ModelFileV1: Codable {
     var temporal: TemporalSmoothing?
     var flowRules: FlowRules?
     /// A second model (its own complete object) that judges a whole stream from `summary-v1` features.
-    var streamModel: JSONValue?
-    /// The same, already read by the fast reader.
     var streamFile: NestedFile?
-
-    enum CodingKeys: String, CodingKey {
-        case format, formatVersion = "format_version", name, task, description, classes
-        case featureSet = "feature_set", features, window, scaler, ensemble, selection, card, decision, temporal
-        case flowRules = "flow_rules", streamModel = "stream_model"
-    }
+    /// Where this object sits in the document (`""` for the root, `stream_model` for the stage).
+    var path: String
 }
 
 /// A model file's parts held inside another's (a struct cannot hold itself).
@@ -43,19 +30,16 @@ final class NestedFile {
     init(_ file: ModelFileV1) { self.file = file }
 }
 
-struct EnsembleFile: Codable {
+struct EnsembleFile {
     var kind: EnsembleKind
     var comparison: SplitComparison
     var featurePrecision: FeaturePrecision?
     var aggregation: Aggregation
     var baseScore: [Double]?
     var trees: [TreeFile]
-    enum CodingKeys: String, CodingKey {
-        case kind, comparison, featurePrecision = "feature_precision", aggregation, baseScore = "base_score", trees
-    }
 }
 
-struct TreeFile: Codable {
+struct TreeFile {
     var feature: [Int]
     var threshold: [Double]
     var left: [Int]
@@ -63,9 +47,8 @@ struct TreeFile: Codable {
     var missingLeft: [Int]
     var value: [Double]
     var outputClass: Int?
-    enum CodingKeys: String, CodingKey {
-        case feature, threshold, left, right, missingLeft = "missing_left", value, outputClass = "output_class"
-    }
+    /// `ensemble.trees[3]`, for messages.
+    var place: String
 }
 
 extension TreeModel {
@@ -85,17 +68,11 @@ extension TreeModel {
         try decode(json: Data(json.utf8), source: source)
     }
 
-    /// Decodes and validates a model from JSON bytes; `source` names it in messages.
+    /// Reads and validates a model from JSON bytes; `source` names it in messages.
     public static func decode(json data: Data, source: String) throws(ModelError) -> TreeModel {
         if data.isEmpty { throw ModelError(source: source, problem: "is empty") }
-        let file: ModelFileV1
-        if let quick = FastModelReader.read(data), quick.format == formatName, quick.formatVersion == formatVersion,
-           quick.streamFile.map({ $0.file.format == formatName && $0.file.formatVersion == formatVersion }) ?? true {
-            file = quick
-        } else {
-            file = try decodeWithMessages(data, source: source)
-        }
-        return try build(file, source: source)
+        let root = try ModelReader.parse(data, source: source)
+        return try build(try ModelReader.file(root, source: source), source: source)
     }
 
     /// A validated model from a file's parts.
@@ -120,18 +97,8 @@ extension TreeModel {
             do {
                 stream = try build(nested, source: source + " stream_model")
             } catch {
-                throw ModelError(source: source, location: "stream_model", problem: error.location.isEmpty ? error.problem
-                                 : "\(error.location) \(error.problem)")
-            }
-        } else if let nested = file.streamModel {
-            guard nested.objectValue != nil, let bytes = try? JSONEncoder().encode(nested) else {
-                throw ModelError(source: source, location: "stream_model", problem: "is not a model object")
-            }
-            do {
-                stream = try decode(json: bytes, source: source + " stream_model")
-            } catch {
-                throw ModelError(source: source, location: "stream_model", problem: error.location.isEmpty ? error.problem
-                                 : "\(error.location) \(error.problem)")
+                throw ModelError(source: source, location: error.location.isEmpty ? nested.path : "\(nested.path).\(error.location)",
+                                 problem: error.problem)
             }
         }
         var model = try TreeModel(name: file.name, task: file.task, description: file.description, classes: file.classes,
@@ -154,37 +121,7 @@ extension TreeModel {
         return model
     }
 
-    /// The careful path: JSONDecoder, whose errors carry the coding path.
-    static func decodeWithMessages(_ data: Data, source: String) throws(ModelError) -> ModelFileV1 {
-        let decoder = JSONDecoder()
-        let header: ModelFileHeader
-        do {
-            header = try decoder.decode(ModelFileHeader.self, from: data)
-        } catch {
-            throw ModelError(source: source, problem: "is not a JSON object (\(Self.describe(error)))")
-        }
-        guard header.format == formatName else {
-            let found = header.format.map { "\"\($0)\"" } ?? "missing"
-            throw ModelError(source: source, location: "format",
-                             problem: "is \(found), expected \"\(formatName)\" (not a streamprobe model file)")
-        }
-        guard header.formatVersion == formatVersion else {
-            let found = header.formatVersion.map(String.init) ?? "missing"
-            throw ModelError(source: source, location: "format_version",
-                             problem: "is \(found); this streamprobe reads version \(formatVersion)")
-        }
-        let file: ModelFileV1
-        do {
-            file = try decoder.decode(ModelFileV1.self, from: data)
-        } catch let error as DecodingError {
-            let (location, problem) = Self.locate(error)
-            throw ModelError(source: source, location: location, problem: problem)
-        } catch {
-            throw ModelError(source: source, problem: "cannot be decoded (\(error))")
-        }
-        return file
-    }
-
+    /// `a.b[3].c` from a coding path.
     static func path(_ codingPath: [CodingKey]) -> String {
         var out = ""
         for key in codingPath {

@@ -2,7 +2,7 @@ import Foundation
 
 /// Finds a model by path or name. Order:
 /// 1. `nameOrPath` as a file path (when such a file exists, or it ends in `.json` or contains `/`);
-/// 2. a model embedded in the binary under that name (`embedded`: name → JSON text);
+/// 2. a model embedded in the binary under that name (`embedded`: name → the file's bytes);
 /// 3. `NAME.json` in the directory `$STREAMPROBE_MODELS`;
 /// 4. `NAME.json` in `../share/streamprobe/models` next to the executable, then `models/` next to it.
 public enum ModelLocator {
@@ -12,7 +12,7 @@ public enum ModelLocator {
         case embedded(String)
     }
 
-    public static func resolve(nameOrPath: String, embedded: [String: String],
+    public static func resolve(nameOrPath: String, embedded: [String: Data],
                                environment: [String: String] = ProcessInfo.processInfo.environment,
                                executablePath: String? = CommandLine.arguments.first) throws(ModelError) -> TreeModel {
         let fm = FileManager.default
@@ -49,7 +49,7 @@ public enum ModelLocator {
 
     /// Every model name reachable without a path: embedded ones first, then the search directories
     /// (a name found earlier hides later ones).
-    public static func available(embedded: [String: String],
+    public static func available(embedded: [String: Data],
                                  environment: [String: String] = ProcessInfo.processInfo.environment,
                                  executablePath: String? = CommandLine.arguments.first) -> [(name: String, origin: Origin)] {
         var out: [(String, Origin)] = embedded.keys.sorted().map { ($0, .embedded($0)) }
@@ -65,7 +65,7 @@ public enum ModelLocator {
     }
 
     /// Loads a model listed by `available`.
-    public static func load(_ origin: Origin, embedded: [String: String]) throws(ModelError) -> TreeModel {
+    public static func load(_ origin: Origin, embedded: [String: Data]) throws(ModelError) -> TreeModel {
         switch origin {
         case .file(let path): return try TreeModel.load(path: path)
         case .embedded(let name):

@@ -1,13 +1,13 @@
 import Foundation
 
 /// How a split compares a feature with its threshold: scikit-learn sends `x <= t` left, XGBoost `x < t`.
-public enum SplitComparison: String, Sendable, Codable {
+public enum SplitComparison: String, Sendable, Codable, CaseIterable {
     case lessOrEqual = "<="
     case less = "<"
 }
 
 /// How the trees' leaf values become class probabilities.
-public enum Aggregation: String, Sendable, Codable {
+public enum Aggregation: String, Sendable, Codable, CaseIterable {
     /// Forest / single tree: each leaf holds a class distribution (normalised per leaf); the trees are averaged.
     case meanDistribution = "mean_distribution"
     /// Boosted, K ≥ 2 classes: each tree adds to one class's margin; margins + base score, then softmax.
@@ -17,7 +17,7 @@ public enum Aggregation: String, Sendable, Codable {
 }
 
 /// What kind of ensemble a model is (informative; the evaluation follows `aggregation`).
-public enum EnsembleKind: String, Sendable, Codable {
+public enum EnsembleKind: String, Sendable, Codable, CaseIterable {
     case decisionTree = "decision_tree"
     case randomForest = "random_forest"
     case extraTrees = "extra_trees"
@@ -26,7 +26,7 @@ public enum EnsembleKind: String, Sendable, Codable {
 
 /// The precision features are rounded to before they are compared: scikit-learn and XGBoost both
 /// compare float32 copies of the inputs, so an imported model says `float32` to match them exactly.
-public enum FeaturePrecision: String, Sendable, Codable {
+public enum FeaturePrecision: String, Sendable, Codable, CaseIterable {
     case float64
     case float32
 }

@@ -13,12 +13,19 @@ final class EmbeddedModelsTests: XCTestCase {
     func testEmbeddedModelsMatchTheModelFiles() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: modelsDirectory.path).filter { $0.hasSuffix(".json") }
         XCTAssertEqual(Set(files.map { String($0.dropLast(5)) }), Set(EmbeddedModels.json.keys),
-                       "run scripts/embed-models.sh after changing models/")
+                       "every models/*.json needs its #embed line in Sources/ModelData/models.c, and nothing else")
         for file in files {
-            let text = try String(contentsOf: modelsDirectory.appendingPathComponent(file), encoding: .utf8)
-            let name = String(file.dropLast(5))
-            XCTAssertEqual(EmbeddedModels.json[name]?.trimmingCharacters(in: .newlines), text.trimmingCharacters(in: .newlines),
-                           "\(file) differs from its embedded copy: run scripts/embed-models.sh")
+            let bytes = try Data(contentsOf: modelsDirectory.appendingPathComponent(file))
+            XCTAssertEqual(EmbeddedModels.json[String(file.dropLast(5))], bytes, "\(file) differs from its embedded copy")
+        }
+    }
+
+    /// Every embedded model loads, validates and binds to the feature engine it needs.
+    func testEveryEmbeddedModelLoads() throws {
+        for name in EmbeddedModels.json.keys.sorted() {
+            let model = try ModelLocator.resolve(nameOrPath: name, embedded: EmbeddedModels.json)
+            XCTAssertEqual(model.name, name)
+            XCTAssertFalse(model.card.objectValue?.isEmpty ?? true, "\(name) has a card")
         }
     }
 

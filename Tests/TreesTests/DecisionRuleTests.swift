@@ -64,7 +64,7 @@ final class DecisionRuleTests: XCTestCase {
         XCTAssertEqual(try TreeModel.decode(json: model.jsonText(), source: "o2.json").streamModel?.model.name, "t")
         let broken = outer.replacingOccurrences(of: #""classes": ["a", "b", "v"]"#, with: #""classes": ["a"]"#)
         XCTAssertThrowsError(try TreeModel.decode(json: broken, source: "o.json")) { error in
-            XCTAssertTrue("\(error)".hasPrefix("o.json: stream_model "), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("o.json: stream_model.classes has 1 labels"), "\(error)")
         }
     }
 }
