@@ -183,6 +183,18 @@ public enum ModelDescription {
             if let b = d.betweenBelow { parts.append("between below \(JSONWriter.number(b))") }
             s += "decision:     \(parts.joined(separator: "; "))\n"
         }
+        if let t = m.temporal {
+            let how = t.alignment == .centred ? "centred: the window, \(t.reach.before) before and \(t.reach.after) after"
+                : "trailing: the window and the \(t.reach.before) before"
+            s += "temporal:     mean of the class probabilities over \(t.windows) classified windows (\(how))\n"
+        }
+        if let r = m.flowRules {
+            s += "flow rules:   \(r.positiveClass) when a flow's name matches \(r.namePatterns.joined(separator: ", "))\n"
+            for p in r.ports {
+                s += "              or its \(p.proto.uppercased()) port is \(p.port)\(p.note.map { " (\($0))" } ?? "")\n"
+            }
+            s += "              else the trees decide\n"
+        }
         s += "source:       \(m.source)\n"
         if let members = m.card.objectValue, !members.isEmpty {
             s += "\ncard\n"
