@@ -126,6 +126,10 @@ public final class CaptureAnalyzer {
         if pass.summary.packets > 0, pass.undecodable > 0 {
             warnings.append("\(pass.undecodable) packets had a truncated or malformed header (see `streamprobe flows`)")
         }
+        if pass.cutPackets > 0 {
+            warnings.append("\(pass.cutPackets) of \(pass.summary.packets) packets were cut by the capture's snap length: "
+                            + "sizes come from each packet's length on the wire; names in cut payloads (TLS SNI, DNS) may be missing")
+        }
 
         // A live capture ends on the clock, not at its last packet: windows up to the stop time are complete.
         if source is LiveSource, let last = pass.lastTime { pass.lastTime = max(last, Date().timeIntervalSince1970) }
@@ -424,6 +428,8 @@ struct FirstPass {
     let ended: EndedFlows
     var summary = ProtocolSummary()
     var undecodable = 0
+    /// Packets the capture's snap length cut (captured bytes < wire length).
+    var cutPackets = 0
     var firstTime: Double?
     var lastTime: Double?
     /// Per flow index: 0 = name not known yet, 1 = media (its unit is `unitOf`), 2 = not media.
@@ -479,10 +485,12 @@ struct FirstPass {
         }
         let decoded = decode(linkType: linkType, bytes: packet.bytes)
         summary.count(decoded, frameLength: packet.originalLength)
+        if packet.capturedLength < packet.originalLength { cutPackets += 1 }
         if decoded.anomaly != nil { undecodable += 1 }
         guard decoded.network == .ipv4 || decoded.network == .ipv6 else { return }
         let touch = flows.process(decoded, bytes: packet.bytes, time: time, frameLength: packet.originalLength)
-        let length = packet.capturedLength
+        // Sizes are what the wire carried (tshark's frame.len), whatever the snap length kept.
+        let length = packet.originalLength
 
         switch options.scope {
         case .streams:

@@ -49,7 +49,7 @@ public struct StreamSelection: Sendable {
         var note = "no stream found: "
         note += patterns.isEmpty ? "" : "no flow's TLS SNI or DNS name matches \(patterns); "
         note += patterns.isEmpty ? "no flow carried" : "no unnamed flow carried"
-        note += " \(minimumStreamBytes / 1024) KiB or more of download (\(flowCount) flows, \(namedCount) with a known name)"
+        note += " \(TextReport.formatBytes(minimumStreamBytes)) or more of download (\(flowCount) flows, \(namedCount) with a known name)"
         return note
     }
 }
@@ -61,11 +61,11 @@ enum SecondPass {
         var unitOfKey: [FlowKey: Int] = [:]
         var units: [StreamUnit] = []
         for (i, choice) in chosen.enumerated() {
-            let mib = Double(choice.flows.reduce(0) { $0 + Int($1.toClient.bytes) }) / 1_048_576
+            let down = TextReport.formatBytes(choice.flows.reduce(0) { $0 + Int($1.toClient.bytes) })
             let unit = StreamUnit(
                 client: choice.client, label: choice.client.description,
                 selection: (plan.patterns.isEmpty ? "the model declares no service names; the" : "no flow matched the service names; the")
-                    + " \(choice.flows.count) \(plan.patterns.isEmpty ? "" : "unnamed ")flow(s) with the most download bytes (\(String(format: "%.1f", mib)) MiB)",
+                    + " \(choice.flows.count) \(plan.patterns.isEmpty ? "" : "unnamed ")flow(s) with the most download bytes (\(down))",
                 plan: plan, model: model, observers: observers)
             for f in choice.flows {
                 unitOfKey[f.key] = i
@@ -89,7 +89,7 @@ enum SecondPass {
             guard let u = unitOfKey[key] else { return true }
             let unit = units[u]
             let direction: PacketDirection = d.dst == unit.client ? .download : .upload
-            unit.add(PacketSample(d, time: time, length: packet.capturedLength, direction: direction))
+            unit.add(PacketSample(d, time: time, length: packet.originalLength, direction: direction))
             return true
         }
         for u in units { u.finish(captureEnd: last) }

@@ -53,6 +53,9 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Nanosecond timestamps (pcap magic a1b23c4d).")
     var nanosecond = false
 
+    @Option(help: "Cut every frame to this many bytes, keeping its wire length in the record header (as `tcpdump -s N` or `editcap -s N`).")
+    var snaplen: UInt32 = 262_144
+
     @Flag(help: "Carry all traffic inside one WireGuard tunnel (UDP 51820).")
     var vpn = false
 
@@ -99,6 +102,7 @@ struct SimulateCommand: ParsableCommand {
         guard clients >= 1, clients <= 200 else { throw ValidationError("--clients must be between 1 and 200") }
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard snaplen >= 14, snaplen <= 262_144 else { throw ValidationError("--snaplen must be between 14 and 262144 bytes") }
         guard !(cooked && cookedV2) else { throw ValidationError("--cooked and --cooked-v2 exclude each other") }
         guard (output == nil) != (corpus == nil) else { throw ValidationError("give either -o FILE or --corpus DIR") }
         guard flowsCSV == nil || output != nil else { throw ValidationError("--flows-csv goes with -o FILE") }
@@ -106,7 +110,7 @@ struct SimulateCommand: ParsableCommand {
 
     func run() throws {
         let options = SimulationOptions(ipv6: ipv6, linkHeader: cookedV2 ? .cooked2 : (cooked ? .cooked : .ethernet),
-                                        nanosecond: nanosecond, clients: clients, vpn: vpn)
+                                        nanosecond: nanosecond, clients: clients, vpn: vpn, snaplen: snaplen)
         do {
             if let corpus {
                 let entries = try Corpus.generate(directory: corpus, profiles: try parsedProfiles(), count: count, duration: duration, seed: seed,
