@@ -123,6 +123,25 @@ enum FileProbe {
         return (size, head)
     }
 
+    /// Why a file whose first bytes are `head` is not a capture, in a few words: compressed
+    /// (and how to read it anyway), text, or the first bytes.
+    static func notACapture(_ head: [UInt8], size: Int64) -> String {
+        let compressed: [(magic: [UInt8], name: String, command: String)] = [
+            ([0x1f, 0x8b], "gzip", "gunzip -k"),
+            ([0x28, 0xb5, 0x2f, 0xfd], "zstd", "zstd -d"),
+            ([0xfd, 0x37, 0x7a, 0x58], "xz", "xz -dk"),
+            ([0x42, 0x5a, 0x68], "bzip2", "bzip2 -dk"),
+        ]
+        for c in compressed where head.starts(with: c.magic) {
+            return "\(c.name)-compressed, not a pcap or pcapng file (decompress it first: \(c.command) FILE)"
+        }
+        if head.starts(with: [0x50, 0x4b, 0x03, 0x04]) { return "a zip archive, not a pcap or pcapng file (unzip it first)" }
+        if !head.isEmpty, head.allSatisfy({ $0 == 0x09 || $0 == 0x0a || $0 == 0x0d || (0x20..<0x7f).contains($0) }) {
+            return "text, not a pcap or pcapng file (first bytes \(hex(head)))"
+        }
+        return "not a pcap or pcapng file (first bytes \(hex(head)))"
+    }
+
     static func hex(_ bytes: [UInt8]) -> String {
         let digits: [Character] = Array("0123456789abcdef")
         return bytes.map { String([digits[Int($0 >> 4)], digits[Int($0 & 15)]]) }.joined(separator: " ")

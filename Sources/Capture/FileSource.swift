@@ -60,7 +60,7 @@ public final class FileSource: PacketSource {
             if CaptureFileKind.isMagicPrefix(head) {
                 throw CaptureError(.truncatedHeader, source: path, message: "capture cut inside its file header (only \(head.count) bytes)")
             }
-            throw CaptureError(.notACapture, source: path, message: "not a pcap or pcapng file (first bytes \(FileProbe.hex(head)))")
+            throw CaptureError(.notACapture, source: path, message: FileProbe.notACapture(head, size: size))
         }
         let kind = CaptureFileKind.detect(magic: (head[0], head[1], head[2], head[3]))
         fileKind = kind
@@ -69,7 +69,7 @@ public final class FileSource: PacketSource {
             handle = h
         case .failure(let failure):
             if kind == nil {
-                throw CaptureError(.notACapture, source: path, message: "not a pcap or pcapng file (first bytes \(FileProbe.hex(head)))")
+                throw CaptureError(.notACapture, source: path, message: FileProbe.notACapture(head, size: size))
             }
             if case .pcap = kind, size > 0, size < 24 {
                 throw CaptureError(.truncatedHeader, source: path, message: "capture cut inside its file header (\(size) of 24 bytes)")

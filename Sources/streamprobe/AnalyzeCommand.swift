@@ -136,7 +136,8 @@ struct AnalyzeCommand: ParsableCommand {
 
     func runDirectory(_ directory: String, bound: BoundModel, options: AnalysisOptions) -> ExitCode {
         let paths: [String]
-        do { paths = try CaptureDiscovery.captures(under: directory) } catch { return exitError(error) }
+        // Files named like captures that are not one are analysed too: they fail with their reason.
+        do { paths = try CaptureDiscovery.list(directory).all } catch { return exitError(error) }
         if paths.isEmpty {
             printError("\(directory): no pcap or pcapng capture found below this directory")
             return ExitCode(ExitStatus.unreadableInput)

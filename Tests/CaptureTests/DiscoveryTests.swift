@@ -24,6 +24,27 @@ final class DiscoveryTests: XCTestCase {
         XCTAssertEqual(found, [b, a, c])
         // A trailing slash gives the same paths.
         XCTAssertEqual(try CaptureDiscovery.captures(under: dir.path + "/"), found)
+        // Files named like captures that are not one are listed apart, to be reported.
+        let listing = try CaptureDiscovery.list(dir.path)
+        XCTAssertEqual(listing.notCaptures, ["b/empty.pcapng", "b/short.pcap", "x.pcap"].map { dir.path + "/" + $0 })
+        XCTAssertEqual(listing.all.first, b)
+    }
+
+    /// A capture compressed, or a text file named .pcap, fails with a reason that says what it is.
+    func testNonCapturesSayWhatTheyAre() throws {
+        let dir = try TempDirectory()
+        let gz = try dir.write("t.pcap.gz", [0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 3])
+        let text = try dir.write("t.pcap", Array("GET / HTTP/1.1\r\n".utf8))
+        let other = try dir.write("t.cap", [0x00, 0xff, 0x10, 0x20, 0x30])
+        XCTAssertEqual(try CaptureDiscovery.list(dir.path).notCaptures, [other, text, gz])
+        for (path, expected) in [(gz, "gzip-compressed, not a pcap or pcapng file (decompress it first: gunzip -k FILE)"),
+                                 (text, "text, not a pcap or pcapng file (first bytes 47 45 54 20)"),
+                                 (other, "not a pcap or pcapng file (first bytes 00 ff 10 20)")] {
+            XCTAssertThrowsError(try FileSource(path: path)) {
+                XCTAssertEqual("\($0)", "\(path): \(expected)")
+                XCTAssertEqual(($0 as? CaptureError)?.kind, .notACapture)
+            }
+        }
     }
 
     func testErrors() throws {

@@ -33,10 +33,10 @@ final class FileErrorTests: XCTestCase {
     func testTextFileShowsItsFirstBytes() throws {
         let dir = try TempDirectory()
         let path = try dir.write("page.pcap", Array("<html><body>hello</body></html>\n".utf8))
-        assertOpenFails(path, .notACapture, "not a pcap or pcapng file (first bytes 3c 68 74 6d)")
+        assertOpenFails(path, .notACapture, "text, not a pcap or pcapng file (first bytes 3c 68 74 6d)")
         XCTAssertNil(CaptureFileKind.detect(path: path))
         let tiny = try dir.write("tiny.pcap", [0x41, 0x42])
-        assertOpenFails(tiny, .notACapture, "not a pcap or pcapng file (first bytes 41 42)")
+        assertOpenFails(tiny, .notACapture, "text, not a pcap or pcapng file (first bytes 41 42)")
     }
 
     func testUnreadableFile() throws {
