@@ -97,12 +97,13 @@ public final class CaptureAnalyzer {
     /// Analyses a capture file.
     public func analyze(path: String) throws -> CaptureReport {
         let source = try FileSource(path: path, filter: options.filter)
-        return try analyze(source: source, rereadPath: path)
+        let filter = options.filter
+        return try analyze(source: source, reread: { () throws(CaptureError) in try FileSource(path: path, filter: filter) })
     }
 
-    /// Analyses any source. `rereadPath` is a file holding the same packets (the capture itself,
-    /// or what a live source saved), read again when streams are chosen by download volume.
-    public func analyze(source: PacketSource, rereadPath: String?) throws -> CaptureReport {
+    /// Analyses any source. `reread` opens the same packets again (the capture itself, or what a
+    /// live source saved), read a second time when streams are chosen by download volume.
+    public func analyze(source: PacketSource, reread: (() throws(CaptureError) -> FileSource)?) throws -> CaptureReport {
         let linkType = LinkType(rawValue: source.linkType)
         guard linkType.isSupported else {
             throw AnalysisError.unsupportedLinkType(source.name, source.linkType, source.linkTypeName)
@@ -141,8 +142,8 @@ public final class CaptureAnalyzer {
             if chosen.isEmpty {
                 selectionNote = options.selection.noStreamNote(patterns: plan.patterns, flowCount: pass.ended.count,
                                                                namedCount: pass.ended.named)
-            } else if let rereadPath {
-                units = try SecondPass.run(path: rereadPath, filter: options.filter, linkType: linkType,
+            } else if let reread {
+                units = try SecondPass.run(source: try reread(), linkType: linkType,
                                            plan: plan, model: model, chosen: chosen, observers: observers)
             } else {
                 selectionNote = "no stream found: no flow matched the model's service names, and the source cannot be read twice"

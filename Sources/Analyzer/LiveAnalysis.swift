@@ -10,24 +10,29 @@ public struct LiveAnalysis {
     public var duration: Double
     public var savePath: String?
     public var quiet: Bool
+    /// Who the process becomes once the device is open (when it runs as root); nil stays.
+    public var runAs: String?
     /// Window lines go to stderr when stdout carries JSON.
     public var jsonOutput: Bool
 
     public init(model: BoundModel, options: AnalysisOptions, interface: String?, duration: Double, savePath: String?,
-                quiet: Bool, format json: Bool) {
+                quiet: Bool, format json: Bool, runAs: String? = Privileges.defaultUser) {
         self.model = model; self.options = options; self.interface = interface; self.duration = duration
         self.savePath = savePath; self.quiet = quiet; self.jsonOutput = json
+        self.runAs = runAs
     }
 
     public func run() throws -> CaptureReport {
         let path = savePath ?? Self.temporaryCapturePath()
-        let source = try LiveSource(interface: interface, filter: options.filter, duration: duration, savePath: path)
+        let source = try LiveSource(interface: interface, filter: options.filter, duration: duration, savePath: path, runAs: runAs)
         LiveSource.installInterruptHandler()
         let say: (String) -> Void = { line in
             if jsonOutput { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         }
         if !quiet {
-            say("capturing on \(source.name) for \(String(format: "%g", duration)) s (Ctrl-C ends early); saving to \(path)")
+            var line = "capturing on \(source.name) for \(String(format: "%g", duration)) s (Ctrl-C ends early); saving to \(path)"
+            if case .dropped = source.privileges { line += "; running as \(runAs ?? "") from now on" }
+            say(line)
         }
         let analyzer = CaptureAnalyzer(model: model, options: options)
         if !quiet {
@@ -42,7 +47,8 @@ public struct LiveAnalysis {
                 }
             }
         }
-        var report = try analyzer.analyze(source: source, rereadPath: path)
+        let filter = options.filter
+        var report = try analyzer.analyze(source: source, reread: { () throws(CaptureError) in try source.reopenSaved(filter: filter) })
         if LiveSource.wasInterrupted { report.warnings.append("capture ended early by Ctrl-C") }
         if let drops = source.kernelDrops, drops > 0 { report.warnings.append("the kernel dropped \(drops) packets") }
         return report

@@ -56,7 +56,7 @@ public struct StreamSelection: Sendable {
 
 /// The second pass over a file: only the chosen flows' packets, fed to one unit per client.
 enum SecondPass {
-    static func run(path: String, filter: String?, linkType: LinkType, plan: FeaturePlan, model: TreeModel?,
+    static func run(source: FileSource, linkType: LinkType, plan: FeaturePlan, model: TreeModel?,
                     chosen: [(client: IPAddress, flows: [FlowRecord])], observers: Observers) throws -> [StreamUnit] {
         var unitOfKey: [FlowKey: Int] = [:]
         var units: [StreamUnit] = []
@@ -73,7 +73,6 @@ enum SecondPass {
             }
             units.append(unit)
         }
-        let source = try FileSource(path: path, filter: filter)
         var start: Double?
         var last: Double?
         _ = try source.forEachPacket { packet in

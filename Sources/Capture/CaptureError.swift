@@ -27,6 +27,8 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
         case capturePermissionDenied
         /// The interface exists but cannot capture (down, wrong type, no default interface found).
         case interfaceUnusable
+        /// A live capture could not give up root (unknown user, setuid failed).
+        case privilegeDrop
         /// Any other system error (e.g. the file to save a live capture to cannot be created).
         case io
     }
@@ -47,7 +49,8 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
     public var description: String { "\(source): \(message)" }
 
     /// The process exit code for this error (see `ExitStatusHelp`):
-    /// 66 for unreadable input, 64 for a bad filter, 69 for interface problems, 77 for capture permission.
+    /// 66 for unreadable input, 64 for a bad filter, 69 for interface problems, 77 for capture permission
+    /// and for a failed privilege drop.
     public var exitCode: Int32 {
         switch kind {
         case .notFound, .permissionDenied, .isDirectory, .notADirectory, .emptyFile, .notACapture,
@@ -57,7 +60,7 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
             return 64
         case .noSuchInterface, .interfaceUnusable:
             return 69
-        case .capturePermissionDenied:
+        case .capturePermissionDenied, .privilegeDrop:
             return 77
         }
     }

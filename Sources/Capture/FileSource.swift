@@ -1,4 +1,11 @@
 import CPcap
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Packets from a capture file: classic pcap (either byte order, micro- or nanosecond) or
 /// pcapng, through libpcap. Timestamps are always delivered in nanoseconds.
@@ -78,6 +85,23 @@ public final class FileSource: PacketSource {
                 throw CaptureError(.truncatedHeader, source: path, message: "capture cut inside its file header (\(size) bytes; \(failure.text))")
             }
             throw CaptureError(.corrupt, source: path, message: "corrupt capture file: \(failure.text)")
+        }
+        linkType = handle.linkType
+        linkTypeName = handle.linkTypeName
+        if let filter { try handle.setFilter(filter) }
+    }
+
+    /// Reads an already open capture file (e.g. one opened before privileges were dropped) from
+    /// its start; `name` is its path, for messages.
+    public init(descriptor: Int32, name: String, filter: String? = nil) throws(CaptureError) {
+        self.name = name
+        fileKind = nil
+        var st = stat()
+        fileSize = fstat(descriptor, &st) == 0 ? Int64(st.st_size) : 0
+        switch PcapHandle.openOffline(descriptor: descriptor, source: name) {
+        case .success(let h): handle = h
+        case .failure(let failure):
+            throw CaptureError(.corrupt, source: name, message: "cannot read the capture again: \(failure.text)")
         }
         linkType = handle.linkType
         linkTypeName = handle.linkTypeName

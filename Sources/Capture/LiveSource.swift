@@ -25,6 +25,11 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
     public private(set) var packetsCaptured: Int = 0
     /// Problems that did not stop the capture (e.g. the save file could not be written), one line each.
     public private(set) var warnings: [String] = []
+    /// What became of root once the device and the save file were open.
+    public private(set) var privileges: Privileges.Outcome = .notRoot
+    /// The save file opened for reading before privileges were dropped (it is mode 0600, owned by
+    /// the user who started the capture, and may sit in a directory the dropped user cannot enter).
+    private var savedReader: Int32 = -1
 
     let handle: PcapHandle
     private let selectableFD: Int32
@@ -38,8 +43,11 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
     private let wakeWrite: Int32
 
     /// Opens `interface` (or the first interface that is up, running and not loopback) for capture.
+    ///
+    /// `runAs`: when the process is root, the user it switches to once the device and the save file
+    /// are open (nil: stay as it is).
     public init(interface: String?, snaplen: Int32 = 262_144, promiscuous: Bool = false, filter: String? = nil,
-                duration: Double? = nil, savePath: String? = nil) throws(CaptureError) {
+                duration: Double? = nil, savePath: String? = nil, runAs user: String? = nil) throws(CaptureError) {
         let interfaces = try LiveSource.interfaceList()
         let device: String
         if let interface {
@@ -120,11 +128,24 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
 
         if let savePath {
             dumper = try LiveSource.openDump(pointer, path: savePath)
+            savedReader = open(savePath, O_RDONLY | O_CLOEXEC)
         }
         savedPath = savePath
+        if let user { privileges = try Privileges.drop(to: user) }
+    }
+
+    /// The saved capture, opened for reading (after the capture ended), through the descriptor
+    /// opened before privileges were dropped.
+    public func reopenSaved(filter: String?) throws(CaptureError) -> FileSource {
+        guard let savedPath, savedReader >= 0 else {
+            throw CaptureError(.io, source: name, message: "the live capture was not saved to a file")
+        }
+        flushDump()
+        return try FileSource(descriptor: savedReader, name: savedPath, filter: filter)
     }
 
     deinit {
+        if savedReader >= 0 { close(savedReader) }
         if let dumper { pcap_dump_close(dumper) }
         close(wakeRead)
         close(wakeWrite)

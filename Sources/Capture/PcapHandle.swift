@@ -55,6 +55,21 @@ final class PcapHandle {
         guard let file = fopen(path, "rb") else {
             return .failure(LibpcapMessage(text: FileProbe.systemMessage(errno)))
         }
+        return openOffline(file: file, source: path)
+    }
+
+    /// Reads an open descriptor from its start (a duplicate is read, so `descriptor` stays open).
+    static func openOffline(descriptor: Int32, source: String) -> Result<PcapHandle, LibpcapMessage> {
+        let copy = dup(descriptor)
+        guard copy >= 0, lseek(copy, 0, SEEK_SET) == 0, let file = fdopen(copy, "rb") else {
+            let message = FileProbe.systemMessage(errno)
+            return .failure(LibpcapMessage(text: message))
+        }
+        return openOffline(file: file, source: source)
+    }
+
+    /// Takes ownership of `file` (closed with the handle, or here when libpcap refuses it).
+    static func openOffline(file: UnsafeMutablePointer<FILE>, source path: String) -> Result<PcapHandle, LibpcapMessage> {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: fileBufferSize, alignment: 4096)
         setvbuf(file, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, fileBufferSize)
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)

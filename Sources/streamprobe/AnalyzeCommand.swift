@@ -42,6 +42,10 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .long, help: "Where --live saves the capture (mode 0600; default: a temporary file).")
     var save: String?
 
+    @Option(name: [.customShort("Z"), .long],
+            help: "Run as this user once the live capture device and the save file are open, when started as root (as tcpdump -Z; 'root' stays root).")
+    var user: String = Privileges.defaultUser
+
     @Option(name: [.customShort("m"), .long], help: "Model name or path.")
     var model: String = "spotify-quality"
 
@@ -101,7 +105,7 @@ struct AnalyzeCommand: ParsableCommand {
         do {
             if live {
                 report = try LiveAnalysis(model: bound, options: options, interface: interface, duration: duration,
-                                          savePath: save, quiet: quiet, format: format == .json).run()
+                                          savePath: save, quiet: quiet, format: format == .json, runAs: user).run()
             } else {
                 let path = capture ?? pcap!
                 let analyzer = CaptureAnalyzer(model: bound, options: options)

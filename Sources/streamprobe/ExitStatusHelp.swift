@@ -10,6 +10,6 @@ enum ExitStatusHelp {
           66  unreadable input: missing, empty, truncated-at-start or corrupt capture, unsupported link type
               (also: an output file that cannot be created)
           69  live capture: unknown or unusable interface
-          77  live capture: permission denied (needs root or CAP_NET_RAW)
+          77  live capture: permission denied (needs root or CAP_NET_RAW), or root could not be given up (--user)
         """
 }

@@ -294,6 +294,66 @@ final class AnalyzeCommandTests: XCTestCase {
         XCTAssertTrue(unknown.stderr.contains("lo"), unknown.stderr)
     }
 
+    /// As root only: once the device is open the process runs as `nobody` (tcpdump -Z), and the
+    /// stream chosen by volume is still read back from the save file, which nobody could not open.
+    func testLiveCaptureDropsRootWhileItRuns() throws {
+        guard geteuid() == 0 else { throw XCTSkip("live capture needs root") }
+        guard let nobody = getpwnam("nobody")?.pointee.pw_uid else { throw XCTSkip("no user nobody") }
+        let f = try fixture()
+        let port = UInt16.random(in: 40000...60000)
+        let save = f.dir.appendingPathComponent("dropped-\(port).pcap").path
+        let process = Process()
+        process.executableURL = CLIRunner.binary
+        process.arguments = ["analyze", "--live", "-i", "lo", "-d", "4", "--filter", "udp and port \(port)", "--save", save]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = Pipe()
+        try process.run()
+        Thread.sleep(forTimeInterval: 0.8)
+        // From UDP port 443 to a high port: a download to the client at the high port.
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_port = UInt16(443).bigEndian
+        local.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &local) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        XCTAssertEqual(bound, 0, "bind to UDP 443")
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let payload = [UInt8](repeating: 0x5A, count: 1200)
+        var uids: [String] = []
+        for i in 0..<500 {
+            _ = withUnsafePointer(to: &addr) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, payload, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if i == 250 {
+                let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+                uids = status.split(separator: "\n").first { $0.hasPrefix("Uid:") }?.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().map(String.init) ?? []
+            }
+            usleep(4000)
+        }
+        close(fd)
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, text)
+        // Real, effective, saved and file-system user ids: all nobody's, none root.
+        XCTAssertEqual(uids, Array(repeating: String(nobody), count: 4), "uids while capturing: \(uids)")
+        XCTAssertTrue(text.contains("running as nobody from now on"), text)
+        XCTAssertTrue(text.contains("selected: no flow matched the service names"), text)
+        // The save file keeps its owner (root) and mode.
+        let attributes = try FileManager.default.attributesOfItem(atPath: save)
+        XCTAssertEqual((attributes[.ownerAccountID] as? NSNumber)?.intValue, 0)
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+        // An unknown user stops before any capture, with exit 77.
+        let unknown = try CLIRunner.run(["analyze", "--live", "-i", "lo", "-d", "1", "--user", "no-such-user-x"])
+        XCTAssertEqual(unknown.status, 77, unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("no-such-user-x: no such user"), unknown.stderr)
+    }
+
     /// Ctrl-C ends a live capture early, and the report still comes.
     func testLiveCaptureStopsOnInterruptAndReports() throws {
         guard geteuid() == 0 else { throw XCTSkip("live capture needs root") }
