@@ -113,14 +113,17 @@ public final class CaptureAnalyzer {
         let fileSource = source as? FileSource
         var counter = 0
         let progress = onProgress
+        var clock = CaptureClock()
         let end = try source.forEachPacket { packet in
-            pass.consume(packet)
+            clock.feed(packet) { p, time in pass.consume(p, time: time) }
             counter &+= 1
             if counter & 0xFFFF == 0, let progress { progress(counter, fileSource?.bytesRead ?? 0) }
             return true
         }
+        clock.finish()
         var warnings: [String] = []
         if case .truncated(let message) = end { warnings.append(message) }
+        warnings += clock.warnings
         let sourceWarnings = (source as? FileSource)?.warnings ?? (source as? LiveSource)?.warnings ?? []
         for w in sourceWarnings where !warnings.contains(w) { warnings.append(w) }
         pass.flows.finish()
@@ -472,8 +475,8 @@ struct FirstPass {
         }
     }
 
-    mutating func consume(_ packet: borrowing CapturedPacket) {
-        let time = packet.timestamp.timeInterval
+    /// One packet at `time`, its timestamp as `CaptureClock` hands it on (never going back).
+    mutating func consume(_ packet: borrowing CapturedPacket, time: Double) {
         if firstTime == nil {
             firstTime = time
             for u in units { u.captureStart = time }

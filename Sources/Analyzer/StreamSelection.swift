@@ -75,22 +75,27 @@ enum SecondPass {
         }
         var start: Double?
         var last: Double?
-        _ = try source.forEachPacket { packet in
-            let time = packet.timestamp.timeInterval
+        func route(_ packet: borrowing CapturedPacket, _ time: Double) {
             last = time
             if start == nil {
                 start = time
                 for u in units { u.captureStart = time }
             }
             let d = decode(linkType: linkType, bytes: packet.bytes)
-            guard d.transport == .tcp || d.transport == .udp else { return true }
+            guard d.transport == .tcp || d.transport == .udp else { return }
             let (key, _) = FlowKey.make(src: d.src, srcPort: d.srcPort, dst: d.dst, dstPort: d.dstPort, ipProtocol: d.ipProtocol)
-            guard let u = unitOfKey[key] else { return true }
+            guard let u = unitOfKey[key] else { return }
             let unit = units[u]
             let direction: PacketDirection = d.dst == unit.client ? .download : .upload
             unit.add(PacketSample(d, time: time, length: packet.originalLength, direction: direction))
+        }
+        // The same clock rules as the first pass, so the same packets fall in the same windows.
+        var clock = CaptureClock()
+        _ = try source.forEachPacket { packet in
+            clock.feed(packet) { packet, time in route(packet, time) }
             return true
         }
+        clock.finish()
         for u in units { u.finish(captureEnd: last) }
         return units
     }
