@@ -94,11 +94,13 @@ public final class CaptureAnalyzer {
 
     let summary: ModelSummary
 
-    /// Analyses a capture file.
+    /// Analyses a capture file (`-`: standard input).
     public func analyze(path: String) throws -> CaptureReport {
-        let source = try FileSource(path: path, filter: options.filter)
+        // A pipe (standard input) is copied to a hidden temporary file as it is read, in case the
+        // streams have to be chosen by volume and read a second time.
+        let source = try FileSource(path: path, filter: options.filter, spoolPipes: true)
         let filter = options.filter
-        return try analyze(source: source, reread: { () throws(CaptureError) in try FileSource(path: path, filter: filter) })
+        return try analyze(source: source, reread: { () throws(CaptureError) in try source.reopen(filter: filter) })
     }
 
     /// Analyses any source. `reread` opens the same packets again (the capture itself, or what a

@@ -37,30 +37,43 @@ public final class FileSource: PacketSource {
 
     let handle: PcapHandle
 
-    /// Opens `path`, checking it first so that the error says precisely what is wrong,
-    /// and installs the BPF `filter` if one is given.
-    public init(path: String, filter: String? = nil) throws(CaptureError) {
-        let (size, probedHead) = try FileProbe.checkReadableFile(path: path)
-        name = path
+    /// The path that means standard input, as in tcpdump (`tcpdump -w - … | streamprobe analyze -`).
+    public static let standardInput = "-"
+
+    /// A copy of what was read, kept for a second reading when the input is a pipe (standard
+    /// input): an unlinked temporary file, so it disappears with the process.
+    private var spool: (descriptor: Int32, dumper: OpaquePointer)?
+    /// What was opened (`/dev/stdin` for `-`): a regular file can be opened again by this path.
+    private var readPath: String
+
+    /// Opens `path` (`-`: standard input), checking it first so that the error says precisely what
+    /// is wrong, and installs the BPF `filter` if one is given. With `spoolPipes`, a pipe's packets
+    /// are also written to a hidden temporary file as they are read, so `reopen()` can read them again.
+    public init(path: String, filter: String? = nil, spoolPipes: Bool = false) throws(CaptureError) {
+        let openPath = path == Self.standardInput ? "/dev/stdin" : path
+        let (size, probedHead) = try FileProbe.checkReadableFile(path: openPath)
+        name = path == Self.standardInput ? "stdin" : path
+        readPath = openPath
         fileSize = size
         guard let head = probedHead else {
             // A pipe or device: its first bytes cannot be looked at without consuming them.
             fileKind = nil
-            switch PcapHandle.openOffline(path: path) {
+            switch PcapHandle.openOffline(path: openPath) {
             case .success(let h):
                 handle = h
             case .failure(let failure):
                 if failure.text.contains("only got 0") {
-                    throw CaptureError(.emptyFile, source: path, message: "empty input (0 bytes)")
+                    throw CaptureError(.emptyFile, source: name, message: "empty input (0 bytes)")
                 }
                 if failure.text.contains("truncated") {
-                    throw CaptureError(.truncatedHeader, source: path, message: "input cut inside its file header (\(failure.text))")
+                    throw CaptureError(.truncatedHeader, source: name, message: "input cut inside its file header (\(failure.text))")
                 }
-                throw CaptureError(.notACapture, source: path, message: "not a pcap or pcapng stream (\(failure.text))")
+                throw CaptureError(.notACapture, source: name, message: "not a pcap or pcapng stream (\(failure.text))")
             }
             linkType = handle.linkType
             linkTypeName = handle.linkTypeName
             if let filter { try handle.setFilter(filter) }
+            if spoolPipes { spool = try Self.openSpool(handle.pointer, for: name) }
             return
         }
         if head.count < 4 {
@@ -71,30 +84,66 @@ public final class FileSource: PacketSource {
         }
         let kind = CaptureFileKind.detect(magic: (head[0], head[1], head[2], head[3]))
         fileKind = kind
-        switch PcapHandle.openOffline(path: path) {
+        switch PcapHandle.openOffline(path: openPath) {
         case .success(let h):
             handle = h
         case .failure(let failure):
             if kind == nil {
-                throw CaptureError(.notACapture, source: path, message: FileProbe.notACapture(head, size: size))
+                throw CaptureError(.notACapture, source: name, message: FileProbe.notACapture(head, size: size))
             }
             if case .pcap = kind, size > 0, size < 24 {
-                throw CaptureError(.truncatedHeader, source: path, message: "capture cut inside its file header (\(size) of 24 bytes)")
+                throw CaptureError(.truncatedHeader, source: name, message: "capture cut inside its file header (\(size) of 24 bytes)")
             }
             if failure.text.contains("truncated") {
-                throw CaptureError(.truncatedHeader, source: path, message: "capture cut inside its file header (\(size) bytes; \(failure.text))")
+                throw CaptureError(.truncatedHeader, source: name, message: "capture cut inside its file header (\(size) bytes; \(failure.text))")
             }
-            throw CaptureError(.corrupt, source: path, message: "corrupt capture file: \(failure.text)")
+            throw CaptureError(.corrupt, source: name, message: "corrupt capture file: \(failure.text)")
         }
         linkType = handle.linkType
         linkTypeName = handle.linkTypeName
         if let filter { try handle.setFilter(filter) }
     }
 
+    /// An unlinked temporary file in $TMPDIR (or /tmp) with a pcap dumper on it.
+    private static func openSpool(_ pointer: OpaquePointer, for name: String) throws(CaptureError) -> (Int32, OpaquePointer) {
+        let dir = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array((dir + "/streamprobe-spool-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw CaptureError(.io, source: name, message: "cannot create a temporary file in \(dir) to read the input twice: \(FileProbe.systemMessage(errno))")
+        }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        guard let file = fdopen(dup(fd), "w"), let dumper = pcap_dump_fopen(pointer, file) else {
+            close(fd)
+            throw CaptureError(.io, source: name, message: "cannot write a temporary copy of the input")
+        }
+        return (fd, dumper)
+    }
+
+    /// The same packets again: the file itself, or the spooled copy of a pipe.
+    public func reopen(filter: String?) throws(CaptureError) -> FileSource {
+        if let spool {
+            pcap_dump_flush(spool.dumper)
+            return try FileSource(descriptor: spool.descriptor, name: name, filter: filter)
+        }
+        guard fileKind != nil || fileSize > 0 else {
+            throw CaptureError(.io, source: name, message: "a pipe cannot be read twice (open it with spoolPipes)")
+        }
+        return try FileSource(path: readPath, filter: filter)
+    }
+
+    deinit {
+        if let spool {
+            pcap_dump_close(spool.dumper)
+            close(spool.descriptor)
+        }
+    }
+
     /// Reads an already open capture file (e.g. one opened before privileges were dropped) from
     /// its start; `name` is its path, for messages.
     public init(descriptor: Int32, name: String, filter: String? = nil) throws(CaptureError) {
         self.name = name
+        readPath = "/dev/fd/\(descriptor)"
         fileKind = nil
         var st = stat()
         fileSize = fstat(descriptor, &st) == 0 ? Int64(st.st_size) : 0
@@ -135,6 +184,7 @@ public final class FileSource: PacketSource {
                     originalLength: Int(h.pointee.len),
                     bytes: UnsafeRawBufferPointer(start: data, count: caplen))
                 count += 1
+                if let spool { pcap_dump(UnsafeMutableRawPointer(spool.dumper).assumingMemoryBound(to: UInt8.self), h, data) }
                 if try !body(packet) { return .stopped }
                 continue
             }
@@ -146,7 +196,7 @@ public final class FileSource: PacketSource {
                 let delivered = packetsRead + count
                 packetsRead += count
                 count = 0
-                fallback = PcapngFallbackReader(file: try MappedFile(path: name))
+                fallback = PcapngFallbackReader(file: try MappedFile(path: readPath))
                 return try readWithFallback(body, skipping: delivered)
             }
             return try readFailure(afterPackets: packetsRead + count, message: message)

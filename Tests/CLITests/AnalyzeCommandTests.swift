@@ -1,4 +1,5 @@
 import Foundation
+import Simulator
 import XCTest
 
 /// End-to-end tests of `analyze` and `features`: captures from the project's simulator, a small
@@ -253,6 +254,29 @@ final class AnalyzeCommandTests: XCTestCase {
         XCTAssertTrue(labelled.stderr.contains("\(captures[2]): not in the labels file"), labelled.stderr)
         let one = try JSONSerialization.jsonObject(with: Data(contentsOf: f.dir.appendingPathComponent("one.json"))) as! [String: Any]
         XCTAssertEqual(one["classes"] as? [String], ["calm", "quiet"])
+    }
+
+    /// `-` reads standard input through a pipe, in every command that reads captures; `analyze` gives
+    /// the file's answer also when the stream has to be chosen by volume (a VPN: no service name).
+    func testStandardInput() throws {
+        let dir = try CLIRunner.temporaryDirectory("stdin")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let vpn = dir.appendingPathComponent("vpn.pcap")
+        try Session(profile: .spotify(.high), link: .vpn, download: .paced, duration: 90, seed: 77).write(to: vpn.path)
+        let fromFile = try CLIRunner.run(["analyze", vpn.path, "--format", "json"])
+        let fromPipe = try CLIRunner.run(["analyze", "-", "--format", "json"], stdin: vpn)
+        XCTAssertEqual(fromPipe.status, 0, fromPipe.stderr)
+        XCTAssertTrue(fromFile.stdout.contains("most download bytes"), "chosen by volume: \(fromFile.stdout.prefix(600))")
+        XCTAssertEqual(fromPipe.stdout.replacingOccurrences(of: "\"stdin\"", with: "\"\(vpn.path)\""), fromFile.stdout)
+        let flows = try CLIRunner.run(["flows", "-", "--format", "csv"], stdin: vpn)
+        XCTAssertEqual(flows.status, 0, flows.stderr)
+        XCTAssertEqual(flows.stdout, try CLIRunner.run(["flows", vpn.path, "--format", "csv"]).stdout)
+        let features = try CLIRunner.run(["features", "-", "-o", "-"], stdin: vpn)
+        XCTAssertEqual(features.status, 0, features.stderr)
+        XCTAssertGreaterThan(features.stdout.split(separator: "\n").count, 10)
+        let notCapture = try CLIRunner.run(["analyze", "-"], stdin: URL(fileURLWithPath: #filePath))
+        XCTAssertEqual(notCapture.status, 66, notCapture.stderr)
+        XCTAssertTrue(notCapture.stderr.hasPrefix("streamprobe: stdin: "), notCapture.stderr)
     }
 
     /// As root only: capture on the loopback interface while this test sends UDP datagrams to 127.0.0.1.

@@ -22,16 +22,28 @@ enum CLIRunner {
 
     @discardableResult
     static func run(_ arguments: [String], currentDirectory: URL? = nil, environment: [String: String]? = nil,
-                    file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
+                    stdin: URL? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        var feeder: Thread?
+        if let stdin {
+            // Through a pipe (not a file handle), as `tcpdump -w - | streamprobe … -` delivers it.
+            let pipe = Pipe()
+            process.standardInput = pipe
+            let data = try Data(contentsOf: stdin)
+            feeder = Thread {
+                pipe.fileHandleForWriting.write(data)
+                try? pipe.fileHandleForWriting.close()
+            }
+        }
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         if let environment { process.environment = environment }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        feeder?.start()
         // Read both pipes before waiting, so a large output cannot block the child.
         let group = DispatchGroup()
         nonisolated(unsafe) var outData = Data(), errData = Data()
