@@ -133,7 +133,9 @@ final class BackgroundClient: Scenario {
             // open with its ClientHello (SNI `N-courier.push.apple.com`), half only its traffic (opened before the
             // capture: no handshake, no name). Pushes: a ≈2.7 KB server burst (1,514 + 2 × 577 B frames) with a
             // small client reply about once a minute [S8: measured, 17.57.144.27:5223].
-            let server = IPAddress(17, 57, 144, UInt8(rng.int(10...250)))
+            // Apple's 17.0.0.0/8, or 2620:149::/32 in IPv6 captures (the shared capture's gateway.icloud.com).
+            let server = e.ipv6 ? IPAddress(high: 0x2620_0149_0A43_0180, low: UInt64(rng.int(2...250)))
+                : IPAddress(17, 57, 144, UInt8(rng.int(10...250)))
             let named = rng.chance(0.5)
             let c = e.openTCP(host, server: server, port: 5223, name: named ? "\(rng.int(1...50))-courier.push.apple.com" : nil,
                               role: .lan, tls: named, rttScale: rng.uniform(1.5...3))
