@@ -111,7 +111,8 @@ final class FlowFeatureTests: XCTestCase {
         XCTAssertEqual(pushFlow.clientAddress, phone)
         XCTAssertEqual(p["packets_up"], 1)
         XCTAssertEqual(p["packets_down"], 1)
-        XCTAssertEqual(p["first_size_down"], Double(58 + 500))
+        XCTAssertEqual(p["first_size_down"], Double(frames[3].1.count))
+        XCTAssertEqual(p["first_size_down"], Double(14 + 20 + 20 + 500))
         XCTAssertEqual(p["tls_hello"], 0)     // application data record, not a handshake
         XCTAssertEqual(p["server_port_class"], 1)
         XCTAssertEqual(p["ended_fin"], 0)
