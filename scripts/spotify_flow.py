@@ -347,6 +347,11 @@ def cmd_train(sp, work, shared_pcap, out_model):
         "Names decide whenever a flow has one: a Spotify flow to a host named by a non-Spotify DNS answer (a shared CDN address "
         "resolved for another name) is called other.",
         "Inside a VPN tunnel the only flow is the tunnel: it is other, whatever it carries.",
+        "A DNS-learned name is the name last resolved to the server address: on a shared CDN address (Fastly, Akamai) an unnamed "
+        "(QUIC) flow of another site to an address also resolved for a Spotify name is called Spotify by name, as the truth "
+        "definition also counts it. TLS flows are named by their own SNI and are not affected.",
+        "The forest never saw a Spotify flow that had neither a name nor a Spotify port (there is none in the real capture or the "
+        "simulator): forest_on_flows_rules_leave_to_it has no positives, and its recall there is unmeasured.",
         "The trees' recall on unnamed Spotify flows is low by design (high threshold); names and ports find nearly every Spotify "
         "flow in both the real and the simulated captures.",
     ]
