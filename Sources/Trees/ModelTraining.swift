@@ -183,6 +183,12 @@ public enum ModelDescription {
             if let b = d.betweenBelow { parts.append("between below \(JSONWriter.number(b))") }
             s += "decision:     \(parts.joined(separator: "; "))\n"
         }
+        if let r = m.flowRules {
+            let shown = r.namePatterns.prefix(6).joined(separator: ", ") + (r.namePatterns.count > 6 ? ", … (\(r.namePatterns.count) in all)" : "")
+            s += "flow rules:   \(r.positiveClass) by name: \(shown)\n"
+            for p in r.ports { s += "              \(r.positiveClass) by port: \(p.proto) \(p.port)\(p.note.map { " (\($0))" } ?? "")\n" }
+            s += "              else the trees: \(r.modelThreshold.map { "\(r.positiveClass) when P(\(r.positiveClass)) >= \(JSONWriter.number($0))" } ?? "the top class")\n"
+        }
         s += "source:       \(m.source)\n"
         if let members = m.card.objectValue, !members.isEmpty {
             s += "\ncard\n"

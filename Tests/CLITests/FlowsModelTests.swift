@@ -129,6 +129,16 @@ final class FlowsModelTests: XCTestCase {
                        + "payload_bytes_to_server,packets_to_client,bytes_to_client,payload_bytes_to_client,start,duration,end,service,name_source")
     }
 
+    func testModelsCommandShowsTheFlowRules() throws {
+        let r = try CLIRunner.run(["models", Self.modelPath])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("feature set:  flow-v1, 40 features"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("flow rules:   spotify by name: spotify.com, *.spotify.com, scdn.co"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("spotify by port: udp 57621 ("), r.stdout)
+        XCTAssertTrue(r.stdout.contains("spotify by port: tcp 4070 ("), r.stdout)
+        XCTAssertTrue(r.stdout.contains("else the trees: spotify when P(spotify) >= 0.9\n"), r.stdout)
+    }
+
     func testANonFlowModelIsRefusedInOneLine() throws {
         let quality = URL(fileURLWithPath: Self.modelPath).deletingLastPathComponent().appendingPathComponent("spotify-quality.json").path
         let path = try simulate("spotify:normal", [], seed: 4246)
