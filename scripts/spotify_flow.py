@@ -58,10 +58,14 @@ TRAIN_MIXES = [["web", "dns", "home", "spotify-lan"], ["quic", "lan", "spotify-l
                ["web", "quic", "home", "spotify-lan"]]
 OTHER_PROFILES = ["video:web", "video:vod", "call:voice", "call:person", "web:browse"]
 OTHER_MIXES = [["home", "lan", "dns"], ["home", "web", "quic"]]
-# Held-out home-LAN captures (seeds never used in training): Spotify with its LAN discovery, and homes without Spotify.
-HOLDOUT = [("spotify:high", ["home", "spotify-lan", "lan", "dns"], False), ("spotify:normal", ["home", "spotify-lan", "web"], True),
-           ("spotify:very_high", ["home", "spotify-lan", "quic", "lan"], False), ("web:browse", ["home", "lan", "dns"], False),
-           ("video:web", ["home", "lan", "quic"], True), ("call:voice", ["home", "lan", "web"], False)]
+# Held-out captures (seeds 20000+, never used in training): every profile, including three training never saw
+# (video:live, call:background, download:update), over home-LAN mixes with and without Spotify's LAN discovery;
+# every third capture in IPv6.
+HOLDOUT_PROFILES = ["video:web", "video:vod", "video:live", "call:voice", "call:person", "call:background", "web:browse",
+                    "download:update", "spotify:high", "spotify:low"]
+HOLDOUT_MIXES = [["home", "lan", "dns", "web"], ["home", "quic", "dns"], ["home", "spotify-lan", "lan"], ["lan", "web", "quic"]]
+HOLDOUT = [(p, m) for p in HOLDOUT_PROFILES for j, m in enumerate(HOLDOUT_MIXES) if not (p.startswith("download") and j)]
+HOLDOUT = [(p, m, 20000 + n, n % 3 == 0) for n, (p, m) in enumerate(HOLDOUT)]
 DURATION = 90
 TREES = 100
 SEED = 17
@@ -298,13 +302,16 @@ def cmd_train(sp, work, shared_pcap, out_model):
     model = train(sp, table, os.path.join(work, "final.json"))
 
     holdout_rows = []
-    for n, (profile, mixes, v6) in enumerate(HOLDOUT):
-        _, hr = read_flows(simulate(sp, work, f"holdout{n}", profile, mixes, 9000 + n, v6), f"holdout{n}")
+    for n, (profile, mixes, seed, v6) in enumerate(HOLDOUT):
+        _, hr = read_flows(simulate(sp, work, f"holdout{n}", profile, mixes, seed, v6), f"holdout{n}")
         holdout_rows += hr
-    held = evaluate(holdout_rows, [forest_probability(model, r["x"]) for r in holdout_rows], threshold)
-    print("== held-out simulated home-LAN captures (seeds 9000+: " + "; ".join(f"{p} +{'+'.join(m)}{' ipv6' if v else ''}"
-                                                                     for p, m, v in HOLDOUT) + ")")
-    print_eval("home LAN (simulated)", held)
+    held_p = [forest_probability(model, r["x"]) for r in holdout_rows]
+    held = evaluate(holdout_rows, held_p, threshold)
+    held["captures"] = [f"{p} +{'+'.join(m)} seed {s}{' ipv6' if v else ''}" for p, m, s, v in HOLDOUT]
+    held["highest_p_spotify_of_a_non_spotify_flow"] = round(max(p for p, r in zip(held_p, holdout_rows) if not r["truth"]), 4)
+    print(f"== held-out simulated captures ({len(HOLDOUT)}, seeds 20000+, final model): "
+          f"highest P(spotify) of a non-Spotify flow {held['highest_p_spotify_of_a_non_spotify_flow']}")
+    print_eval("home LAN (simulated, held out)", held)
 
     model["flow_rules"] = {"positive_class": POSITIVE, "name_patterns": NAME_PATTERNS, "ports": PORTS, "model_threshold": threshold}
     model["selection"] = {"unit": "flow"}
@@ -381,4 +388,8 @@ if __name__ == "__main__":
         cmd_train(*sys.argv[2:6])
     elif sys.argv[1] == "check":
         s, mismatched = cmd_check(*sys.argv[2:5])
-        sys.exit(0 if mismatched == 0 else 1)
+        # The issue's targets on the shared capture: precision and recall >= 0.98 (and the binary agrees with the rules).
+        ok = mismatched == 0 and (s["precision"] or 0) >= 0.98 and (s["recall"] or 0) >= 0.98
+        if not ok:
+            print("  FAILED: precision and recall must be >= 0.98 and decided_by must agree with the rules")
+        sys.exit(0 if ok else 1)
