@@ -41,6 +41,7 @@ struct FlowsCommand: ParsableCommand {
 
     func validate() throws {
         if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+        if flowFeatures && format != .csv { throw ValidationError("--flow-features needs --format csv") }
     }
 
     func run() throws {

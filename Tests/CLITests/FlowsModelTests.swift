@@ -2,6 +2,17 @@ import Foundation
 import Simulator
 import XCTest
 
+/// flow-v1 column positions (CLITests does not import Flows; the order is the documented one).
+enum FlowFeatureNames {
+    static let all = ["flow_duration", "packets_up", "packets_down", "bytes_up", "bytes_down", "size_mean_up", "size_std_up", "size_min_up",
+                      "size_max_up", "size_mean_down", "size_std_down", "size_min_down", "size_max_down", "iat_mean_up", "iat_std_up", "iat_max_up",
+                      "iat_mean_down", "iat_std_down", "iat_max_down", "iat_mean", "iat_max", "upload_byte_share", "upload_packet_share",
+                      "empty_share_up", "empty_share_down", "first_size_up", "first_size_down", "bytes_per_second", "is_tcp", "is_quic",
+                      "tls_hello", "ipv6", "server_port_class", "client_port_class", "same_port", "server_group_address", "server_local",
+                      "client_local", "ended_fin", "ended_rst"]
+    static func index(_ name: String) -> Int { all.firstIndex(of: name)! }
+}
+
 /// `streamprobe flows CAPTURE --model models/spotify-flow.json` on simulated home-LAN captures: the Spotify app's
 /// named flows and its UDP 57621 discovery broadcasts are Spotify (by name, by port); mDNS, SSDP, DHCP, NetBIOS,
 /// Dropbox LAN sync, Apple push and DNS lookups are not; in text, JSON and CSV alike.
@@ -139,6 +150,25 @@ final class FlowsModelTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("else the trees: spotify when P(spotify) >= 0.9\n"), r.stdout)
     }
 
+    func testFlowFeaturesColumns() throws {
+        let path = try simulate("spotify:normal", [.spotifyLAN], seed: 4247)
+        let r = try CLIRunner.run(["flows", path, "--format", "csv", "--flow-features"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(lines[0].count, 16 + 40)
+        XCTAssertEqual(Array(lines[0][16...]), FlowFeatureNames.all)
+        for row in lines.dropFirst() {
+            XCTAssertEqual(row.count, 56)
+            // flow_duration repeats the table's duration (rounded there to ms); packets_up its packets_to_server.
+            XCTAssertEqual(Double(row[16]) ?? .nan, Double(row[12]) ?? .nan, accuracy: 0.0006)
+            XCTAssertEqual(Double(row[17]) ?? .nan, Double(row[5]) ?? .nan)
+            XCTAssertEqual(Double(row[18]) ?? .nan, Double(row[8]) ?? .nan)
+        }
+        let discovery = lines.first { $0[3] == "57621" }!
+        XCTAssertEqual(discovery[16 + FlowFeatureNames.index("same_port")], "1.0")
+        XCTAssertEqual(discovery[16 + FlowFeatureNames.index("server_group_address")], "1.0")
+    }
+
     func testANonFlowModelIsRefusedInOneLine() throws {
         let quality = URL(fileURLWithPath: Self.modelPath).deletingLastPathComponent().appendingPathComponent("spotify-quality.json").path
         let path = try simulate("spotify:normal", [], seed: 4246)
@@ -147,6 +177,9 @@ final class FlowsModelTests: XCTestCase {
         XCTAssertEqual(r.stdout, "")
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("spotify-quality.json") && r.stderr.contains("not a flow model"), r.stderr)
+        let features = try CLIRunner.run(["flows", path, "--flow-features"])
+        XCTAssertEqual(features.status, 64)
+        XCTAssertTrue(features.stderr.contains("--flow-features needs --format csv"), features.stderr)
         let missing = try CLIRunner.run(["flows", path, "--model", dir.appendingPathComponent("nope.json").path])
         XCTAssertEqual(missing.status, 65)
         XCTAssertTrue(missing.stderr.contains("nope.json: no such file"), missing.stderr)
