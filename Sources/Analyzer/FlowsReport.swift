@@ -21,13 +21,25 @@ public struct FlowsReport {
     public var lastTime: Double?
     /// Set when the capture broke off after some packets (the report covers the packets before).
     public var warning: String?
+    /// The `flow-v1` features of each flow (same order as `flows`), when a flow model or the features were asked for.
+    public var flowFeatures: [[Double]]?
+    /// Each flow's class (same order as `flows`), when a flow model was given.
+    public var classifications: [FlowClassification]?
+    /// The flow model's name, when one was given.
+    public var modelName: String?
+    /// CSV: append the `flow-v1` features of each flow (for training flow models).
+    public var csvIncludesFeatures = false
 
     /// Reads the capture once: decode, flow table, protocol summary.
+    ///
+    /// With a `classifier` (a flow model) or `features`, each flow's `flow-v1` features are computed in
+    /// the same pass (one `FlowFeatureAccumulator` per live flow); without, the pass is the plain flow table.
     ///
     /// Throws `CaptureError` (unreadable input 66, bad filter 64) or `AnalysisError` for an unsupported
     /// link type (66).
     public static func build(path: String, filter: String? = nil,
-                             configuration: FlowTableConfiguration = FlowTableConfiguration()) throws -> FlowsReport {
+                             configuration: FlowTableConfiguration = FlowTableConfiguration(),
+                             classifier: FlowClassifier? = nil, features: Bool = false) throws -> FlowsReport {
         let source = try FileSource(path: path, filter: filter)
         let linkType = LinkType(rawValue: source.linkType)
         guard linkType.isSupported else {
@@ -39,13 +51,20 @@ public struct FlowsReport {
         var summary = ProtocolSummary()
         var first: Double?
         var last = -Double.infinity
+        let wantFeatures = features || classifier != nil
+        var tracker = FlowFeatureTracker()
         let end = try source.forEachPacket { packet in
             let time = packet.timestamp.timeInterval
             if first == nil { first = time }
             if time > last { last = time }
             let decoded = decode(linkType: linkType, bytes: packet.bytes)
             summary.count(decoded, frameLength: packet.originalLength)
-            _ = table.process(decoded, bytes: packet.bytes, time: time, frameLength: packet.originalLength)
+            let touch = table.process(decoded, bytes: packet.bytes, time: time, frameLength: packet.originalLength)
+            if wantFeatures, let touch {
+                let record = table.records[touch.index]
+                tracker.add(decoded, bytes: packet.bytes, touch: touch, flowID: record.id, clientIsLow: record.clientIsLow,
+                            time: time, frameLength: packet.originalLength)
+            }
             return true
         }
         table.finish()
@@ -53,8 +72,17 @@ public struct FlowsReport {
         if case .truncated(let text) = end { warning = text }
         var flows = table.takeFinished()
         flows.sort { $0.totalBytes != $1.totalBytes ? $0.totalBytes > $1.totalBytes : $0.id < $1.id }
-        return FlowsReport(capture: path, linkType: linkType.description, flows: flows, summary: summary,
-                           firstTime: first, lastTime: first == nil ? nil : last, warning: warning)
+        var report = FlowsReport(capture: path, linkType: linkType.description, flows: flows, summary: summary,
+                                 firstTime: first, lastTime: first == nil ? nil : last, warning: warning)
+        if wantFeatures {
+            let values = tracker.values(for: flows)
+            report.flowFeatures = values
+            if let classifier {
+                report.classifications = zip(flows, values).map { classifier.classify($0, features: $1) }
+                report.modelName = classifier.model.name
+            }
+        }
+        return report
     }
 
     public var duration: Double { firstTime.map { (lastTime ?? $0) - $0 } ?? 0 }
@@ -82,16 +110,24 @@ public struct FlowsReport {
         let tcp = flows.filter(\.isTCP).count
         let quic = flows.filter(\.isQUIC).count
         out += "\(flows.count) flows (TCP \(tcp), UDP \(flows.count - tcp - quic), QUIC \(quic)), sorted by bytes\n\n"
-        let header = ["client", "server", "proto", "pkts>", "bytes>", "pkts<", "bytes<", "duration", "end", "service"]
+        if let classes = classifications, let modelName {
+            out += FlowsReport.classTally(classes, model: modelName) + "\n"
+        }
+        var header = ["client", "server", "proto", "pkts>", "bytes>", "pkts<", "bytes<", "duration", "end"]
+        if classifications != nil { header += ["class", "confidence", "decided_by"] }
+        header.append("service")
         var rows: [[String]] = [header]
-        for f in shown(limit) {
+        for (i, f) in shown(limit).enumerated() {
             let name = f.serviceName.map { f.nameSource == .dnsLater ? "\($0) (dns, later)" : $0 } ?? "-"
-            rows.append([FlowsReport.endpoint(f.clientAddress, f.clientPort), FlowsReport.endpoint(f.serverAddress, f.serverPort),
-                         f.protocolName, "\(f.toServer.packets)", "\(f.toServer.bytes)", "\(f.toClient.packets)",
-                         "\(f.toClient.bytes)", FlowsReport.seconds(f.duration), f.endReason?.description ?? "", name])
+            var row = [FlowsReport.endpoint(f.clientAddress, f.clientPort), FlowsReport.endpoint(f.serverAddress, f.serverPort),
+                       f.protocolName, "\(f.toServer.packets)", "\(f.toServer.bytes)", "\(f.toClient.packets)",
+                       "\(f.toClient.bytes)", FlowsReport.seconds(f.duration), f.endReason?.description ?? ""]
+            if let c = classifications?[i] { row += [c.label, FlowsReport.confidence(c.confidence), c.decidedBy.description] }
+            row.append(name)
+            rows.append(row)
         }
         let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
-        let rightAligned: Set<Int> = [3, 4, 5, 6, 7]
+        let rightAligned: Set<Int> = classifications == nil ? [3, 4, 5, 6, 7] : [3, 4, 5, 6, 7, 10]
         for row in rows {
             var line = ""
             for (c, cell) in row.enumerated() {
@@ -117,6 +153,21 @@ public struct FlowsReport {
         return out
     }
 
+    static func confidence(_ value: Double) -> String { String(format: "%.3f", value) }
+
+    /// `model spotify-flow: 52 of 307 flows spotify (name 48, port 2, model 2)`.
+    static func classTally(_ classes: [FlowClassification], model: String) -> String {
+        var byClass: [String: [FlowDecisionSource: Int]] = [:]
+        for c in classes { byClass[c.label, default: [:]][c.decidedBy, default: 0] += 1 }
+        let parts = byClass.keys.sorted().map { label -> String in
+            let counts = byClass[label]!
+            let total = counts.values.reduce(0, +)
+            let how = [FlowDecisionSource.name, .port, .model].compactMap { s in counts[s].map { "\(s) \($0)" } }.joined(separator: ", ")
+            return "\(total) \(label) (\(how))"
+        }
+        return "model \(model): " + parts.joined(separator: "; ")
+    }
+
     // MARK: - JSON
 
     struct JSONFlow: Encodable {
@@ -125,6 +176,8 @@ public struct FlowsReport {
         var packets_to_client: UInt64, bytes_to_client: UInt64, payload_bytes_to_client: UInt64
         var start: Double, duration: Double, end: String, service: String?, name_source: String?
         var tcp_flags: String?, client_basis: String
+        /// With a flow model only (absent otherwise, so the plain output is unchanged).
+        var `class`: String?, confidence: Double?, decided_by: String?
     }
 
     struct JSONCount: Encodable { var name: String; var packets: UInt64 }
@@ -134,6 +187,7 @@ public struct FlowsReport {
         var flow_count: Int, flows: [JSONFlow]
         var link: [JSONCount], network: [JSONCount], transport: [JSONCount]
         var vlan_tagged: UInt64, fragments: UInt64, anomalies: [JSONCount], warning: String?
+        var model: String?
     }
 
     public func json(limit: Int? = nil) -> String {
@@ -143,8 +197,9 @@ public struct FlowsReport {
         let report = JSONReport(
             capture: capture, link_type: linkType, packets: summary.packets, bytes: summary.bytes, duration: duration,
             flow_count: flows.count,
-            flows: shown(limit).map { f in
-                JSONFlow(client: "\(f.clientAddress)", client_port: f.clientPort, server: "\(f.serverAddress)",
+            flows: shown(limit).enumerated().map { i, f in
+                let c = classifications?[i]
+                return JSONFlow(client: "\(f.clientAddress)", client_port: f.clientPort, server: "\(f.serverAddress)",
                          server_port: f.serverPort, protocol: f.protocolName,
                          packets_to_server: f.toServer.packets, bytes_to_server: f.toServer.bytes,
                          payload_bytes_to_server: f.toServer.payloadBytes,
@@ -152,11 +207,13 @@ public struct FlowsReport {
                          payload_bytes_to_client: f.toClient.payloadBytes,
                          start: f.firstTime - start, duration: f.duration, end: f.endReason?.description ?? "",
                          service: f.serviceName, name_source: f.serviceName == nil ? nil : f.nameSource.description,
-                         tcp_flags: f.isTCP ? f.tcpFlags.description : nil, client_basis: f.clientBasis.description)
+                         tcp_flags: f.isTCP ? f.tcpFlags.description : nil, client_basis: f.clientBasis.description,
+                         class: c?.label, confidence: c.map { ($0.confidence * 1000).rounded() / 1000 }, decided_by: c?.decidedBy.description)
             },
             link: group("link"), network: group("network"), transport: group("transport"),
             vlan_tagged: summary.vlanTagged, fragments: summary.fragments,
-            anomalies: summary.namedAnomalies.map { JSONCount(name: $0.name, packets: $0.packets) }, warning: warning)
+            anomalies: summary.namedAnomalies.map { JSONCount(name: $0.name, packets: $0.packets) }, warning: warning,
+            model: classifications == nil ? nil : modelName)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(report) else { return "{}\n" }
@@ -170,8 +227,11 @@ public struct FlowsReport {
 
     public func csv(limit: Int? = nil) -> String {
         let start = firstTime ?? 0
-        var out = FlowsReport.csvHeader + "\n"
-        for f in shown(limit) {
+        var out = FlowsReport.csvHeader
+        if classifications != nil { out += ",class,confidence,decided_by" }
+        if csvIncludesFeatures, flowFeatures != nil { out += "," + FlowFeatureSet.featureNames.joined(separator: ",") }
+        out += "\n"
+        for (i, f) in shown(limit).enumerated() {
             let fields: [String] = [
                 "\(f.clientAddress)", "\(f.clientPort)", "\(f.serverAddress)", "\(f.serverPort)", f.protocolName,
                 "\(f.toServer.packets)", "\(f.toServer.bytes)", "\(f.toServer.payloadBytes)",
@@ -179,7 +239,10 @@ public struct FlowsReport {
                 FlowsReport.seconds(f.firstTime - start), FlowsReport.seconds(f.duration), f.endReason?.description ?? "",
                 ReportFormats.csvField(f.serviceName ?? ""), f.serviceName == nil ? "" : f.nameSource.description,
             ]
-            out += fields.joined(separator: ",") + "\n"
+            out += fields.joined(separator: ",")
+            if let c = classifications?[i] { out += ",\(c.label),\(FlowsReport.confidence(c.confidence)),\(c.decidedBy)" }
+            if csvIncludesFeatures, let values = flowFeatures?[i] { out += values.map { ",\($0)" }.joined() }
+            out += "\n"
         }
         return out
     }

@@ -6,11 +6,15 @@
 
 #pragma clang diagnostic ignored "-Wc23-extensions"
 
+static const unsigned char spotify_flow[] = {
+#embed "../../models/spotify-flow.json"
+};
 static const unsigned char spotify_quality[] = {
 #embed "../../models/spotify-quality.json"
 };
 
 static const streamprobe_model_file files[] = {
+    {"spotify-flow", spotify_flow, sizeof spotify_flow},
     {"spotify-quality", spotify_quality, sizeof spotify_quality},
 };
 

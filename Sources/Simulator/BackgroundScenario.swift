@@ -24,6 +24,8 @@ final class BackgroundClient: Scenario {
         case .quic: return quic(e, t)
         case .download: return download(e, t)
         case .lan: return lan(e, t)
+        case .home: return home(e, t)
+        case .spotifyLAN: return spotifyLAN(e, t)
         }
     }
 
@@ -107,5 +109,127 @@ final class BackgroundClient: Scenario {
             e.sendUDP(f, at: t, fromClient: true, length: rng.int(280...420))
         }
         return t + rng.exponential(mean: 15)
+    }
+
+    // MARK: home LAN (all assumptions unless a source is given: docs/simulator.md)
+
+    /// The host's IPv4 address on the LAN (also in IPv6 captures: home LANs are dual-stack, and broadcasts are IPv4).
+    private var hostV4: IPAddress { host.ip.isIPv4 ? host.ip : IPAddress(192, 168, 1, UInt8(20 + host.index % 200)) }
+    private static let broadcastV4 = IPAddress(192, 168, 1, 255)
+    private static let mdnsV4 = IPAddress(224, 0, 0, 251)
+    private static let mdnsMAC = MACAddress(0x01, 0x00, 0x5E, 0, 0, 0xFB)
+    private static let ssdpV4 = IPAddress(239, 255, 255, 250)
+    private static let ssdpMAC = MACAddress(0x01, 0x00, 0x5E, 0x7F, 0xFF, 0xFA)
+    static let mdnsServices = ["_googlecast._tcp.local", "_airplay._tcp.local", "_companion-link._tcp.local", "_raop._tcp.local",
+                               "_homekit._tcp.local", "_sleep-proxy._udp.local", "_ipp._tcp.local", "_hap._tcp.local"]
+
+    /// Random bytes of a given length (stand-ins for encrypted or binary payloads).
+    private func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) } }
+
+    private func home(_ e: Engine, _ t: Double) -> Double? {
+        if !started {
+            started = true
+            // Apple push (APNs) on TCP 5223: one long-lived TLS connection per Apple device. Half the sessions see it
+            // open with its ClientHello (SNI `N-courier.push.apple.com`), half only its traffic (opened before the
+            // capture: no handshake, no name). Pushes: a ≈2.7 KB server burst (1,514 + 2 × 577 B frames) with a
+            // small client reply about once a minute [S8: measured, 17.57.144.27:5223].
+            // Apple's 17.0.0.0/8, or 2620:149::/32 in IPv6 captures (the shared capture's gateway.icloud.com).
+            let server = e.ipv6 ? IPAddress(high: 0x2620_0149_0A43_0180, low: UInt64(rng.int(2...250)))
+                : IPAddress(17, 57, 144, UInt8(rng.int(10...250)))
+            let named = rng.chance(0.5)
+            let c = e.openTCP(host, server: server, port: 5223, name: named ? "\(rng.int(1...50))-courier.push.apple.com" : nil,
+                              role: .lan, tls: named, rttScale: rng.uniform(1.5...3))
+            let ready = e.connect(c, at: t + rng.uniform(0...2))
+            e.schedule(Periodic(rng.derived(0xA9)) { e, t, r in
+                if r.chance(0.7) {
+                    e.serverPush(c, at: t, bytes: r.int(2_200...2_800), reply: r.int(30...60))
+                } else {
+                    e.exchange(c, at: t, request: r.int(40...120), response: r.int(30...90))
+                }
+                return t + r.uniform(20...90)
+            }, at: ready + rng.uniform(1...30))
+            return t + rng.exponential(mean: 4)
+        }
+        let device = UInt8(100 + rng.int(0...9))
+        let mac = MACAddress(0x02, 0x4C, 0x41, 0x4E, 0x00, device)
+        let v4 = IPAddress(192, 168, 1, device)
+        switch rng.int(0...9) {
+        case 0, 1:
+            // mDNS: a query from the host or a device, sometimes an answer of a few hundred bytes (RFC 6762).
+            let fromHost = rng.chance(0.4)
+            let f = e.openLAN(src: fromHost ? hostV4 : v4, srcMAC: fromHost ? host.mac : mac, srcPort: 5353, dst: BackgroundClient.mdnsV4,
+                              dstMAC: BackgroundClient.mdnsMAC, dstPort: 5353, kind: .multicast)
+            let name = BackgroundClient.mdnsServices[rng.int(0...(BackgroundClient.mdnsServices.count - 1))]
+            e.sendUDP(f, at: t, fromClient: true, content: DNSBuilder.query(id: 0, name: name, type: DNSRecordType(rawValue: 12)))
+            if rng.chance(0.5) { e.sendUDP(f, at: t + rng.uniform(0.02...0.2), fromClient: true, length: rng.int(180...1_100)) }
+        case 2, 3:
+            // SSDP M-SEARCH from the host: 3–4 datagrams about 1 s apart from one port (UPnP 1.1 §1.3).
+            let f = e.openLAN(src: hostV4, srcMAC: host.mac, srcPort: UInt16(rng.int(49_152...65_000)), dst: BackgroundClient.ssdpV4,
+                              dstMAC: BackgroundClient.ssdpMAC, dstPort: 1900, kind: .multicast)
+            for k in 0..<rng.int(3...4) { e.sendUDP(f, at: t + Double(k) * rng.uniform(0.95...1.05), fromClient: true, length: rng.int(160...180)) }
+        case 4:
+            // SSDP NOTIFY from a device (280–420 B).
+            let f = e.openLAN(src: v4, srcMAC: mac, srcPort: 1900, dst: BackgroundClient.ssdpV4, dstMAC: BackgroundClient.ssdpMAC,
+                              dstPort: 1900, kind: .multicast)
+            for k in 0..<rng.int(1...3) { e.sendUDP(f, at: t + Double(k) * 0.1, fromClient: true, length: rng.int(280...420)) }
+        case 5:
+            // DHCP DISCOVER/REQUEST: 0.0.0.0:68 → 255.255.255.255:67, 300 B BOOTP payload (RFC 2131).
+            let f = e.openLAN(src: IPAddress(0, 0, 0, 0), srcMAC: mac, srcPort: 68, dst: IPAddress(255, 255, 255, 255), dstMAC: .broadcast,
+                              dstPort: 67, kind: .multicast)
+            e.sendUDP(f, at: t, fromClient: true, length: 300)
+            if rng.chance(0.5) { e.sendUDP(f, at: t + rng.uniform(0.5...2), fromClient: true, length: 300) }
+        case 6:
+            // NetBIOS name service: 3 broadcast registrations/queries 0.75 s apart, 50–68 B (RFC 1002).
+            let f = e.openLAN(src: v4, srcMAC: mac, srcPort: 137, dst: BackgroundClient.broadcastV4, dstMAC: .broadcast, dstPort: 137,
+                              kind: .multicast)
+            for k in 0..<3 { e.sendUDP(f, at: t + Double(k) * 0.75, fromClient: true, length: rng.int(50...68)) }
+        case 7, 8:
+            // Dropbox LAN sync discovery: a JSON announcement of 140–260 B broadcast on UDP 17500 ↔ 17500 every ≈30 s,
+            // the LAN look-alike of Spotify's 57621 discovery.
+            let fromHost = rng.chance(0.5)
+            let f = e.openLAN(src: fromHost ? hostV4 : v4, srcMAC: fromHost ? host.mac : mac, srcPort: 17_500, dst: BackgroundClient.broadcastV4,
+                              dstMAC: .broadcast, dstPort: 17_500, kind: .multicast)
+            var tt = t
+            for _ in 0..<rng.int(1...4) { e.sendUDP(f, at: tt, fromClient: true, length: rng.int(140...260)); tt += rng.uniform(29...31) }
+        default:
+            // ARP request.
+            let f = e.openLAN(src: v4, srcMAC: mac, srcPort: 0, dst: IPAddress(192, 168, 1, UInt8(rng.int(2...60))), dstMAC: .broadcast, dstPort: 0, kind: .arp)
+            e.sendUDP(f, at: t, fromClient: true, length: 0)
+        }
+        return t + rng.exponential(mean: 6)
+    }
+
+    /// Spotify LAN discovery: a `SpotUdp0` datagram (8 B magic + 32–36 B, 82–86 B frames) broadcast from
+    /// UDP 57621 to 192.168.1.255:57621 in bursts of 2–3 about 3 s apart, every ≈30 s, for as long as the
+    /// desktop app runs [S8: measured, 34 datagrams in 370 s]; other devices with the app do the same.
+    /// Also mDNS PTR queries for `_spotify-connect._tcp.local` (Spotify Connect's zeroconf service) [S8].
+    private func spotifyLAN(_ e: Engine, _ t: Double) -> Double? {
+        if !started {
+            started = true
+            var senders: [(IPAddress, MACAddress)] = [(hostV4, host.mac)]
+            for _ in 0..<rng.int(0...2) {
+                let d = UInt8(110 + rng.int(0...9))
+                senders.append((IPAddress(192, 168, 1, d), MACAddress(0x02, 0x4C, 0x41, 0x4E, 0x01, d)))
+            }
+            for (k, (ip, mac)) in senders.enumerated() {
+                let f = e.openLAN(src: ip, srcMAC: mac, srcPort: 57_621, dst: BackgroundClient.broadcastV4, dstMAC: .broadcast,
+                                  dstPort: 57_621, kind: .multicast)
+                let id = bytes(8)
+                e.schedule(Periodic(rng.derived(0x5107 + UInt64(k))) { e, t, r in
+                    var tt = t
+                    for _ in 0..<r.int(2...3) {
+                        let tail = (0..<r.int(32...36)).map { _ in UInt8(truncatingIfNeeded: r.next()) }
+                        e.sendUDP(f, at: tt, fromClient: true, content: Array("SpotUdp0".utf8) + id + tail)
+                        tt += r.uniform(3.0...3.5)
+                    }
+                    return t + r.uniform(29...35)
+                }, at: t + rng.uniform(0...30))
+            }
+            return t + rng.exponential(mean: 20)
+        }
+        let f = e.openLAN(src: hostV4, srcMAC: host.mac, srcPort: 5353, dst: BackgroundClient.mdnsV4, dstMAC: BackgroundClient.mdnsMAC,
+                          dstPort: 5353, kind: .multicast)
+        e.sendUDP(f, at: t, fromClient: true, content: DNSBuilder.query(id: 0, name: "_spotify-connect._tcp.local", type: DNSRecordType(rawValue: 12)))
+        return t + rng.exponential(mean: 40)
     }
 }

@@ -126,6 +126,12 @@ public enum BackgroundMix: String, CaseIterable, Sendable {
     case download
     /// LAN chatter: ARP, mDNS, SSDP.
     case lan
+    /// A home LAN around the capturing host: its Apple push connection (TCP 5223), mDNS queries and
+    /// answers, SSDP searches, DHCP and NetBIOS broadcasts, Dropbox LAN sync broadcasts (UDP 17500).
+    case home
+    /// Spotify desktop apps on the LAN: the capturing host's and other devices' discovery broadcasts on
+    /// UDP 57621, and mDNS queries for `_spotify-connect._tcp.local`.
+    case spotifyLAN = "spotify-lan"
 }
 
 /// The access link and the host's TCP stack, as seen from the capturing client.

@@ -63,13 +63,15 @@ public struct SimulationSummary: Sendable {
 
     /// Ground truth per flow, one CSV row each: `client,client_port,server,server_port,transport,role,service,spotify,`
     /// `packets_up,packets_down,bytes_up,bytes_down,first,last` (times relative to the capture's time 0).
-    /// `spotify` is 1 for the Spotify roles (audio, access point, dealer, spclient) and Spotify DNS lookups.
+    /// `spotify` is 1 for the Spotify roles (audio, access point, dealer, spclient), Spotify DNS lookups and the
+    /// Spotify app's LAN discovery broadcasts (UDP 57621, `--background spotify-lan`).
     public var flowTableCSV: String {
         var lines = ["client,client_port,server,server_port,transport,role,service,spotify,packets_up,packets_down,bytes_up,bytes_down,first,last"]
         for f in flows where f.packetsUp + f.packetsDown > 0 {
             let name = f.serverName ?? ""
             let spotify = [.audio, .accessPoint, .dealer, .spclient].contains(f.role)
                 || (f.role == .dns && (name.contains("spotify") || name.hasSuffix("scdn.co")))
+                || (f.role == .lan && f.transport == 17 && f.clientPort == 57_621)
             lines.append([f.client.description, "\(f.clientPort)", f.server.description, "\(f.serverPort)", f.transport == 6 ? "tcp" : "udp",
                           f.role.rawValue, name, spotify ? "1" : "0", "\(f.packetsUp)", "\(f.packetsDown)", "\(f.bytesUp)", "\(f.bytesDown)",
                           fixed(f.firstTime, 6), fixed(f.lastTime, 6)].joined(separator: ","))

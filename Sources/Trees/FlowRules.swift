@@ -21,19 +21,28 @@ public struct FlowRules: Sendable, Equatable, Codable {
     /// Service name patterns (`*.spotify.com`, `spotify.com`), matched as the analyzer's selection patterns are.
     public var namePatterns: [String]
     public var ports: [Port]
+    /// For flows that neither rule decides: the trees' probability of `positive_class` a flow needs to be
+    /// called `positive_class` (`model_threshold`). nil: the trees' top class. A flow model for a
+    /// network where a false positive costs more than a miss stores a high threshold here (the
+    /// training script chooses it and the card says how).
+    public var modelThreshold: Double?
 
-    public init(positiveClass: String, namePatterns: [String], ports: [Port]) {
+    public init(positiveClass: String, namePatterns: [String], ports: [Port], modelThreshold: Double? = nil) {
         self.positiveClass = positiveClass; self.namePatterns = namePatterns; self.ports = ports
+        self.modelThreshold = modelThreshold
     }
 
     enum CodingKeys: String, CodingKey {
-        case positiveClass = "positive_class", namePatterns = "name_patterns", ports
+        case positiveClass = "positive_class", namePatterns = "name_patterns", ports, modelThreshold = "model_threshold"
     }
 
     func validate(classes: [String], source: String) throws(ModelError) {
         guard classes.contains(positiveClass) else {
             throw ModelError(source: source, location: "flow_rules.positive_class",
                              problem: "\"\(positiveClass)\" is not one of the model's classes")
+        }
+        if let t = modelThreshold, !(t >= 0 && t <= 1) {
+            throw ModelError(source: source, location: "flow_rules.model_threshold", problem: "= \(t) is not in 0…1")
         }
         for (i, p) in ports.enumerated() {
             guard p.proto == "tcp" || p.proto == "udp" else {

@@ -189,11 +189,10 @@ public enum ModelDescription {
             s += "temporal:     mean of the class probabilities over \(t.windows) classified windows (\(how))\n"
         }
         if let r = m.flowRules {
-            s += "flow rules:   \(r.positiveClass) when a flow's name matches \(r.namePatterns.joined(separator: ", "))\n"
-            for p in r.ports {
-                s += "              or its \(p.proto.uppercased()) port is \(p.port)\(p.note.map { " (\($0))" } ?? "")\n"
-            }
-            s += "              else the trees decide\n"
+            let shown = r.namePatterns.prefix(6).joined(separator: ", ") + (r.namePatterns.count > 6 ? ", … (\(r.namePatterns.count) in all)" : "")
+            s += "flow rules:   \(r.positiveClass) by name: \(shown)\n"
+            for p in r.ports { s += "              \(r.positiveClass) by port: \(p.proto) \(p.port)\(p.note.map { " (\($0))" } ?? "")\n" }
+            s += "              else the trees: \(r.modelThreshold.map { "\(r.positiveClass) when P(\(r.positiveClass)) >= \(JSONWriter.number($0))" } ?? "the top class")\n"
         }
         s += "source:       \(m.source)\n"
         if let members = m.card.objectValue, !members.isEmpty {

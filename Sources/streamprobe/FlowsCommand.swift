@@ -1,6 +1,7 @@
 import ArgumentParser
 import Analyzer
 import Foundation
+import Trees
 
 extension FlowsFormat: ExpressibleByArgument {}
 
@@ -14,6 +15,10 @@ struct FlowsCommand: ParsableCommand {
             with the ephemeral port; else the first sender. Service names come from the TLS ClientHello (SNI) \
             or from DNS answers seen in the capture. A flow ends on FIN both ways, RST, 300 s idle, or the end \
             of the capture. After the table: packets by link, network and transport protocol, and decoding anomalies.
+
+            With --model (a flow model such as spotify-flow), each flow also gets a class, a \
+            confidence and what decided it (decided_by): its service name, one of the model's ports, or \
+            the model's trees on whole-flow features (flow-v1) for flows with neither; in every format.
             """)
 
     @Argument(help: "A pcap or pcapng capture file.")
@@ -28,17 +33,33 @@ struct FlowsCommand: ParsableCommand {
     @Option(help: "Show only the N largest flows.")
     var limit: Int?
 
+    @Option(name: .shortAndLong, help: "A flow model (name or path, e.g. spotify-flow): adds class, confidence and decided_by.")
+    var model: String?
+
+    @Flag(help: "CSV: append each flow's flow-v1 features (for training flow models).")
+    var flowFeatures = false
+
     func validate() throws {
         if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+        if flowFeatures && format != .csv { throw ValidationError("--flow-features needs --format csv") }
     }
 
     func run() throws {
-        let report: FlowsReport
+        var classifier: FlowClassifier?
+        if let model {
+            do {
+                classifier = try FlowClassifier(model: TreesCLI.resolveModel(model))
+            } catch let error as ModelError {
+                throw exitError(error)
+            }
+        }
+        var report: FlowsReport
         do {
-            report = try FlowsReport.build(path: capture, filter: filter)
+            report = try FlowsReport.build(path: capture, filter: filter, classifier: classifier, features: flowFeatures)
         } catch {
             throw exitError(error)
         }
+        report.csvIncludesFeatures = flowFeatures
         if let warning = report.warning { printError("warning: \(warning)") }
         FileHandle.standardOutput.write(Data(report.render(format, limit: limit).utf8))
     }

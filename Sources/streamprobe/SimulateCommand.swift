@@ -26,7 +26,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Spotify download behaviour: bulk or paced (default: drawn per session from the seed).")
     var download: DownloadBehaviour?
 
-    @Option(help: "Add a background mix (repeatable): web, dns, quic, download, lan.")
+    @Option(help: "Add a background mix (repeatable): web, dns, quic, download, lan, home, spotify-lan.")
     var background: [BackgroundMix] = []
 
     @Option(help: "Link profile: fibre, cable, dsl, wifi, 4g, vpn, or random (drawn per session).")
