@@ -132,6 +132,7 @@ public final class CaptureAnalyzer {
         if pass.summary.packets > 0, pass.undecodable > 0 {
             warnings.append("\(pass.undecodable) packets had a truncated or malformed header (see `streamprobe flows`)")
         }
+        if pass.flows.evictedCount > 0 { warnings.append(FlowsReport.evictionNote(pass.flows.evictedCount)) }
         if pass.cutPackets > 0 {
             warnings.append("\(pass.cutPackets) of \(pass.summary.packets) packets were cut by the capture's snap length: "
                             + "sizes come from each packet's length on the wire; names in cut payloads (TLS SNI, DNS) may be missing")
@@ -205,6 +206,9 @@ final class StreamUnit {
     var windows: [WindowReport] = []
     var probabilities: [[Double]] = []
     var flowNames: [UInt64: String] = [:]
+    /// The report lists at most this many of a unit's flows (the first ones seen); the rest are counted.
+    static let maximumListedFlows = 1_000
+    var unlistedFlows = 0
     var packets = 0
     var downloadBytes = 0
     var uploadBytes = 0
@@ -364,7 +368,8 @@ final class StreamUnit {
     func report(classes: [String]) -> StreamReport {
         let verdict = StreamVerdict(classes: classes, windowProbabilities: probabilities)
         var r = StreamReport(
-            client: label, selection: selection, flows: flowNames.sorted { $0.key < $1.key }.map(\.value),
+            client: label, selection: selection,
+            flows: flowNames.sorted { $0.key < $1.key }.map(\.value) + (unlistedFlows > 0 ? ["… and \(unlistedFlows) more flows"] : []),
             packets: packets, downloadBytes: downloadBytes, uploadBytes: uploadBytes,
             durationSeconds: firstTime.map { lastTime - $0 } ?? 0,
             label: verdict.label, confidence: verdict.confidence, probabilities: verdict.probabilities,
@@ -581,6 +586,7 @@ struct FirstPass {
 extension StreamUnit {
     func noteFlow(_ record: FlowRecord) {
         guard flowNames[record.id] == nil else { return }
+        guard flowNames.count < Self.maximumListedFlows else { unlistedFlows += 1; return }
         let name = record.serviceName.map { " (\($0))" } ?? ""
         flowNames[record.id] = "\(record.protocolName) \(record.serverAddress.bracketed):\(record.serverPort)\(name)"
     }

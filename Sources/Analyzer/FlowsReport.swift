@@ -27,6 +27,13 @@ public struct FlowsReport {
     public var classifications: [FlowClassification]?
     /// The flow model's name, when one was given.
     public var modelName: String?
+    /// Flows not listed: beyond `maximumListedFlows`, only the flows with the most bytes are kept.
+    public var omittedFlows = 0
+    /// Flows the table ended early because too many were live at once (a scan or a flood).
+    public var evictedFlows = 0
+    /// At most this many flows are kept for the listing (the protocol counts cover every packet):
+    /// a 3-million-flow scan is summarised in bounded memory.
+    public static let maximumListedFlows = 100_000
     /// CSV: append the `flow-v1` features of each flow (for training flow models).
     public var csvIncludesFeatures = false
 
@@ -53,7 +60,22 @@ public struct FlowsReport {
         var last = -Double.infinity
         let wantFeatures = features || classifier != nil
         var tracker = FlowFeatureTracker()
+        var kept: [FlowRecord] = []
+        var omitted = 0
+        // Finished flows beyond twice the listing's size: keep the largest, forget the rest.
+        func prune(force: Bool) {
+            kept += table.takeFinished()
+            guard kept.count > (force ? maximumListedFlows : maximumListedFlows + maximumListedFlows / 2) else { return }
+            kept.sort { $0.totalBytes != $1.totalBytes ? $0.totalBytes > $1.totalBytes : $0.id < $1.id }
+            let excess = kept.count - maximumListedFlows
+            omitted += excess
+            if wantFeatures { tracker.forget(kept[maximumListedFlows...].map(\.id)) }
+            kept.removeLast(excess)   // in place: no slice of `kept` is alive here
+        }
+        var counter = 0
         let end = try source.forEachPacket { packet in
+            counter &+= 1
+            if counter & 0xFFFF == 0 { prune(force: false) }
             let time = packet.timestamp.timeInterval
             if first == nil { first = time }
             if time > last { last = time }
@@ -68,12 +90,15 @@ public struct FlowsReport {
             return true
         }
         table.finish()
+        prune(force: true)
         var warning: String?
         if case .truncated(let text) = end { warning = text }
-        var flows = table.takeFinished()
+        var flows = kept
         flows.sort { $0.totalBytes != $1.totalBytes ? $0.totalBytes > $1.totalBytes : $0.id < $1.id }
         var report = FlowsReport(capture: path, linkType: linkType.description, flows: flows, summary: summary,
                                  firstTime: first, lastTime: first == nil ? nil : last, warning: warning)
+        report.omittedFlows = omitted
+        report.evictedFlows = table.evictedCount
         if wantFeatures {
             let values = tracker.values(for: flows)
             report.flowFeatures = values
@@ -83,6 +108,12 @@ public struct FlowsReport {
             }
         }
         return report
+    }
+
+    /// One line on flows ended early to keep the table bounded.
+    public static func evictionNote(_ count: Int) -> String {
+        "\(count) flows were ended early (\"evicted\"): more than \(FlowTableConfiguration().maximumLiveFlows) were live at once "
+            + "(a scan or a flood?); the oldest with at most two packets went first"
     }
 
     public var duration: Double { firstTime.map { (lastTime ?? $0) - $0 } ?? 0 }
@@ -109,7 +140,13 @@ public struct FlowsReport {
         var out = "\(capture): \(summary.packets) packets, \(summary.bytes) bytes, \(FlowsReport.seconds(duration)) s, link type \(linkType)\n"
         let tcp = flows.filter(\.isTCP).count
         let quic = flows.filter(\.isQUIC).count
-        out += "\(flows.count) flows (TCP \(tcp), UDP \(flows.count - tcp - quic), QUIC \(quic)), sorted by bytes\n\n"
+        if omittedFlows > 0 {
+            out += "\(flows.count + omittedFlows) flows; the \(flows.count) with the most bytes are listed (TCP \(tcp), UDP \(flows.count - tcp - quic), QUIC \(quic)), sorted by bytes\n"
+        } else {
+            out += "\(flows.count) flows (TCP \(tcp), UDP \(flows.count - tcp - quic), QUIC \(quic)), sorted by bytes\n"
+        }
+        if evictedFlows > 0 { out += FlowsReport.evictionNote(evictedFlows) + "\n" }
+        out += "\n"
         if let classes = classifications, let modelName {
             out += FlowsReport.classTally(classes, model: modelName) + "\n"
         }
@@ -184,7 +221,7 @@ public struct FlowsReport {
 
     struct JSONReport: Encodable {
         var capture: String, link_type: String, packets: UInt64, bytes: UInt64, duration: Double
-        var flow_count: Int, flows: [JSONFlow]
+        var flow_count: Int, flows_omitted: Int, flows_evicted: Int, flows: [JSONFlow]
         var link: [JSONCount], network: [JSONCount], transport: [JSONCount]
         var vlan_tagged: UInt64, fragments: UInt64, anomalies: [JSONCount], warning: String?
         var model: String?
@@ -196,7 +233,7 @@ public struct FlowsReport {
         func group(_ g: String) -> [JSONCount] { rows.filter { $0.group == g }.map { JSONCount(name: $0.name, packets: $0.packets) } }
         let report = JSONReport(
             capture: capture, link_type: linkType, packets: summary.packets, bytes: summary.bytes, duration: duration,
-            flow_count: flows.count,
+            flow_count: flows.count + omittedFlows, flows_omitted: omittedFlows, flows_evicted: evictedFlows,
             flows: shown(limit).enumerated().map { i, f in
                 let c = classifications?[i]
                 return JSONFlow(client: "\(f.clientAddress)", client_port: f.clientPort, server: "\(f.serverAddress)",

@@ -186,6 +186,11 @@ public struct FlowFeatureTracker: Sendable {
         live[i].add(p, bytes: bytes, fromLow: (touch.direction == .clientToServer) == clientIsLow, time: time, frameLength: frameLength)
     }
 
+    /// Drops the accumulators of finished flows that will not be reported.
+    public mutating func forget(_ ids: [UInt64]) {
+        for id in ids { ended.removeValue(forKey: id) }
+    }
+
     /// The `flow-v1` values of each finished flow (a flow never seen gets the values of an empty accumulator).
     public func values(for flows: [FlowRecord]) -> [[Double]] {
         var all = ended

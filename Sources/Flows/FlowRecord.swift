@@ -46,6 +46,8 @@ public enum FlowEndReason: UInt8, Sendable, CustomStringConvertible {
     case idleTimeout
     /// Still open when the capture ended.
     case endOfCapture
+    /// Ended early to make room: the table held its maximum of live flows (a scan or a flood).
+    case evicted
 
     public var description: String {
         switch self {
@@ -53,6 +55,7 @@ public enum FlowEndReason: UInt8, Sendable, CustomStringConvertible {
         case .reset: return "rst"
         case .idleTimeout: return "idle"
         case .endOfCapture: return "eof"
+        case .evicted: return "evicted"
         }
     }
 }
@@ -93,6 +96,9 @@ public struct FlowRecord: Sendable {
     public internal(set) var finFromHigh = false
     public internal(set) var resetSeen = false
     var isLive = true
+    /// Packets the flow had when eviction last passed it over (see `FlowTable`); it is passed over
+    /// again only if it carried traffic since.
+    var packetsWhenSpared: UInt64 = 0
     /// TLS ClientHello state: 0 waiting for the client's first payload, 1 assembling, 2 done.
     var helloState: UInt8 = 0
     public internal(set) var clientBasis: ClientBasis

@@ -17,9 +17,14 @@ public struct FlowTableConfiguration: Sendable {
     public var maximumHelloBytes: Int
     /// The DNS address → name map is emptied when it reaches this size (bounded memory).
     public var dnsCacheLimit: Int
+    /// At most this many flows are live at once (default 262,144, about 70 MB of flow state). A new
+    /// flow beyond it ends an old one early (`evicted`, counted): a scan or a SYN flood then runs in
+    /// bounded memory at normal speed, while flows that carried traffic are kept (see `FlowTable`).
+    public var maximumLiveFlows: Int
 
     public init(idleTimeout: Double = 300, closedTimeout: Double = 30, keepFinished: Bool = false,
-                learnNames: Bool = true, maximumHelloBytes: Int = 8192, dnsCacheLimit: Int = 65_536) {
+                learnNames: Bool = true, maximumHelloBytes: Int = 8192, dnsCacheLimit: Int = 65_536,
+                maximumLiveFlows: Int = 262_144) {
         precondition(idleTimeout > 0 && closedTimeout > 0, "timeouts must be positive")
         self.idleTimeout = idleTimeout
         self.closedTimeout = closedTimeout
@@ -27,6 +32,7 @@ public struct FlowTableConfiguration: Sendable {
         self.learnNames = learnNames
         self.maximumHelloBytes = max(64, min(maximumHelloBytes, TLSClientHello.maximumLength))
         self.dnsCacheLimit = max(1, dnsCacheLimit)
+        self.maximumLiveFlows = max(16, maximumLiveFlows)
     }
 }
 
@@ -47,6 +53,13 @@ public struct FlowTouch: Sendable {
 /// and are kept in `finished` only if the configuration asks for it. Memory therefore grows with the
 /// number of live flows, not with the capture length. Only TCP and UDP packets (with ports) make flows;
 /// everything else belongs to `ProtocolSummary`.
+///
+/// Live flows are capped (`maximumLiveFlows`). At the cap, a new flow ends the oldest live flow that
+/// carried at most two packets (a scan probe, a SYN with no answer); an older flow with more traffic
+/// is passed over (it goes to the back of the line) as long as it carried packets since it was last
+/// passed over, so a media flow survives a flood and a flow that went quiet goes in its turn.
+/// The line is the creation order (a ring of indices; entries of flows that ended otherwise are
+/// dropped as they come up), so each eviction costs O(1) amortised. Evictions are counted.
 public struct FlowTable {
     public let configuration: FlowTableConfiguration
     /// Flow records by index. Entries of ended flows stay until their index is reused; check
@@ -58,6 +71,11 @@ public struct FlowTable {
     public var onFinish: ((FlowRecord) -> Void)?
     public private(set) var liveCount = 0
     public private(set) var createdCount: UInt64 = 0
+    /// Flows ended early because the table was full.
+    public private(set) var evictedCount = 0
+    /// Live flow indices with their ids, oldest first from `evictionHead` (stale entries are skipped).
+    var evictionLine: ContiguousArray<(index: Int32, id: UInt64)> = []
+    var evictionHead = 0
 
     var slots: ContiguousArray<Int32>
     var mask: Int
@@ -185,6 +203,10 @@ public struct FlowTable {
     mutating func create(_ key: FlowKey, hash: UInt64, slot: Int, fromLow: Bool, packet p: DecodedPacket,
                          time: Double) -> Int {
         var slot = slot
+        if liveCount >= configuration.maximumLiveFlows {
+            evictOne()
+            slot = find(key, hash).1
+        }
         if (liveCount + 1) * 2 > slots.count {
             grow()
             slot = find(key, hash).1
@@ -224,7 +246,41 @@ public struct FlowTable {
         }
         slots[slot] = Int32(index)
         liveCount += 1
+        evictionLine.append((Int32(index), record.id))
+        if evictionLine.count > 4 * max(liveCount, 4096) { compactEvictionLine() }
         return index
+    }
+
+    /// Ends one live flow to make room (see the type's documentation).
+    mutating func evictOne() {
+        while evictionHead < evictionLine.count {
+            let (i, id) = evictionLine[evictionHead]
+            evictionHead += 1
+            let index = Int(i)
+            guard records[index].isLive, records[index].id == id else { continue }  // ended already
+            let packets = records[index].totalPackets
+            if packets > 2 && packets > records[index].packetsWhenSpared {
+                records[index].packetsWhenSpared = packets
+                evictionLine.append((i, id))
+                continue
+            }
+            evictedCount += 1
+            end(index, reason: .evicted)
+            if evictionHead > 4096 && evictionHead * 2 > evictionLine.count { compactEvictionLine() }
+            return
+        }
+    }
+
+    /// Drops the consumed front of the line (and stale entries when the line is much longer than
+    /// the live flows), so it stays within a small multiple of the live flows.
+    mutating func compactEvictionLine() {
+        var kept = ContiguousArray<(index: Int32, id: UInt64)>()
+        kept.reserveCapacity(liveCount + 1)
+        for e in evictionLine[evictionHead...] where records[Int(e.index)].isLive && records[Int(e.index)].id == e.id {
+            kept.append(e)
+        }
+        evictionLine = kept
+        evictionHead = 0
     }
 
     mutating func grow() {

@@ -206,8 +206,33 @@ final class FlowTableTests: XCTestCase {
         XCTAssertEqual(flows.reduce(0) { $0 + $1.totalPackets }, 30_000)
         XCTAssertGreaterThan(flows.filter { $0.endReason == .idleTimeout }.count, 1000)
     }
-}
 
+    /// A scan fills the table: one-packet flows are evicted oldest first, a busy flow created before
+    /// them survives, the table never holds more than its cap, and every eviction is counted.
+    func testAFloodEvictsProbesAndKeepsTheBusyFlow() {
+        var h = FlowHarness(configuration: FlowTableConfiguration(keepFinished: true, maximumLiveFlows: 64))
+        for i in 0..<10 { h.feed(Double(i) * 0.001, udp(phone, cdn, 50000, 443, [0x40, UInt8(i)])) }
+        var mediaPackets = 10
+        for i in 0..<5_000 {
+            let probe = IPAddress(ipv4: 0x0A00_0000 | UInt32(i))
+            h.feed(0.01 + Double(i) * 0.0001, tcp(probe, phone, UInt16(1024 + i % 30000), 80, .syn))
+            XCTAssertLessThanOrEqual(h.table.liveCount, 64)
+            // The media flow goes on through the flood: still the same flow, never evicted.
+            if i % 40 == 0 {
+                h.feed(0.01 + Double(i) * 0.0001, udp(phone, cdn, 50000, 443, [0x40, 99]))
+                XCTAssertEqual(h.touches.last??.isNew, false, "probe \(i)")
+                mediaPackets += 1
+            }
+        }
+        let flows = h.finish()
+        XCTAssertEqual(flows.count, 5_001)
+        XCTAssertEqual(h.table.evictedCount, 5_001 - 64)
+        XCTAssertEqual(flows.filter { $0.endReason == .evicted }.count, 5_001 - 64)
+        XCTAssertEqual(flows.first { $0.serverPort == 443 }?.totalPackets, UInt64(mediaPackets))
+        XCTAssertEqual(flows.first { $0.serverPort == 443 }?.endReason, .endOfCapture)
+        XCTAssertLessThan(h.table.evictionLine.count, 4 * 4096 + 1, "the eviction line stays bounded")
+    }
+}
 
 final class ProtocolSummaryTests: XCTestCase {
     func testPacketsByProtocolAndNamedAnomalies() {
