@@ -94,7 +94,7 @@ struct EvaluateCommand: ParsableCommand {
             print("\(model.name) on \(data.rowCount) rows (\(inputs.count) input\(inputs.count == 1 ? "" : "s"))")
             if let s = smoothing, s.windows > 1 {
                 print("temporal smoothing applied: \(s.text) of the window probabilities, in row order, "
-                      + "within each of \(groupCount) group\(groupCount == 1 ? "" : "s") separately")
+                      + "within each group separately (\(groupCount) group\(groupCount == 1 ? "" : "s"))")
             } else {
                 print("temporal smoothing: none (each row scored on its own)")
             }
