@@ -33,9 +33,8 @@ import json, sys
 model = json.load(open(sys.argv[1]))
 card, temporal = model["card"], model.get("temporal") or {"windows": 1, "alignment": "none"}
 rows = card["temporal_smoothing"]["candidates"]
-best = next(r for r in rows if r["windows"] == temporal["windows"]
-            and r["alignment"] == (temporal["alignment"] if temporal["windows"] > 1 else "none")
-            and r["features"] == ("all 12" if len(model["features"]) == 12 else "shape"))
+best = card["temporal_smoothing"]["chosen"]
+assert best["windows"] == temporal["windows"], (best, temporal)
 single = next(r for r in rows if r["windows"] == 1 and r["features"] == best["features"])
 print(f"\nchosen smoothing: {best['features']} features, {best['windows']} windows {best['alignment']}; grouped CV accuracy "
       f"capture {best['capture_accuracy']:.3f}, blocks {best['blocks_accuracy']:.3f} "

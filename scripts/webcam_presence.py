@@ -207,6 +207,7 @@ def main():
                       "test on the other (2 folds); scheme 'blocks' = each capture cut into 4 contiguous time blocks, each "
                       "tested by a model trained on everything else (8 folds); criterion = mean of the two pooled accuracies "
                       "(scripts/webcam_presence.py)"),
+        "chosen": best,
         "candidates": table,
     }
     card["held_out_both_ways"] = {
