@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-models/webcam-presence.json}
-WORK=${2:-$(mktemp -d)}
+if [ -n "${2:-}" ]; then WORK=$2; else WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT; fi
 SHARED=${SHARED:-../shared}
 data=$SHARED/datasets/webcam-presence
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1795219200}  # the card date of the committed model
