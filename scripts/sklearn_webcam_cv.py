@@ -9,6 +9,11 @@
         runs RandomForestClassifier() (default settings; random_state 0, 1, 2) on the same folds, reads
         streamprobe's cross-validation figures from the model cards, and prints both side by side.
         Exit status 0 unless something breaks; the verdict (within 2 accuracy points?) is printed.
+    sklearn_webcam_cv.py bothways CAPTURE1.csv CAPTURE3.csv N ALIGNMENT
+        trains on one capture, tests on the other (both ways) with RandomForestClassifier() (random_state
+        0, 1, 2, mean), per window and after the moving mean of the window probabilities over N windows
+        (centred or trailing, as streamprobe's TemporalSmoothing); scripts/webcam_presence.py imports
+        bothways_figures() for the webcam-presence model card.
 
 Needs numpy, pandas, scikit-learn.
 """
@@ -72,8 +77,46 @@ def mean(dicts):
     return {k: float(np.mean([d[k] for d in dicts])) for k in dicts[0]}
 
 
+def smooth(p, n, alignment):
+    """Moving mean of a time-ordered probability sequence, as Sources/Trees/TemporalSmoothing.swift."""
+    if n <= 1:
+        return p
+    before, after = ((n - 1) // 2, n // 2) if alignment == "centred" else (n - 1, 0)
+    prefix = np.concatenate([[0.0], np.cumsum(p)])
+    i = np.arange(len(p))
+    lo, hi = np.maximum(0, i - before), np.minimum(len(p) - 1, i + after)
+    return (prefix[hi + 1] - prefix[lo]) / (hi - lo + 1)
+
+
+def bothways_figures(c1, c3, features, n, alignment, seeds=(0, 1, 2)):
+    import sklearn
+    out = {"version": sklearn.__version__}
+    tables = {p: pd.read_csv(p, index_col=0) for p in (c1, c3)}
+    for train, test, tag in ((c1, c3, "capture1 -> capture3"), (c3, c1, "capture3 -> capture1")):
+        tr, te = tables[train], tables[test]
+        y = te[LABEL].to_numpy()
+        per = {"sklearn_single_windows": [], "sklearn_smoothed": []}
+        for seed in seeds:
+            m = RandomForestClassifier(random_state=seed).fit(tr[features].to_numpy(), tr[LABEL].to_numpy())
+            p1 = m.predict_proba(te[features].to_numpy())[:, list(m.classes_).index(1)]
+            for key, p in (("sklearn_single_windows", p1), ("sklearn_smoothed", smooth(p1, n, alignment))):
+                pred = (p > 0.5).astype(int)  # streamprobe's argmax: a tie (0.5) goes to the first class, 0
+                tp, fp = int(((pred == 1) & (y == 1)).sum()), int(((pred == 1) & (y == 0)).sum())
+                fn, tn = int(((pred == 0) & (y == 1)).sum()), int(((pred == 0) & (y == 0)).sum())
+                per[key].append({"accuracy": (tp + tn) / len(y), "person_precision": tp / (tp + fp) if tp + fp else 0.0,
+                                 "person_recall": tp / (tp + fn) if tp + fn else 0.0,
+                                 "absent_recall": tn / (tn + fp) if tn + fp else 0.0})
+        out[tag] = {k: mean(v) for k, v in per.items()}
+    return out
+
+
 def main():
     cmd = sys.argv[1]
+    if cmd == "bothways":
+        df, features = load(sys.argv[2:4])
+        figs = bothways_figures(sys.argv[2], sys.argv[3], features, int(sys.argv[4]), sys.argv[5])
+        print(json.dumps(figs, indent=1))
+        return
     if cmd == "folds":
         df, _ = load(sys.argv[2:4])
         df["fold"] = stratified_folds(df)

@@ -205,6 +205,12 @@ final class StreamUnit {
     var extractor: FeatureExtractor
     var windows: [WindowReport] = []
     var probabilities: [[Double]] = []
+    /// Per entry of `probabilities`: the window it belongs to (index in `windows`) and its session.
+    /// The model's temporal smoothing averages within a session, never across a long silence.
+    var classifiedWindow: [Int] = []
+    var classifiedSession: [Int] = []
+    /// The first entry of `probabilities` of the open session (for the live trailing mean).
+    private var sessionFirstClassified = 0
     var flowNames: [UInt64: String] = [:]
     /// The report lists at most this many of a unit's flows (the first ones seen); the rest are counted.
     static let maximumListedFlows = 1_000
@@ -265,6 +271,7 @@ final class StreamUnit {
         if !sessionOpen {
             sessionOpen = true
             sessionWindowStart = windows.count
+            sessionFirstClassified = probabilities.count
             sessionFirst = sample.time
             sessionPackets = 0
             sessionDownBytes = 0
@@ -358,14 +365,55 @@ final class StreamUnit {
             report.confidence = scratch[best]
             report.probabilities = scratch
             probabilities.append(scratch)
+            classifiedWindow.append(windows.count)
+            classifiedSession.append(sessions.count)
             for i in scratch.indices { sessionWindowSum[i] += scratch[i] }
             sessionWindowCount += 1
         }
         windows.append(report)
-        observers.onWindow?(label, report)
+        guard let onWindow = observers.onWindow else { return }
+        if let t = model?.temporal, t.windows > 1, report.probabilities != nil,
+           let mean = TemporalSmoothing.trailingMean(of: probabilities[sessionFirstClassified...], windows: t.windows) {
+            // As windows arrive the later ones are not known yet: live lines show the trailing mean of
+            // the last N windows (the causal form); the final report uses the model's own alignment.
+            var live = report
+            let best = StreamVerdict.argmax(mean)
+            live.label = model!.classes[best]
+            live.confidence = mean[best]
+            live.probabilities = mean
+            onWindow(label, live)
+        } else {
+            onWindow(label, report)
+        }
+    }
+
+    /// The classified windows' probabilities after the model's temporal smoothing, applied to each
+    /// session's windows in time order (unchanged without smoothing); the windows' classes and
+    /// confidences are rewritten from them, so the evolution, the share and the majority all
+    /// follow the smoothed answers.
+    func smoothedProbabilities(windows reports: inout [WindowReport]) -> [[Double]] {
+        guard let model, let t = model.temporal, t.windows > 1, !probabilities.isEmpty else { return probabilities }
+        var out = probabilities
+        var start = 0
+        while start < probabilities.count {
+            var end = start
+            while end < probabilities.count && classifiedSession[end] == classifiedSession[start] { end += 1 }
+            let smoothed = t.apply(Array(probabilities[start..<end]))
+            for (offset, p) in smoothed.enumerated() { out[start + offset] = p }
+            start = end
+        }
+        for (i, p) in out.enumerated() {
+            let best = StreamVerdict.argmax(p)
+            reports[classifiedWindow[i]].label = model.classes[best]
+            reports[classifiedWindow[i]].confidence = p[best]
+            reports[classifiedWindow[i]].probabilities = p
+        }
+        return out
     }
 
     func report(classes: [String]) -> StreamReport {
+        var windows = self.windows
+        let probabilities = smoothedProbabilities(windows: &windows)
         let verdict = StreamVerdict(classes: classes, windowProbabilities: probabilities)
         var r = StreamReport(
             client: label, selection: selection,

@@ -61,6 +61,8 @@ public struct BoundModel: Sendable {
     public var plan: FeaturePlan { FeaturePlan(featureSet: featureSet, config: config, patterns: patterns) }
 
     public var summary: ModelSummary {
-        ModelSummary(name: model.name, classes: model.classes, featureSet: model.featureSet, windowSeconds: config.window)
+        ModelSummary(name: model.name, classes: model.classes, featureSet: model.featureSet, windowSeconds: config.window,
+                     description: model.description,
+                     temporal: model.temporal.flatMap { $0.windows > 1 ? $0.text : nil })
     }
 }

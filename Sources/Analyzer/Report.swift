@@ -32,9 +32,17 @@ public struct ModelSummary: Codable, Sendable {
     public var classes: [String]
     public var featureSet: String
     public var windowSeconds: Double
-    enum CodingKeys: String, CodingKey { case name, classes, featureSet = "feature_set", windowSeconds = "window_s" }
-    public init(name: String, classes: [String], featureSet: String, windowSeconds: Double) {
+    /// The model's own description (what its classes mean, e.g. `1 = a person in front of the camera`).
+    public var description: String?
+    /// How window answers are combined over time, when the model says so (`moving mean over 21 windows (centred)`).
+    public var temporal: String?
+    enum CodingKeys: String, CodingKey {
+        case name, classes, featureSet = "feature_set", windowSeconds = "window_s", description, temporal
+    }
+    public init(name: String, classes: [String], featureSet: String, windowSeconds: Double, description: String? = nil,
+                temporal: String? = nil) {
         self.name = name; self.classes = classes; self.featureSet = featureSet; self.windowSeconds = windowSeconds
+        self.description = description; self.temporal = temporal
     }
 }
 

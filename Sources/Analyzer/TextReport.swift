@@ -8,6 +8,10 @@ public enum TextReport {
         out += "capture  \(r.capture)\n"
         out += "         \(grouped(r.packets)) packets, \(formatBytes(r.bytes)), \(String(format: "%.1f", r.durationSeconds)) s, \(r.flows) flows, link \(r.linkType)\n"
         out += "model    \(r.model.name) (\(r.model.classes.joined(separator: " / ")); features \(r.model.featureSet), \(trim(r.model.windowSeconds)) s windows)\n"
+        if let d = r.model.description { out += "         \(d)\n" }
+        if let t = r.model.temporal {
+            out += "         window classes from the \(t) of the stream's classified window probabilities\n"
+        }
         for w in r.warnings { out += "warning  \(w)\n" }
         if r.streams.isEmpty {
             out += "\n\(r.note ?? "no stream found")\n"

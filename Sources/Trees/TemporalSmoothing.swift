@@ -54,3 +54,68 @@ public struct TemporalSmoothing: Sendable, Equatable, Codable {
         }
     }
 }
+
+extension TemporalSmoothing {
+    /// Reads the command-line form: `N:centred` or `N:trailing` (`centered` is accepted too).
+    /// `none` is the caller's business (no smoothing at all).
+    public init?(spec: String) {
+        let parts = spec.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let n = Int(parts[0]), (1...10_000).contains(n) else { return nil }
+        let side = parts[1].lowercased() == "centered" ? "centred" : parts[1].lowercased()
+        guard let alignment = Alignment(rawValue: side) else { return nil }
+        self.init(windows: n, alignment: alignment)
+    }
+
+    /// `moving mean over 21 windows (centred)`, for reports.
+    public var text: String { "moving mean over \(windows) window\(windows == 1 ? "" : "s") (\(alignment.rawValue))" }
+
+    /// Smooths row-major probabilities (`classCount` per row) within each group separately: the rows of
+    /// one group, in the order they come, are one time sequence (one capture's windows). Windows of
+    /// two captures are never averaged together, even when a table interleaves them.
+    public func apply(probabilities: [Double], classCount k: Int, groups: [String]) -> [Double] {
+        precondition(k > 0 && probabilities.count == groups.count * k, "one group per row of probabilities")
+        guard windows > 1 else { return probabilities }
+        var rowsOfGroup: [String: [Int]] = [:]
+        var order: [String] = []
+        for (i, g) in groups.enumerated() {
+            if rowsOfGroup[g] == nil { order.append(g) }
+            rowsOfGroup[g, default: []].append(i)
+        }
+        var out = probabilities
+        for g in order {
+            let indices = rowsOfGroup[g]!
+            let sequence = indices.map { Array(probabilities[($0 * k)..<($0 * k + k)]) }
+            for (row, smoothed) in zip(indices, apply(sequence)) {
+                for c in 0..<k { out[row * k + c] = smoothed[c] }
+            }
+        }
+        return out
+    }
+
+    /// The trailing mean for the newest window of a sequence that is still growing (live mode):
+    /// the mean of the last `windows` rows of `history`, which ends with the newest window.
+    public static func trailingMean(of history: ArraySlice<[Double]>, windows: Int) -> [Double]? {
+        guard let width = history.last?.count else { return nil }
+        let tail = history.suffix(max(windows, 1))
+        var mean = [Double](repeating: 0, count: width)
+        for r in tail { for c in 0..<width { mean[c] += r[c] } }
+        return mean.map { $0 / Double(tail.count) }
+    }
+}
+
+extension TreeModel {
+    /// Class probabilities per row after `smoothing` (the model's own `temporal` by default),
+    /// applied within each group in row order; row-major, `classCount` per row.
+    public func predictProbabilities(rows: [Double], groups: [String], smoothing: TemporalSmoothing?, jobs: Int = 1) -> [Double] {
+        let raw = predictProbabilities(rows: rows, jobs: jobs)
+        guard let smoothing else { return raw }
+        return smoothing.apply(probabilities: raw, classCount: classCount, groups: groups)
+    }
+
+    /// Predicted class index per row after `smoothing` within each group.
+    public func predictClasses(rows: [Double], groups: [String], smoothing: TemporalSmoothing?, jobs: Int = 1) -> [Int] {
+        let p = predictProbabilities(rows: rows, groups: groups, smoothing: smoothing, jobs: jobs)
+        let k = classCount
+        return (0..<(p.count / k)).map { Self.argmax(p[($0 * k)..<($0 * k + k)]) }
+    }
+}

@@ -15,6 +15,12 @@ struct EvaluateCommand: ParsableCommand {
             window settings and service names say, and scored one row per window. \
             --timing adds prediction speed: batch rows per second (over --jobs threads) and microseconds \
             per single-row call.
+
+            A model with temporal smoothing (`temporal` in the file) is scored as `analyze` uses it: the \
+            window probabilities are averaged over the model's N windows in table order, within each group \
+            separately (the --group-column, else a `capture` column, else each input file is one sequence), \
+            so rows must be one capture's windows in time order. --temporal none scores single windows; \
+            --temporal N:centred or N:trailing tries another smoothing.
             """)
 
     @Option(name: [.short, .customLong("model")], help: "Model file, or the name of an embedded model.") var model: String
@@ -24,10 +30,24 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Output format: text or json.") var format = "text"
     @Option(help: "Threads for batch prediction (default: every core).") var jobs: Int?
     @Flag(help: "Also measure prediction speed.") var timing = false
+    @Option(help: "Temporal smoothing: model (the model's own, default), none, or N:centred / N:trailing.")
+    var temporal = "model"
+
+    /// The smoothing to score with: nil for none.
+    func smoothing(of model: TreeModel) -> TemporalSmoothing? {
+        switch temporal {
+        case "model": return model.temporal
+        case "none": return nil
+        default: return TemporalSmoothing(spec: temporal)
+        }
+    }
 
     func validate() throws {
         guard ["text", "json"].contains(format) else { throw ValidationError("--format must be text or json (got \(format))") }
         if let j = jobs, j < 1 { throw ValidationError("--jobs must be at least 1") }
+        if !["model", "none"].contains(temporal) && TemporalSmoothing(spec: temporal) == nil {
+            throw ValidationError("--temporal must be model, none, or N:centred / N:trailing with N in 1…10000 (got \(temporal))")
+        }
     }
 
     func run() throws {
@@ -56,16 +76,29 @@ struct EvaluateCommand: ParsableCommand {
             throw TreesCLI.fail("\(inputs[0]): label(s) \(unknown.sorted().joined(separator: ", ")) are not classes of \(model.name) (\(model.classes.joined(separator: ", ")))", TableError.exitStatus)
         }
         let threads = jobs ?? ProcessInfo.processInfo.activeProcessorCount
-        let predicted = model.predictClasses(rows: data.rows, jobs: threads)
+        let smoothing = smoothing(of: model)
+        let predicted = model.predictClasses(rows: data.rows, groups: data.groups, smoothing: smoothing, jobs: threads)
+        let groupCount = Set(data.groups).count
         let truth = data.labels.map { model.classes.firstIndex(of: $0)! }
         let matrix = ConfusionMatrix(classes: model.classes, truth: truth, predicted: predicted)
         let speed = timing ? PredictionTiming.measure(model, rows: data.rows, jobs: threads) : nil
         if format == "json" {
             var value = matrix.jsonValue.setting("model", .string(model.name))
+            value = value.setting("temporal", smoothing.map { s in
+                JSONValue.object([("kind", .string(s.kind.rawValue)), ("windows", .number(Double(s.windows))),
+                                  ("alignment", .string(s.alignment.rawValue)), ("groups", .number(Double(groupCount)))])
+            } ?? .null)
             if let s = speed { value = value.setting("timing", s.jsonValue) }
             print(JSONWriter.render(value), terminator: "")
         } else {
-            print("\(model.name) on \(data.rowCount) rows (\(inputs.count) input\(inputs.count == 1 ? "" : "s"))\n")
+            print("\(model.name) on \(data.rowCount) rows (\(inputs.count) input\(inputs.count == 1 ? "" : "s"))")
+            if let s = smoothing, s.windows > 1 {
+                print("temporal smoothing applied: \(s.text) of the window probabilities, in row order, "
+                      + "within each group separately (\(groupCount) group\(groupCount == 1 ? "" : "s"))")
+            } else {
+                print("temporal smoothing: none (each row scored on its own)")
+            }
+            print("")
             print(matrix.textReport(), terminator: "")
             if let s = speed { print("\n" + s.text) }
         }
