@@ -12,10 +12,14 @@ static const unsigned char spotify_flow[] = {
 static const unsigned char spotify_quality[] = {
 #embed "../../models/spotify-quality.json"
 };
+static const unsigned char webcam_presence[] = {
+#embed "../../models/webcam-presence.json"
+};
 
 static const streamprobe_model_file files[] = {
     {"spotify-flow", spotify_flow, sizeof spotify_flow},
     {"spotify-quality", spotify_quality, sizeof spotify_quality},
+    {"webcam-presence", webcam_presence, sizeof webcam_presence},
 };
 
 const streamprobe_model_file *streamprobe_model_files(size_t *count) {

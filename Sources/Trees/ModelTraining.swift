@@ -166,7 +166,6 @@ public enum ModelDescription {
             if let v = w.policy { parts.append(v) }
             s += "window:       \(parts.joined(separator: ", "))\n"
         }
-        if let t = m.temporal { s += "temporal:     \(t.text) of the window probabilities\n" }
         let e = m.ensemble
         s += "ensemble:     \(e.kind.rawValue), \(e.trees.count) trees, \(m.nodeCount) nodes, x \(e.comparison.rawValue) threshold goes left, \(e.aggregation.rawValue)\n"
         if m.scaler != nil { s += "scaler:       standard (mean, scale)\n" }
