@@ -21,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-models/live-vs-vod.json}
-WORK=${2:-$(mktemp -d "${TMPDIR:-/tmp}/live-vs-vod.XXXXXX")}
+if [ -n "${2:-}" ]; then WORK=$2; else WORK=$(mktemp -d "${TMPDIR:-/tmp}/live-vs-vod.XXXXXX"); trap 'rm -rf "$WORK"' EXIT; fi
 SHARED=${SHARED:-../shared}
 REAL_DIR="$SHARED/datasets/live-vs-vod"
 JOBS=${JOBS:-$(nproc)}
