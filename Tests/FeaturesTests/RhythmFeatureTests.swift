@@ -68,16 +68,14 @@ final class RhythmFeatureTests: XCTestCase {
         XCTAssertEqual(f["lr_max_idle_s"], 0)
     }
 
-    func testNothingAtAllGivesZerosNotNaN() {
-        for bytes in [[Int](), Array(repeating: 0, count: 600)] {
-            let f = describe(bytes)
-            for name in FeatureFamily.rhythmNames where name != "lr_seconds" && name != "lr_idle_share" && name != "lr_max_idle_s"
-                && name != "lr_heavy_max_idle_s" {
-                XCTAssertEqual(f[name], 0, name)
-            }
-        }
-        XCTAssertEqual(describe(Array(repeating: 0, count: 600))["lr_idle_share"], 1)
-        XCTAssertEqual(describe(Array(repeating: 0, count: 600))["lr_max_idle_s"], 60)
+    func testNothingAtAllGivesNumbersNotNaN() {
+        let empty = describe([])
+        for name in FeatureFamily.rhythmNames { XCTAssertEqual(empty[name], 0, name) }
+        // A minute of silence: all idle, one long gap, no burst, no period.
+        let silent = describe(Array(repeating: 0, count: 600))
+        let expected: [String: Double] = ["lr_seconds": 60, "lr_idle_share": 1, "lr_max_idle_s": 60, "lr_long_gap_idle_share": 1,
+                                          "lr_heavy_max_idle_s": 60, "lr_heavy_long_gap_share": 1]
+        for name in FeatureFamily.rhythmNames { XCTAssertEqual(silent[name], expected[name] ?? 0, name) }
     }
 
     func testSizesDoNotMatterOnlyTiming() {
