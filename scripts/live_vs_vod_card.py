@@ -135,7 +135,7 @@ card["selection_rule"] = ("per client, the flows with the most download bytes (n
 card["real_captures_leave_one_file_out"] = loo
 card["simulated_only_model_on_real_captures"] = sim_only
 card["held_out_simulated"] = {"by_condition": held, "overall": total(held),
-                              "note": "simulated captures from seeds 39001-39005, 150 s each; not a real-world accuracy"}
+                              "note": "simulated captures from seeds 39001-39006, 150 s each (fixed-player-vpn: the simulator's other video player, never trained on); not a real-world accuracy"}
 card["without_simulated_twitch_live"] = {
     "question": "does a model trained without the simulated video:live rows (only calls as live) still call simulated Twitch-like live live?",
     "by_condition": no_twitch, "overall": total(no_twitch)}

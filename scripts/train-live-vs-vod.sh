@@ -13,7 +13,8 @@
 #      selection and window into the file;
 #   4. measures, into the card: leave-one-real-file-out (a model trained without that file judges it,
 #      per window and by majority); simulated conditions from seeds used nowhere else (links, the vpn
-#      link, a tunnel with background traffic, three clients in one tunnel); a model trained WITHOUT
+#      link, a tunnel with background traffic, three clients in one tunnel, the simulator's other video
+#      player `fixed` in a tunnel, never trained on); a model trained WITHOUT
 #      simulated Twitch-like live judging simulated live; a model trained on simulated data only
 #      judging the five real files.
 # Usage: scripts/train-live-vs-vod.sh [OUTPUT.json] [WORKDIR]   (default models/live-vs-vod.json, a temp dir)
@@ -124,7 +125,7 @@ fi
 echo "== without simulated Twitch-like live (video:live rows left out)"
 train "$WORK/no-twitch-live.json" $(ls "$WORK"/rows/*.csv | grep -v -- "-live.csv$")
 
-echo "== held-out simulated conditions (seeds 39001-39005, never used in training)"
+echo "== held-out simulated conditions (seeds 39001-39006, never used in training)"
 held() { # NAME SEED COUNT ARGS...
   local name=$1 seed=$2 count=$3; shift 3
   local dir="$WORK/heldout/$name"
@@ -138,6 +139,7 @@ held 4g 39002 3 --link 4g
 held vpn 39003 3 --link vpn
 held tunnel-web-dns-quic 39004 3 --link random --vpn --background web --background dns --background quic
 held tunnel-3-clients 39005 2 --link vpn --clients 3
+held fixed-player-vpn 39006 3 --link vpn --video-player fixed
 
 echo "== card"
 python3 scripts/live_vs_vod_card.py "$WORK" "$REAL" "$OUT"
