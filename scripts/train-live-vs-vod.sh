@@ -28,7 +28,7 @@ REAL_DIR="$SHARED/datasets/live-vs-vod"
 JOBS=${JOBS:-$(nproc)}
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1795219200}
 if [ -n "${STREAMPROBE:-}" ]; then B=$STREAMPROBE; else swift build -c release --product streamprobe >/dev/null; B=.build/release/streamprobe; fi
-SET=livevod-v2
+SET=${FEATURE_SET:-livevod-v2}  # another set only for comparisons (the card text describes livevod-v2)
 DURATION=150
 PROFILES=video:live,video:vod,video:web,call:person,call:background,call:voice
 FOREST=(--trees 120 --max-depth 12 --min-samples-leaf 2 --max-features sqrt --criterion gini --class-weight balanced --seed 17)
