@@ -14,7 +14,7 @@
 #   4. measures, into the card: leave-one-real-file-out (a model trained without that file judges it,
 #      per window and by majority); simulated conditions from seeds used nowhere else (links, the vpn
 #      link, a tunnel with background traffic, three clients in one tunnel, the simulator's other video
-#      player `fixed` in a tunnel, never trained on); a model trained WITHOUT
+#      player `fixed` in a tunnel, never trained on; in the clear beside a bulk download); a model trained WITHOUT
 #      simulated Twitch-like live judging simulated live; a model trained on simulated data only
 #      judging the five real files.
 # Usage: scripts/train-live-vs-vod.sh [OUTPUT.json] [WORKDIR]   (default models/live-vs-vod.json, a temp dir)
@@ -31,6 +31,7 @@ if [ -n "${STREAMPROBE:-}" ]; then B=$STREAMPROBE; else swift build -c release -
 SET=${FEATURE_SET:-livevod-v2}  # another set only for comparisons (the card text describes livevod-v2)
 DURATION=150
 PROFILES=video:live,video:vod,video:web,call:person,call:background,call:voice
+TRAIN_PROFILES=${TRAIN_PROFILES:-$PROFILES}  # another list only for comparisons
 FOREST=(--trees 120 --max-depth 12 --min-samples-leaf 2 --max-features sqrt --criterion gini --class-weight balanced --seed 17)
 mkdir -p "$WORK/rows" "$WORK/heldout"
 rm -f "$WORK"/rows/*.csv
@@ -42,7 +43,7 @@ klass() { case "$1" in live|person|background|voice|alternate) echo live;; vod|w
 cell() {
   local name=$1 seed=$2 count=$3; shift 3
   local dir="$WORK/sim-$name"
-  "$B" simulate --corpus "$dir" --profiles "$PROFILES" --count "$count" -d "$DURATION" --seed "$seed" --jobs "$JOBS" "$@" >/dev/null
+  "$B" simulate --corpus "$dir" --profiles "$TRAIN_PROFILES" --count "$count" -d "$DURATION" --seed "$seed" --jobs "$JOBS" "$@" >/dev/null
   for d in "$dir"/*/; do
     local label; label=$(basename "$d")
     "$B" features "$d"*.pcap --set "$SET" --scope streams --label "$(klass "$label")" --skip-skipped \
@@ -125,7 +126,7 @@ fi
 echo "== without simulated Twitch-like live (video:live rows left out)"
 train "$WORK/no-twitch-live.json" $(ls "$WORK"/rows/*.csv | grep -v -- "-live.csv$")
 
-echo "== held-out simulated conditions (seeds 39001-39006, never used in training)"
+echo "== held-out simulated conditions (seeds 39001-39007, never used in training)"
 held() { # NAME SEED COUNT ARGS...
   local name=$1 seed=$2 count=$3; shift 3
   local dir="$WORK/heldout/$name"
@@ -140,6 +141,7 @@ held vpn 39003 3 --link vpn
 held tunnel-web-dns-quic 39004 3 --link random --vpn --background web --background dns --background quic
 held tunnel-3-clients 39005 2 --link vpn --clients 3
 held fixed-player-vpn 39006 3 --link vpn --video-player fixed
+held clear-bg-download 39007 3 --link cable --background web --background dns --background download
 
 echo "== card"
 python3 scripts/live_vs_vod_card.py "$WORK" "$REAL" "$OUT"

@@ -41,6 +41,30 @@ final class LiveVsVODModelTests: XCTestCase {
         }
     }
 
+    /// In the clear with web, DNS, QUIC and a large bulk download beside it, the stream judged is the video (or the
+    /// call), not the download that moves more bytes in less time.
+    func testTheLongLivedStreamIsChosenOverABulkDownload() throws {
+        let dir = try CLIRunner.temporaryDirectory("live-vs-vod-bg")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (profile, seed, truth, host) in [("video:live", 5107, "live", "video-edge"), ("video:vod", 5108, "vod", "vod-secure"),
+                                              ("call:person", 5109, "live", "zoom.us")] {
+            let sim = try CLIRunner.run(["simulate", "--profile", profile, "-d", "120", "--seed", "\(seed)", "--link", "cable",
+                                         "--background", "web", "--background", "dns", "--background", "quic",
+                                         "--background", "download", "-o", "bg.pcap"], currentDirectory: dir)
+            XCTAssertEqual(sim.status, 0, sim.stderr)
+            let flows = try CLIRunner.run(["flows", "bg.pcap"], currentDirectory: dir)
+            XCTAssertTrue(flows.stdout.contains("download.example.net"), "the background download is there")
+            let r = try CLIRunner.run(["analyze", "bg.pcap", "--model", model, "--format", "json"], currentDirectory: dir)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let stream = try XCTUnwrap((doc["streams"] as? [[String: Any]])?.first)
+            let chosen = stream["flows"] as? [String] ?? []
+            XCTAssertTrue(chosen.contains { $0.contains(host) }, "\(profile): \(chosen)")
+            XCTAssertFalse(chosen.contains { $0.contains("download.example.net") }, "\(profile): \(chosen)")
+            XCTAssertEqual(stream["final"] as? String, truth, profile)
+        }
+    }
+
     func testTheTextReportNamesTheModelAndTheMajority() throws {
         let dir = try CLIRunner.temporaryDirectory("live-vs-vod-text")
         defer { try? FileManager.default.removeItem(at: dir) }
