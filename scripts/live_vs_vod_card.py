@@ -130,8 +130,9 @@ card["features"] = ("livevod-v2 (docs/features.md): 18 timing features of the do
                     "the 90th percentile bin): share, longest idle run, long-gap share; bursts of heavy bins: gaps, count, "
                     "durations, start-to-start intervals (median, variation, regularity), autocorrelation period and strength")
 card["window"] = "30 s tumbling windows, each judged on the last 60 s of download (the first on 30 s); quiet windows judged too"
-card["selection_rule"] = ("per client, the flows with the most download bytes (named or not; those with >= 25 % of the top one's "
-                          "download merge): a VPN tunnel as a whole, or the video/call flows in the clear")
+card["selection_rule"] = ("per client, among the flows lasting at least half as long as the longest-lived one, the flow with the "
+                          "most download bytes (named or not; those with >= 25 % of its download merge): a VPN tunnel as a whole, "
+                          "or the video/call flows in the clear")
 card["real_captures_leave_one_file_out"] = loo
 card["simulated_only_model_on_real_captures"] = sim_only
 card["held_out_simulated"] = {"by_condition": held, "overall": total(held),
