@@ -22,7 +22,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-models/live-vs-vod.json}
-if [ -n "${2:-}" ]; then WORK=$2; else WORK=$(mktemp -d "${TMPDIR:-/tmp}/live-vs-vod.XXXXXX"); trap 'rm -rf "$WORK"' EXIT; fi
+# Scratch space: captures are written and deleted cell by cell (hundreds of MB at a time), so memory-backed
+# /dev/shm when there is one.
+SCRATCH=${TMPDIR:-/tmp}; [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] && SCRATCH=/dev/shm
+if [ -n "${2:-}" ]; then WORK=$2; else WORK=$(mktemp -d "$SCRATCH/live-vs-vod.XXXXXX"); trap 'rm -rf "$WORK"' EXIT; fi
 SHARED=${SHARED:-../shared}
 REAL_DIR="$SHARED/datasets/live-vs-vod"
 JOBS=${JOBS:-$(nproc)}
@@ -135,13 +138,13 @@ held() { # NAME SEED COUNT ARGS...
   "$B" analyze --dir "$dir/live" -m "$WORK/no-twitch-live.json" --format json --jobs "$JOBS" >"$WORK/heldout/$name.no-twitch-live.jsonl" 2>/dev/null || true
   rm -rf "$dir"
 }
-held random 39001 3 --link random
-held 4g 39002 3 --link 4g
-held vpn 39003 3 --link vpn
-held tunnel-web-dns-quic 39004 3 --link random --vpn --background web --background dns --background quic
-held tunnel-3-clients 39005 2 --link vpn --clients 3
-held fixed-player-vpn 39006 3 --link vpn --video-player fixed
-held clear-bg-download 39007 3 --link cable --background web --background dns --background download
+held random 39001 5 --link random
+held 4g 39002 5 --link 4g
+held vpn 39003 5 --link vpn
+held tunnel-web-dns-quic 39004 5 --link random --vpn --background web --background dns --background quic
+held tunnel-3-clients 39005 3 --link vpn --clients 3
+held fixed-player-vpn 39006 5 --link vpn --video-player fixed
+held clear-bg-download 39007 5 --link cable --background web --background dns --background download
 
 echo "== card"
 python3 scripts/live_vs_vod_card.py "$WORK" "$REAL" "$OUT"

@@ -15,7 +15,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
 start=$(date +%s)
-if ! scripts/train-live-vs-vod.sh "$work/live-vs-vod.json" "$work/train" >"$work/train.log" 2>&1; then
+if ! scripts/train-live-vs-vod.sh "$work/live-vs-vod.json" >"$work/train.log" 2>&1; then
   echo "validate-live-vs-vod: FAIL: the training script failed:"; tail -20 "$work/train.log"; exit 1
 fi
 seconds=$(( $(date +%s) - start ))
