@@ -106,7 +106,7 @@ mapfile -t na_ok < <(usable "${na_profiles[@]}")
 
 run() { # dir seed link mix download duration clients profiles-csv
   local dir=$1 seed=$2 link=$3 mix=$4 dl=$5 dur=$6 ncl=$7 profs=$8 rc=0
-  local args=(simulate --corpus "$WORK/$dir" --profiles "$profs" --count 1 -d "$dur" --seed "$seed"
+  local args=(simulate --video-player fixed --corpus "$WORK/$dir" --profiles "$profs" --count 1 -d "$dur" --seed "$seed"
               --link "$link" --clients "$ncl" --jobs "$JOBS")
   [ "$dl" = - ] || args+=(--download "$dl")
   bg_args "$mix"; args+=("${BGA[@]}")

@@ -25,6 +25,7 @@
 #      matrix (scripts/quality-matrix.sh: other seeds, every link incl. random, background mixes,
 #      durations, 1 and 3 clients, the non-audio profiles), writes the stage, the rule and every
 #      figure into the model's card, and re-embeds it.
+# Video is simulated with `--video-player fixed` (the player this stage was trained with).
 # Pieces are simulated, reduced to features and deleted cell by cell (background downloads make
 # captures of hundreds of MB). Usage: scripts/train-stream-stage.sh [WORKDIR]
 # Same inputs, same bytes: seeds are fixed, and the card date comes from SOURCE_DATE_EPOCH.
@@ -66,7 +67,7 @@ cell() {
   local purpose=$1 index=$2 profile=$3 link=$4 mix=$5 duration=$6 clients=$7 count=$8 seed=$9
   local dir="$WORK/sim-$purpose-$index" bg=()
   if [ -n "$mix" ]; then IFS=+ read -ra parts <<<"$mix"; for m in "${parts[@]}"; do bg+=(--background "$m"); done; fi
-  $B simulate --corpus "$dir" --profiles "$profile" --count "$count" -d "$duration" --seed "$seed" --link "$link" \
+  $B simulate --video-player fixed --corpus "$dir" --profiles "$profile" --count "$count" -d "$duration" --seed "$seed" --link "$link" \
     --clients "$clients" "${bg[@]}" --jobs "$JOBS" >/dev/null
   $B features "$dir"/*/*.pcap --set summary-v1 --scope streams -m "$WORK/window-model.json" --label "$(category "$profile")" \
     -o "$WORK/rows/$index.csv" 2>>"$WORK/notes.txt" || true

@@ -16,7 +16,10 @@ if ! command -v tshark >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq tshark >/dev/null
 fi
-python3 -c 'import numpy, pandas, sklearn' 2>/dev/null || python3 -m pip install -q numpy pandas scikit-learn
+# The webcam-presence card records scikit-learn's figures next to streamprobe's: its byte-identical
+# rerun needs the same scikit-learn (1.9.1) as the committed model.
+python3 -c 'import numpy, pandas, sklearn; assert sklearn.__version__ == "1.9.1"' 2>/dev/null \
+  || python3 -m pip install -q numpy pandas "scikit-learn==1.9.1"
 
 swift build -c release --product streamprobe >/dev/null || { echo "validate: release build failed"; exit 1; }
 export STREAMPROBE="$PWD/.build/release/streamprobe" SHARED

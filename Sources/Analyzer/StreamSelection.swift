@@ -15,11 +15,17 @@ import Wire
 /// 2. The client's top candidate is the one with the most download bytes. Every candidate with at
 ///    least `mergeFraction` of the top one's download bytes joins it: a client's media flows
 ///    (one TCP connection per track or per CDN host) merge into one stream.
+///    When the model declares no service names (`namedToo`), only the candidates that last at least
+///    `longLivedFraction` of the client's longest-lived candidate compete: such a model is about a
+///    stream that lasts the session (video, a call), and an unrelated bulk download in the clear
+///    moves more bytes in less time; inside a VPN tunnel everything is one flow either way.
 /// 3. A client whose merged stream has less than `minimumStreamBytes` of download has no stream.
 public struct StreamSelection: Sendable {
     public var minimumFlowBytes = 64 * 1024
     public var mergeFraction = 0.25
     public var minimumStreamBytes = 256 * 1024
+    /// Without service names: a candidate must last at least this share of the longest-lived one.
+    public var longLivedFraction = 0.5
     public init() {}
 
     static let ignoredPorts: Set<UInt16> = [53, 5353, 123, 67, 68, 1900, 137, 138, 5355]
@@ -33,7 +39,9 @@ public struct StreamSelection: Sendable {
             byClient[f.clientAddress, default: []].append(f)
         }
         var out: [(client: IPAddress, flows: [FlowRecord], bytes: Int)] = []
-        for (client, candidates) in byClient {
+        for (client, all) in byClient {
+            let longest = all.map(\.duration).max() ?? 0
+            let candidates = namedToo ? all.filter { $0.duration >= longLivedFraction * longest } : all
             let top = candidates.map { Int($0.toClient.bytes) }.max() ?? 0
             let merged = candidates.filter { Double($0.toClient.bytes) >= mergeFraction * Double(top) }
                 .sorted { $0.firstTime < $1.firstTime }

@@ -69,6 +69,7 @@ public struct FeatureExtractor: Sendable {
 
     private var reference = ReferenceFeatures()
     private var shape = ShapeFeatures()
+    private var rhythm = RhythmFeatures()
     private var familyValues: [FeatureFamily: [Double]] = [:]
 
     /// `config` defaults to the set's own window settings. Fails on invalid settings.
@@ -155,9 +156,9 @@ public struct FeatureExtractor: Sendable {
         firstTime = time
         nextStart = time
         lastTime = time
-        if needs.contains(.context) || needs.contains(.shape) {
+        if needs.contains(.context) || needs.contains(.shape) || needs.contains(.rhythm) {
             let lookBack = max(needs.contains(.context) ? config.contextSeconds : 0,
-                               needs.contains(.shape) ? config.shapeSeconds : 0)
+                               needs.contains(.shape) || needs.contains(.rhythm) ? config.shapeSeconds : 0)
             history = BinHistory(origin: time, lookBackSeconds: lookBack)
         }
         if needs.contains(.context) {
@@ -197,7 +198,8 @@ public struct FeatureExtractor: Sendable {
             reason = .zeroDuration
         }
         var quiet = false
-        if reason == .tooFewPackets, config.quietWindows, needs.contains(.context) || needs.contains(.shape) {
+        if reason == .tooFewPackets, config.quietWindows,
+           needs.contains(.context) || needs.contains(.shape) || needs.contains(.rhythm) {
             reason = nil
             quiet = true
         }
@@ -237,6 +239,11 @@ public struct FeatureExtractor: Sendable {
             case .shape:
                 let history = self.history!
                 shape.compute(
+                    history: history, binEnd: binEnd ?? history.binsBefore(evaluationTime),
+                    shapeSeconds: config.shapeSeconds, idleBinBytes: config.idleBinBytes, into: &out)
+            case .rhythm:
+                let history = self.history!
+                rhythm.compute(
                     history: history, binEnd: binEnd ?? history.binsBefore(evaluationTime),
                     shapeSeconds: config.shapeSeconds, idleBinBytes: config.idleBinBytes, into: &out)
             }

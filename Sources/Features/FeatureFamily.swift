@@ -10,6 +10,8 @@ public enum FeatureFamily: String, Sendable, Hashable, CaseIterable {
     case shape
     /// The 12 webcam-presence window features of the "Spy your mate" table.
     case webcam
+    /// Timing structure of the download over the live-vs-VOD horizon: idle share, gaps, bursts, their rhythm and period.
+    case rhythm
 
     /// The family's features, in the order the family computes them.
     public var featureNames: [String] {
@@ -19,6 +21,7 @@ public enum FeatureFamily: String, Sendable, Hashable, CaseIterable {
         case .context: return Self.contextNames
         case .shape: return Self.shapeNames
         case .webcam: return Self.webcamNames
+        case .rhythm: return Self.rhythmNames
         }
     }
 
@@ -50,6 +53,13 @@ public enum FeatureFamily: String, Sendable, Hashable, CaseIterable {
         "lv_seconds", "lv_down_bytes_per_second", "lv_idle_bin_share", "lv_peak_count", "lv_peak_gap_mean",
         "lv_duty_cycle", "lv_cv_second_bytes", "lv_idle_bin_share_pkts", "lv_peak_count_pkts",
         "lv_peak_gap_mean_pkts", "lv_duty_cycle_pkts", "lv_cv_second_pkts",
+    ]
+
+    public static let rhythmNames: [String] = [
+        "lr_seconds", "lr_idle_share", "lr_active_second_share", "lr_max_idle_s", "lr_long_gap_idle_share",
+        "lr_heavy_share", "lr_heavy_max_idle_s", "lr_heavy_long_gap_share", "lr_gap_p50_s", "lr_gap_p90_s",
+        "lr_bursts_per_min", "lr_burst_p50_s", "lr_burst_max_s", "lr_interval_p50_s", "lr_interval_cv",
+        "lr_interval_regularity", "lr_period_s", "lr_period_strength",
     ]
 
     /// Column names exactly as in the webcam-presence CSVs.

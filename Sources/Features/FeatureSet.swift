@@ -41,7 +41,9 @@ public struct FeatureSet: Sendable, Hashable {
     /// A built-in set by name ("reference-v1", …); the name without "-v1" means its latest version.
     public static func named(_ name: String) throws(FeatureError) -> FeatureSet {
         let key = name.lowercased()
-        for set in builtIn where set.name == key || set.name.hasPrefix(key + "-v") { return set }
+        if let exact = builtIn.first(where: { $0.name == key }) { return exact }
+        // Without a version: the latest (built-in sets are listed oldest first).
+        if let latest = builtIn.last(where: { $0.name.hasPrefix(key + "-v") }) { return latest }
         throw .unknownFeatureSet(name)
     }
 
@@ -61,11 +63,16 @@ public struct FeatureSet: Sendable, Hashable {
     public static let livevodV1 = builtInSet(
         "livevod-v1", FeatureFamily.shapeNames + FeatureFamily.directionNames,
         WindowConfig(window: 30, minPackets: 15, shapeSeconds: 60))
+    /// Live-vs-VOD timing structure only (the rhythm family: no sizes, no byte rates), one row per 30 s, 60 s look-back;
+    /// quiet windows are judged too (a full VOD buffer can leave a 30 s window with few packets).
+    public static let livevodV2 = builtInSet(
+        "livevod-v2", FeatureFamily.rhythmNames,
+        WindowConfig(window: 30, minPackets: 15, quietWindows: true, shapeSeconds: 60))
     /// The 12 webcam-presence features on 0.5 s windows.
     public static let webcamV1 = builtInSet("webcam-v1", FeatureFamily.webcamNames, .webcam)
 
     /// Every built-in set.
-    public static let builtIn: [FeatureSet] = [referenceV1, directionV1, streamV1, livevodV1, webcamV1]
+    public static let builtIn: [FeatureSet] = [referenceV1, directionV1, streamV1, livevodV1, livevodV2, webcamV1]
 
     private static func builtInSet(_ name: String, _ names: [String], _ config: WindowConfig) -> FeatureSet {
         do {

@@ -6,6 +6,9 @@
 
 #pragma clang diagnostic ignored "-Wc23-extensions"
 
+static const unsigned char live_vs_vod[] = {
+#embed "../../models/live-vs-vod.json"
+};
 static const unsigned char spotify_flow[] = {
 #embed "../../models/spotify-flow.json"
 };
@@ -17,6 +20,7 @@ static const unsigned char webcam_presence[] = {
 };
 
 static const streamprobe_model_file files[] = {
+    {"live-vs-vod", live_vs_vod, sizeof live_vs_vod},
     {"spotify-flow", spotify_flow, sizeof spotify_flow},
     {"spotify-quality", spotify_quality, sizeof spotify_quality},
     {"webcam-presence", webcam_presence, sizeof webcam_presence},

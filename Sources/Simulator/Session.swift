@@ -12,15 +12,18 @@ public struct SimulationOptions: Sendable, Hashable {
     /// Carry everything in one WireGuard tunnel (also implied by `video:…+vpn` and the `vpn` link).
     public var vpn: Bool
     public var snaplen: UInt32
+    /// The player of `video:live` and `video:vod` (`video:web` has its own).
+    public var videoPlayer: VideoPlayer
 
     public init(ipv6: Bool = false, linkHeader: LinkHeader = .ethernet, nanosecond: Bool = false, clients: Int = 1, vpn: Bool = false,
-                snaplen: UInt32 = 262_144) {
+                snaplen: UInt32 = 262_144, videoPlayer: VideoPlayer = .hls) {
         self.ipv6 = ipv6
         self.linkHeader = linkHeader
         self.nanosecond = nanosecond
         self.clients = max(1, clients)
         self.vpn = vpn
         self.snaplen = snaplen
+        self.videoPlayer = videoPlayer
     }
 
     public var linkType: UInt32 {
@@ -158,6 +161,10 @@ public struct Session: Sendable {
                 engine.schedule(c, at: start)
             case .video(.web, _):
                 let c = WebVideoClient(host: host, rng: rng.derived(UInt64(3_000 + i)))
+                reporters.append(c)
+                engine.schedule(c, at: start)
+            case .video(let kind, _) where options.videoPlayer == .hls:
+                let c = HLSVideoClient(host: host, live: kind == .live, rng: rng.derived(UInt64(3_000 + i)))
                 reporters.append(c)
                 engine.schedule(c, at: start)
             case .video(let kind, _):

@@ -49,6 +49,11 @@ final class TCPConnection {
     /// Time of the latest client data segment planned so far (a delayed ACK due after it is not sent: the data carried it).
     var lastClientData: Double = -1e9
     var recordsSinceIdle = 0
+    /// The server keeps its congestion window across idle periods (Linux `tcp_slow_start_after_idle = 0`, a common
+    /// tuning of video CDNs (A)); false: back to 10 segments after an idle period [RFC 5681 §4.1].
+    var keepsWindowWhenIdle = false
+    /// Multiplicative decrease of the window on a loss: 0.5 (Reno, RFC 5681) or 0.7 (CUBIC, RFC 8312).
+    var lossBackoff = 0.5
     var closed = false
     var overlays: [[Overlay]] = [[], []]  // [server→client, client→server]
     var records: [[RecordMark]] = [[], []]
@@ -248,7 +253,7 @@ extension Engine {
         }
 
         // Sender schedule, in client arrival time.
-        if start - c.lastServerSend > max(0.2, 2 * c.rtt) { c.cwnd = min(c.cwnd, 10) }  // restart after idle [RFC 5681 §4.1]
+        if !c.keepsWindowWhenIdle, start - c.lastServerSend > max(0.2, 2 * c.rtt) { c.cwnd = min(c.cwnd, 10) }  // restart after idle [RFC 5681 §4.1]
         var arrivals: [(t: Double, off: UInt64, len: Int)] = []
         arrivals.reserveCapacity(segments.count + 4)
         var cw = c.cwnd
@@ -287,7 +292,7 @@ extension Engine {
                 i += 1
             }
             roundStart = first + c.rtt
-            if lossInRound { c.ssthresh = max(2, cw / 2); cw = c.ssthresh } else if cw < c.ssthresh { cw *= 2 } else { cw += 1 }
+            if lossInRound { c.ssthresh = max(2, c.lossBackoff == 0.5 ? cw / 2 : Int(Double(cw) * c.lossBackoff)); cw = c.ssthresh } else if cw < c.ssthresh { cw *= 2 } else { cw += 1 }
             cw = min(cw, 4_000)
         }
         c.cwnd = cw

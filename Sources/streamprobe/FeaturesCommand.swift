@@ -13,7 +13,8 @@ struct FeaturesCommand: ParsableCommand {
             session of each unit (whole-session rates, bursts and fetch spacing, what a model's stream stage reads). Scopes: all (every IP packet, \
             flows mixed; the default), reference (the reference analyzer's unit: IPv4 frames > 60 bytes), \
             streams (per client, the flows whose TLS SNI / DNS name matches --service, else the unnamed flows \
-            with the most download bytes), or --client ADDRESS.
+            with the most download bytes; without --service, as analyze chooses for a model without service names: among the flows \
+            lasting at least half as long as the longest-lived one, those with the most download bytes, named or not), or --client ADDRESS.
             """)
 
     @Argument(help: "Capture files.")
@@ -67,9 +68,6 @@ struct FeaturesCommand: ParsableCommand {
 
     func validate() throws {
         if captures.isEmpty { throw ValidationError("give at least one capture") }
-        if scope == .streams && service.isEmpty && model == nil {
-            throw ValidationError("--scope streams needs at least one --service pattern")
-        }
         if model != nil && !perSession { throw ValidationError("-m/--model goes with --set \(StreamSummary.setName)") }
         _ = try plan()
     }

@@ -59,6 +59,10 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Carry all traffic inside one WireGuard tunnel (UDP 51820).")
     var vpn = false
 
+    @Option(name: .customLong("video-player"),
+            help: "Player of video:live and video:vod: hls (ladder, Twitch-like live, VOD buffer policies) or fixed (the first scenario, for models trained on it).")
+    var videoPlayer: String = VideoPlayer.hls.rawValue
+
     @Option(help: "Number of clients behind the link, each running the profile.")
     var clients: Int = 1
 
@@ -103,6 +107,9 @@ struct SimulateCommand: ParsableCommand {
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard snaplen >= 14, snaplen <= 262_144 else { throw ValidationError("--snaplen must be between 14 and 262144 bytes") }
+        guard VideoPlayer(rawValue: videoPlayer) != nil else {
+            throw ValidationError("--video-player must be one of \(VideoPlayer.allCases.map(\.rawValue).joined(separator: ", ")) (got \(videoPlayer))")
+        }
         guard !(cooked && cookedV2) else { throw ValidationError("--cooked and --cooked-v2 exclude each other") }
         guard (output == nil) != (corpus == nil) else { throw ValidationError("give either -o FILE or --corpus DIR") }
         guard flowsCSV == nil || output != nil else { throw ValidationError("--flows-csv goes with -o FILE") }
@@ -110,7 +117,8 @@ struct SimulateCommand: ParsableCommand {
 
     func run() throws {
         let options = SimulationOptions(ipv6: ipv6, linkHeader: cookedV2 ? .cooked2 : (cooked ? .cooked : .ethernet),
-                                        nanosecond: nanosecond, clients: clients, vpn: vpn, snaplen: snaplen)
+                                        nanosecond: nanosecond, clients: clients, vpn: vpn, snaplen: snaplen,
+                                        videoPlayer: VideoPlayer(rawValue: videoPlayer) ?? .hls)
         do {
             if let corpus {
                 let entries = try Corpus.generate(directory: corpus, profiles: try parsedProfiles(), count: count, duration: duration, seed: seed,

@@ -4,12 +4,14 @@ import XCTest
 
 final class FeatureSetTests: XCTestCase {
     func testBuiltInSetsAreNamedVersionedAndOrdered() throws {
-        XCTAssertEqual(FeatureSet.knownNames, ["reference-v1", "direction-v1", "stream-v1", "livevod-v1", "webcam-v1"])
+        XCTAssertEqual(FeatureSet.knownNames, ["reference-v1", "direction-v1", "stream-v1", "livevod-v1", "livevod-v2", "webcam-v1"])
         let reference = try FeatureSet.named("reference-v1")
         XCTAssertEqual(reference.featureNames.count, 37)
         XCTAssertEqual(reference.featureNames.first, "bytes_per_second")
         XCTAssertEqual(reference.featureNames.last, "iat_per_byte")
         XCTAssertEqual(try FeatureSet.named("reference").name, "reference-v1")
+        XCTAssertEqual(try FeatureSet.named("livevod").name, "livevod-v2", "without a version: the latest")
+        XCTAssertEqual(try FeatureSet.named("livevod-v1").name, "livevod-v1")
         let stream = try FeatureSet.named("stream-v1")
         XCTAssertEqual(Array(stream.featureNames.prefix(37)), reference.featureNames)
         XCTAssertEqual(stream.families, [.reference, .direction, .context])
