@@ -138,6 +138,9 @@ def simulate(sp, work, name, profile, mixes, seed, ipv6):
         args += ["--background", m]
     if ipv6:
         args.append("--ipv6")
+    # The video profiles with the player the committed model was trained with (the simulator's
+    # default became the HLS player later; a flow's Spotify-ness does not depend on it).
+    args += ["--video-player", "fixed"]
     run(args, stdout=subprocess.DEVNULL)
     out = os.path.join(work, name + ".csv")
     flows_csv(sp, pcap, out)
@@ -318,6 +321,10 @@ def cmd_train(sp, work, shared_pcap, out_model):
     model["description"] = ("Is this flow Spotify? Service name first, then Spotify's own ports, then a random forest on "
                             "whole-flow features (flow-v1) for flows with neither.")
     card = model["card"]
+    card["summary"] = ("Is this flow Spotify's? Spotify's domain names (TLS SNI, DNS) decide first, then Spotify's own "
+                       "ports (UDP 57621 LAN discovery, TCP 4070 access points), then, for flows with neither, a 100-tree "
+                       "forest on whole-flow features (flow-v1) that says spotify only at P >= the threshold. Trained on one "
+                       "real desktop-app capture and simulated home LANs.")
     card["truth"] = ("No flow label exists. The shared dataset's `spotify_or_not` column marks only the DNS/mDNS packets whose "
                      "query name contains 'spotify' (TLS connections to Spotify hosts are 0): it is not a flow label. Truth is "
                      "derived: a named flow (TLS SNI or DNS-learned name) is Spotify when its name matches name_patterns; an unnamed "
