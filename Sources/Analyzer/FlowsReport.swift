@@ -227,7 +227,8 @@ public struct FlowsReport {
         var model: String?
     }
 
-    public func json(limit: Int? = nil) -> String {
+    /// `pretty: false`: one line (JSON Lines, for several captures).
+    public func json(limit: Int? = nil, pretty: Bool = true) -> String {
         let start = firstTime ?? 0
         let rows = summary.rows
         func group(_ g: String) -> [JSONCount] { rows.filter { $0.group == g }.map { JSONCount(name: $0.name, packets: $0.packets) } }
@@ -252,7 +253,7 @@ public struct FlowsReport {
             anomalies: summary.namedAnomalies.map { JSONCount(name: $0.name, packets: $0.packets) }, warning: warning,
             model: classifications == nil ? nil : modelName)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(report) else { return "{}\n" }
         return String(decoding: data, as: UTF8.self) + "\n"
     }
@@ -262,13 +263,19 @@ public struct FlowsReport {
     public static let csvHeader = "client,client_port,server,server_port,protocol,packets_to_server,bytes_to_server,"
         + "payload_bytes_to_server,packets_to_client,bytes_to_client,payload_bytes_to_client,start,duration,end,service,name_source"
 
-    public func csv(limit: Int? = nil) -> String {
+    /// `captureColumn`: each row starts with the capture's path (several captures in one table);
+    /// `header: false` leaves the header line out (the second capture on).
+    public func csv(limit: Int? = nil, captureColumn: Bool = false, header: Bool = true) -> String {
         let start = firstTime ?? 0
-        var out = FlowsReport.csvHeader
+        var out = captureColumn ? "capture," : ""
+        out += FlowsReport.csvHeader
         if classifications != nil { out += ",class,confidence,decided_by" }
         if csvIncludesFeatures, flowFeatures != nil { out += "," + FlowFeatureSet.featureNames.joined(separator: ",") }
         out += "\n"
+        if !header { out = "" }
+        let prefix = captureColumn ? ReportFormats.csvField(capture) + "," : ""
         for (i, f) in shown(limit).enumerated() {
+            out += prefix
             let fields: [String] = [
                 "\(f.clientAddress)", "\(f.clientPort)", "\(f.serverAddress)", "\(f.serverPort)", f.protocolName,
                 "\(f.toServer.packets)", "\(f.toServer.bytes)", "\(f.toServer.payloadBytes)",

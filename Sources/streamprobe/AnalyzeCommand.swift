@@ -21,8 +21,8 @@ struct AnalyzeCommand: ParsableCommand {
             \(ExitStatusHelp.text)
             """)
 
-    @Argument(help: "A capture file (pcap or pcapng).")
-    var capture: String?
+    @Argument(help: "Capture files (pcap or pcapng; - is standard input). Several are analysed as a batch, like --dir.")
+    var captures: [String] = []
 
     @Option(name: .customLong("pcap"), help: "A capture file (the reference analyzer's spelling).")
     var pcap: String?
@@ -76,7 +76,8 @@ struct AnalyzeCommand: ParsableCommand {
     enum OutputFormat: String, ExpressibleByArgument { case text, json }
 
     func validate() throws {
-        let inputs = [capture != nil, pcap != nil, directory != nil, live].filter { $0 }.count
+        let inputs = [!captures.isEmpty, pcap != nil, directory != nil, live].filter { $0 }.count
+        if captures.filter({ $0 == FileSource.standardInput }).count > 1 { throw ValidationError("- (standard input) can be given once") }
         if inputs == 0 { throw ValidationError("give a capture file, --pcap FILE, --dir DIR or --live") }
         if inputs > 1 { throw ValidationError("give only one of: a capture file, --pcap, --dir, --live") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
@@ -99,7 +100,17 @@ struct AnalyzeCommand: ParsableCommand {
             throw exitError(error)
         }
         if let directory {
-            throw runDirectory(directory, bound: bound, options: options)
+            let paths: [String]
+            // Files named like captures that are not one are analysed too: they fail with their reason.
+            do { paths = try CaptureDiscovery.list(directory).all } catch { throw exitError(error) }
+            if paths.isEmpty {
+                printError("\(directory): no pcap or pcapng capture found below this directory")
+                throw ExitCode(ExitStatus.unreadableInput)
+            }
+            throw runBatch(paths, title: directory, bound: bound, options: options)
+        }
+        if captures.count > 1 {
+            throw runBatch(captures, title: "\(captures.count) captures", bound: bound, options: options)
         }
         let report: CaptureReport
         do {
@@ -107,7 +118,7 @@ struct AnalyzeCommand: ParsableCommand {
                 report = try LiveAnalysis(model: bound, options: options, interface: interface, duration: duration,
                                           savePath: save, quiet: quiet, format: format == .json, runAs: user).run()
             } else {
-                let path = capture ?? pcap!
+                let path = captures.first ?? pcap!
                 let analyzer = CaptureAnalyzer(model: bound, options: options)
                 let progress = ProgressLine(label: path, totalBytes: fileSize(path), enabled: !quiet && isatty(STDERR_FILENO) == 1)
                 analyzer.onProgress = { packets, bytes in progress.update(packets: packets, bytesRead: bytes) }
@@ -138,14 +149,9 @@ struct AnalyzeCommand: ParsableCommand {
         print(text)
     }
 
-    func runDirectory(_ directory: String, bound: BoundModel, options: AnalysisOptions) -> ExitCode {
-        let paths: [String]
-        // Files named like captures that are not one are analysed too: they fail with their reason.
-        do { paths = try CaptureDiscovery.list(directory).all } catch { return exitError(error) }
-        if paths.isEmpty {
-            printError("\(directory): no pcap or pcapng capture found below this directory")
-            return ExitCode(ExitStatus.unreadableInput)
-        }
+    /// Several captures (a directory's, or the arguments): in parallel, reported in order, one bad
+    /// file never stopping the others; exit 2 when any failed.
+    func runBatch(_ paths: [String], title: String, bound: BoundModel, options: AnalysisOptions) -> ExitCode {
         var rows: [BatchRow] = []
         var reports: [CaptureReport] = []
         var failed = 0
@@ -171,7 +177,7 @@ struct AnalyzeCommand: ParsableCommand {
                 rows.append(BatchRow(path: paths[i], error: failure.message))
             }
         })
-        if format == .text && !quiet { print(BatchRow.table(rows, directory: directory, failed: failed)) }
+        if format == .text && !quiet { print(BatchRow.table(rows, directory: title, failed: failed)) }
         if let windowsCSV {
             do { try writeOutput(ReportFormats.windowsCSV(reports), to: windowsCSV) } catch { return exitError(error) }
         }

@@ -21,8 +21,8 @@ struct FlowsCommand: ParsableCommand {
             the model's trees on whole-flow features (flow-v1) for flows with neither; in every format.
             """)
 
-    @Argument(help: "A pcap or pcapng capture file.")
-    var capture: String
+    @Argument(help: "Capture files (pcap or pcapng; - is standard input).")
+    var captures: [String]
 
     @Option(help: "Output format: text, json or csv (csv: the flow table only).")
     var format: FlowsFormat = .text
@@ -53,14 +53,30 @@ struct FlowsCommand: ParsableCommand {
                 throw exitError(error)
             }
         }
-        var report: FlowsReport
-        do {
-            report = try FlowsReport.build(path: capture, filter: filter, classifier: classifier, features: flowFeatures)
-        } catch {
-            throw exitError(error)
+        // Several captures: one report after another (text), JSON Lines, or one CSV table with a
+        // leading `capture` column; a capture that cannot be read is reported and the others go on.
+        let several = captures.count > 1
+        var failed = 0
+        for (i, path) in captures.enumerated() {
+            var report: FlowsReport
+            do {
+                report = try FlowsReport.build(path: path, filter: filter, classifier: classifier, features: flowFeatures)
+            } catch {
+                guard several else { throw exitError(error) }
+                failed += 1
+                printError("\(error)")
+                continue
+            }
+            report.csvIncludesFeatures = flowFeatures
+            if let warning = report.warning { printError("warning: \(warning)") }
+            let text: String
+            switch format {
+            case .text: text = (i > 0 ? "\n" : "") + report.text(limit: limit)
+            case .json: text = report.json(limit: limit, pretty: !several)
+            case .csv: text = report.csv(limit: limit, captureColumn: several, header: i == 0 || failed == i)
+            }
+            FileHandle.standardOutput.write(Data(text.utf8))
         }
-        report.csvIncludesFeatures = flowFeatures
-        if let warning = report.warning { printError("warning: \(warning)") }
-        FileHandle.standardOutput.write(Data(report.render(format, limit: limit).utf8))
+        if failed > 0 { throw ExitCode(ExitStatus.batchPartialFailure) }
     }
 }

@@ -279,6 +279,36 @@ final class AnalyzeCommandTests: XCTestCase {
         XCTAssertTrue(notCapture.stderr.hasPrefix("streamprobe: stdin: "), notCapture.stderr)
     }
 
+    /// Several capture arguments: analyze runs them as a batch (a bad one does not stop the others,
+    /// exit 2), flows writes one report per capture (JSON Lines, or one CSV with a capture column).
+    func testSeveralCaptureArguments() throws {
+        let dir = try CLIRunner.temporaryDirectory("several")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = dir.appendingPathComponent("a.pcap").path, b = dir.appendingPathComponent("b.pcap").path
+        try Session(profile: .spotify(.high), link: .cable, download: .paced, duration: 60, seed: 81).write(to: a)
+        try Session(profile: .spotify(.low), link: .cable, download: .paced, duration: 60, seed: 82).write(to: b)
+        let bad = dir.appendingPathComponent("notes.pcap").path
+        try Data("not a capture".utf8).write(to: URL(fileURLWithPath: bad))
+        let batch = try CLIRunner.run(["analyze", a, bad, b, "-q"])
+        XCTAssertEqual(batch.status, 2, batch.stderr)
+        let lines = batch.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 3, batch.stdout)
+        XCTAssertTrue(lines[0].hasPrefix("\(a): "), lines[0])
+        XCTAssertTrue(lines[1].hasPrefix("\(bad): error: "), lines[1])
+        XCTAssertTrue(lines[2].hasPrefix("\(b): "), lines[2])
+        let json = try CLIRunner.run(["flows", a, b, "--format", "json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let docs = json.stdout.split(separator: "\n")
+        XCTAssertEqual(docs.count, 2)
+        XCTAssertEqual(try docs.map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["capture"] as? String }, [a, b])
+        let csv = try CLIRunner.run(["flows", a, b, "--format", "csv"])
+        let rows = csv.stdout.split(separator: "\n")
+        XCTAssertTrue(rows[0].hasPrefix("capture,client,"), String(rows[0]))
+        XCTAssertEqual(rows.filter { $0.hasPrefix("capture,") }.count, 1, "one header")
+        XCTAssertTrue(rows.dropFirst().allSatisfy { $0.hasPrefix(a + ",") || $0.hasPrefix(b + ",") })
+        XCTAssertTrue(rows.contains { $0.hasPrefix(b + ",") })
+    }
+
     /// As root only: capture on the loopback interface while this test sends UDP datagrams to 127.0.0.1.
     func testLiveCaptureOnLoopback() throws {
         guard geteuid() == 0 else { throw XCTSkip("live capture needs root") }
