@@ -111,6 +111,12 @@ enum ModelReader {
             while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
             guard i > intStart else { throw fail("expected a digit") }
             if b[intStart] == 0x30, i - intStart > 1 { i = intStart + 1; throw fail("a number may not start with 0") }
+            // Integers (node indices, feature numbers, 0/1 flags: most of a model file) need no strtod.
+            if i - intStart <= 15, i >= b.count || (b[i] != UInt8(ascii: ".") && b[i] != UInt8(ascii: "e") && b[i] != UInt8(ascii: "E")) {
+                var v: Int64 = 0
+                for k in intStart..<i { v = v &* 10 &+ Int64(b[k] &- 0x30) }
+                return b[start] == UInt8(ascii: "-") ? -Double(v) : Double(v)
+            }
             if i < b.count, b[i] == UInt8(ascii: ".") {
                 i += 1
                 let fracStart = i
