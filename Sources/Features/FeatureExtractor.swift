@@ -4,6 +4,8 @@ public enum SkipReason: String, Sendable, Hashable {
     case tooFewPackets = "too_few_packets"
     /// All packets share one timestamp (last t − first t = 0) and `skipZeroDuration` is on.
     case zeroDuration = "zero_duration"
+    /// More packets than `WindowConfig.maximumBufferedPackets` fell in the window: some were not kept.
+    case tooManyPackets = "too_many_packets"
 }
 
 /// One window of one unit.
@@ -48,6 +50,10 @@ public struct FeatureExtractor: Sendable {
     public private(set) var reorderedPackets = 0
     /// Packets given to `add`.
     public private(set) var packetsSeen = 0
+    /// Packets not kept for their windows because `maximumBufferedPackets` were held already.
+    public private(set) var overflowPackets = 0
+    /// The time span of packets not kept, while windows over it are still to come.
+    private var overflowSpan: ClosedRange<Double>?
     /// Packets held for the open windows (bounded by one window's packets).
     public var bufferedPackets: Int { buffer.count - head }
 
@@ -102,7 +108,12 @@ public struct FeatureExtractor: Sendable {
             advance()
         }
         lastTime = packet.time
-        buffer.append(packet)
+        if buffer.count - head < config.maximumBufferedPackets {
+            buffer.append(packet)
+        } else {
+            overflowPackets += 1
+            overflowSpan = overflowSpan.map { $0.lowerBound...packet.time } ?? packet.time...packet.time
+        }
         history?.add(packet)
         bursts?.add(packet)
         if packet.countsAsDownload {
@@ -170,6 +181,7 @@ public struct FeatureExtractor: Sendable {
     private mutating func advance() {
         nextStart += step
         nextIndex += 1
+        if let span = overflowSpan, nextStart > span.upperBound { overflowSpan = nil }
         while head < buffer.count, buffer[head].time < nextStart {
             lastEvictedTime = buffer[head].time
             head += 1
@@ -192,7 +204,9 @@ public struct FeatureExtractor: Sendable {
         let range = head..<upper
         let count = range.count
         var reason: SkipReason?
-        if count == 0 || count < config.minPackets {
+        if let span = overflowSpan, start <= span.upperBound, end > span.lowerBound {
+            reason = .tooManyPackets
+        } else if count == 0 || count < config.minPackets {
             reason = .tooFewPackets
         } else if config.skipZeroDuration, buffer[upper - 1].time - buffer[head].time <= 0 {
             reason = .zeroDuration

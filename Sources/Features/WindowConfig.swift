@@ -28,6 +28,11 @@ public struct WindowConfig: Sendable, Hashable {
     /// fetches a track in one burst and then stays silent is then judged from its context during
     /// the silence, not only from the burst windows. Off for the reference behaviour.
     public var quietWindows: Bool
+    /// At most this many packets are held for the open windows (default 1,048,576, 32 MB). Beyond it
+    /// (millions of packets in one window: a flood, not a stream) packets still count in the
+    /// look-back families, but the windows they fall in are skipped (`too_many_packets`), so memory
+    /// stays bounded whatever one window holds.
+    public var maximumBufferedPackets: Int = 1 << 20
     /// Look-back of the context family, seconds (see docs/features.md).
     public var contextSeconds: Double
     /// Silence between download packets that separates two context bursts, seconds.

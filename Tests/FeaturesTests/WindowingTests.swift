@@ -137,3 +137,26 @@ final class WindowingTests: XCTestCase {
         XCTAssertLessThanOrEqual(extractor.bufferedPackets, 151)
     }
 }
+
+/// A window of a flood does not grow memory: beyond the cap its packets are not kept, the windows they
+/// fall in are skipped as `too_many_packets`, and the windows after it are computed as usual.
+final class WindowBufferCapTests: XCTestCase {
+    func testAFloodedWindowIsSkippedAndMemoryStaysBounded() throws {
+        var config = FeatureSet.referenceV1.defaultConfig
+        config.maximumBufferedPackets = 100
+        var extractor = try FeatureExtractor(featureSet: .referenceV1, config: config)
+        var windows: [WindowResult] = []
+        var most = 0
+        // 5,000 packets in [0, 3), then 20 per second until 12 s.
+        for p in samples(spread(5_000, from: 0, span: 3)) + samples(spread(180, from: 3, span: 9)) {
+            extractor.add(p) { windows.append($0) }
+            most = max(most, extractor.bufferedPackets)
+        }
+        extractor.finish { windows.append($0) }
+        XCTAssertLessThanOrEqual(most, 100)
+        XCTAssertEqual(extractor.overflowPackets, 4_900)
+        XCTAssertEqual(windows.map(\.skipReason), [.tooManyPackets, nil, nil])
+        XCTAssertEqual(windows[1].packetCount, 60)
+        XCTAssertFalse(windows[1].values.isEmpty)
+    }
+}
