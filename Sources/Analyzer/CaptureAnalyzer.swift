@@ -155,6 +155,11 @@ public final class CaptureAnalyzer {
                 selectionNote = "no stream found: no flow matched the model's service names, and the source cannot be read twice"
             }
         }
+        if case .client(let address) = options.scope, units.allSatisfy({ $0.packets == 0 }) {
+            // Nothing to or from the address: say so instead of an empty "unclassified" stream.
+            units = []
+            selectionNote = "no stream found: 0 packets to or from \(address) (of \(pass.summary.packets) packets in the capture)"
+        }
         let start = pass.firstTime ?? 0
         let streams = units.map { $0.report(classes: model?.classes ?? []) }
         return CaptureReport(

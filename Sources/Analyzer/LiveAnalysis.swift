@@ -50,6 +50,7 @@ public struct LiveAnalysis {
         let filter = options.filter
         var report = try analyzer.analyze(source: source, reread: { () throws(CaptureError) in try source.reopenSaved(filter: filter) })
         if LiveSource.wasInterrupted { report.warnings.append("capture ended early by Ctrl-C") }
+        if quiet { FileHandle.standardError.write(Data("streamprobe: the capture is saved in \(path)\n".utf8)) }
         if let drops = source.kernelDrops, drops > 0 { report.warnings.append("the kernel dropped \(drops) packets") }
         return report
     }

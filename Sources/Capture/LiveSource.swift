@@ -346,6 +346,19 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
     }
 
     /// "eth0, any, lo, ifb0 (down)": the capturable interfaces for an error message.
+    /// The interfaces a live capture can open, one line each as `tcpdump -D` prints them:
+    /// `1.eth0 [Up, Running]` (monitor devices such as nflog and usbmon left out).
+    public static func interfaceLines() throws(CaptureError) -> [String] {
+        let shown = try interfaceList().filter { !$0.isMonitorDevice }
+        return shown.enumerated().map { i, f in
+            var flags: [String] = []
+            if f.flags & UInt32(PCAP_IF_UP) != 0 { flags.append("Up") }
+            if f.flags & UInt32(PCAP_IF_RUNNING) != 0 { flags.append("Running") }
+            if f.flags & UInt32(PCAP_IF_LOOPBACK) != 0 { flags.append("Loopback") }
+            return "\(i + 1).\(f.name)" + (flags.isEmpty ? "" : " [\(flags.joined(separator: ", "))]")
+        }
+    }
+
     static func listText(_ interfaces: [InterfaceInfo]) -> String {
         let shown = interfaces.filter { !$0.isMonitorDevice }
         if shown.isEmpty { return "none" }

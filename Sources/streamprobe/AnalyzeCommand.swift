@@ -27,8 +27,12 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .customLong("pcap"), help: "A capture file (the reference analyzer's spelling).")
     var pcap: String?
 
-    @Option(name: [.customShort("D"), .customLong("dir")], help: "Analyse every capture below this directory (recognised by content).")
+    @Option(name: .customLong("dir"), help: "Analyse every capture below this directory (recognised by content).",
+            completion: .directory)
     var directory: String?
+
+    @Flag(name: [.customShort("D"), .customLong("list-interfaces")], help: "List the interfaces a live capture can open, and exit (as tcpdump -D).")
+    var listInterfaces = false
 
     @Flag(name: .long, help: "Capture live from an interface.")
     var live = false
@@ -36,7 +40,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: [.customShort("i"), .long], help: "Interface for --live (default: the first up, non-loopback one).")
     var interface: String?
 
-    @Option(name: [.customShort("d"), .long], help: "Seconds of live capture.")
+    @Option(name: [.customShort("d"), .long], parsing: .unconditional, help: "Seconds of live capture.")
     var duration: Double = 30
 
     @Option(name: .long, help: "Where --live saves the capture (mode 0600; default: a temporary file).")
@@ -70,29 +74,43 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: [.customShort("j"), .long], help: "Captures analysed in parallel in directory mode (default: all cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(name: .long, help: "Override the model's window length in seconds.")
+    @Option(name: .long, parsing: .unconditional, help: "Override the model's window length in seconds.")
     var window: Double?
 
     enum OutputFormat: String, ExpressibleByArgument { case text, json }
 
     func validate() throws {
+        if listInterfaces { return }
         let inputs = [!captures.isEmpty, pcap != nil, directory != nil, live].filter { $0 }.count
         if captures.filter({ $0 == FileSource.standardInput }).count > 1 { throw ValidationError("- (standard input) can be given once") }
         if inputs == 0 { throw ValidationError("give a capture file, --pcap FILE, --dir DIR or --live") }
         if inputs > 1 { throw ValidationError("give only one of: a capture file, --pcap, --dir, --live") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if duration <= 0 { throw ValidationError("--duration must be positive") }
+        if !(duration > 0 && duration <= 86_400 * 7) { throw ValidationError("--duration must be between 0 and 604800 seconds (a week)") }
         if client != nil && scope != .streams { throw ValidationError("--client and --scope are alternatives") }
         _ = try analysisScope(scope, client: client)
-        if let window, !(window > 0) { throw ValidationError("--window must be positive") }
+        if let window, !(window >= 0.1 && window <= 3600) { throw ValidationError("--window must be between 0.1 and 3600 seconds") }
+
     }
 
     func run() throws {
+        if listInterfaces {
+            do { print(try LiveSource.interfaceLines().joined(separator: "\n")) } catch { throw exitError(error) }
+            return
+        }
+        // Output files must be creatable before any capture is read (exit 66, not at the end).
+        do {
+            if let windowsCSV { try OutputCheck.writable(windowsCSV) }
+            if let save { try OutputCheck.writable(save) }
+        } catch { throw exitError(error) }
         let bound: BoundModel
         let options: AnalysisOptions
         do {
             let treeModel = try ModelLocator.resolve(nameOrPath: model, embedded: EmbeddedModels.json)
             bound = try BoundModel(treeModel, windowOverride: window)
+            if let window, let trained = treeModel.window?.seconds, window != trained {
+                printError("warning: model '\(treeModel.name)' learned from \(trained) s windows; its answers on \(window) s windows are not what its card measured")
+            }
             options = AnalysisOptions(scope: try analysisScope(scope, client: client), filter: filter)
         } catch let e as ValidationError {
             throw e

@@ -43,3 +43,27 @@ func analysisScope(_ scope: ScopeName, client: String?) throws -> AnalysisScope 
     case .all: return .all
     }
 }
+
+/// Checks before any work that an output file can be created (its folder exists and is writable),
+/// so a long job does not fail at its last step.
+enum OutputCheck {
+    static func writable(_ path: String) throws {
+        guard path != "-" else { return }
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { throw AnalysisError(source: path, problem: "is a directory, not a file to write", exitCode: ExitStatus.unreadableInput) }
+            guard FileManager.default.isWritableFile(atPath: path) else {
+                throw AnalysisError(source: path, problem: "cannot be written (permission denied)", exitCode: ExitStatus.unreadableInput)
+            }
+            return
+        }
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw AnalysisError(source: path, problem: "cannot be created: no such folder \(folder)", exitCode: ExitStatus.unreadableInput)
+        }
+        guard FileManager.default.isWritableFile(atPath: folder) else {
+            throw AnalysisError(source: path, problem: "cannot be created: the folder \(folder) is not writable", exitCode: ExitStatus.unreadableInput)
+        }
+    }
+}

@@ -162,14 +162,14 @@ final class AnalyzeCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("very_high"), r.stdout)
         XCTAssertTrue(r.stdout.contains("error:"), r.stdout)
         XCTAssertFalse(r.stdout.contains("notes.txt"), "a text file is not a capture")
-        let json = try CLIRunner.run(["analyze", "-D", dir.path, "-m", f.model, "--format", "json", "--jobs", "1"])
+        let json = try CLIRunner.run(["analyze", "--dir", dir.path, "-m", f.model, "--format", "json", "--jobs", "1"])
         XCTAssertEqual(json.status, 2)
         let lines = json.stdout.split(separator: "\n")
         XCTAssertEqual(lines.count, 3, json.stdout)
         let docs = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         XCTAssertEqual(docs.filter { $0["error"] != nil }.count, 1)
         // Stable order: the same lines whatever the number of jobs.
-        let parallel = try CLIRunner.run(["analyze", "-D", dir.path, "-m", f.model, "--format", "json", "--jobs", "3"])
+        let parallel = try CLIRunner.run(["analyze", "--dir", dir.path, "-m", f.model, "--format", "json", "--jobs", "3"])
         XCTAssertEqual(parallel.stdout, json.stdout)
     }
 
