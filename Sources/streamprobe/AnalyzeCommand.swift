@@ -21,10 +21,11 @@ struct AnalyzeCommand: ParsableCommand {
             \(ExitStatusHelp.text)
             """)
 
-    @Argument(help: "Capture files (pcap or pcapng; - is standard input). Several are analysed as a batch, like --dir.")
+    @Argument(help: "Capture files (pcap or pcapng; - is standard input). Several are analysed as a batch, like --dir.",
+              completion: Completions.captures)
     var captures: [String] = []
 
-    @Option(name: .customLong("pcap"), help: "A capture file (the reference analyzer's spelling).")
+    @Option(name: .customLong("pcap"), help: "A capture file (the reference analyzer's spelling).", completion: Completions.captures)
     var pcap: String?
 
     @Option(name: .customLong("dir"), help: "Analyse every capture below this directory (recognised by content).",
@@ -37,7 +38,8 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(name: .long, help: "Capture live from an interface.")
     var live = false
 
-    @Option(name: [.customShort("i"), .long], help: "Interface for --live (default: the first up, non-loopback one).")
+    @Option(name: [.customShort("i"), .long], help: "Interface for --live (default: the first up, non-loopback one).",
+            completion: Completions.interfaces)
     var interface: String?
 
     @Option(name: [.customShort("d"), .long], parsing: .unconditional, help: "Seconds of live capture.")
@@ -50,7 +52,7 @@ struct AnalyzeCommand: ParsableCommand {
             help: "Run as this user once the live capture device and the save file are open, when started as root (as tcpdump -Z; 'root' stays root).")
     var user: String = Privileges.defaultUser
 
-    @Option(name: [.customShort("m"), .long], help: "Model name or path.")
+    @Option(name: [.customShort("m"), .long], help: "Model name or path.", completion: Completions.models)
     var model: String = "spotify-quality"
 
     @Option(name: .long, help: "Analyse every IP packet to or from this address as one stream.")

@@ -1,6 +1,8 @@
 import Analyzer
 import ArgumentParser
 import Foundation
+import Capture
+import Trees
 import Wire
 
 /// Prints one line on stderr, prefixed with the tool's name.
@@ -65,5 +67,22 @@ enum OutputCheck {
         guard FileManager.default.isWritableFile(atPath: folder) else {
             throw AnalysisError(source: path, problem: "cannot be created: the folder \(folder) is not writable", exitCode: ExitStatus.unreadableInput)
         }
+    }
+}
+
+/// Shell completions for option values (`streamprobe --generate-completion-script bash|zsh|fish`).
+enum Completions {
+    /// Capture files by extension (any file is accepted; captures are recognised by content).
+    static let captures = CompletionKind.file(extensions: ["pcap", "pcapng", "cap", "ntar", "dmp"])
+    /// Embedded model names and `*.json` files are both valid for -m.
+    static let models = CompletionKind.custom { _, _, prefix in
+        let names = ModelLocator.available(embedded: EmbeddedModels.json).map(\.name)
+        return names.filter { $0.hasPrefix(prefix) }
+    }
+    /// Interfaces a live capture can open.
+    static let interfaces = CompletionKind.custom { _, _, prefix in
+        ((try? LiveSource.interfaceLines()) ?? []).compactMap { line in
+            line.split(separator: ".", maxSplits: 1).last.map { String($0.split(separator: " ").first ?? "") }
+        }.filter { $0.hasPrefix(prefix) }
     }
 }

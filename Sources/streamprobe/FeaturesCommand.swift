@@ -18,7 +18,7 @@ struct FeaturesCommand: ParsableCommand {
             lasting at least half as long as the longest-lived one, those with the most download bytes, named or not), or --client ADDRESS.
             """)
 
-    @Argument(help: "Capture files (- is standard input).", completion: .file(extensions: ["pcap", "pcapng", "cap"]))
+    @Argument(help: "Capture files (- is standard input).", completion: Completions.captures)
     var captures: [String]
 
     @Option(name: [.customShort("o"), .long], help: "Output file (default: stdout).")
@@ -32,7 +32,7 @@ struct FeaturesCommand: ParsableCommand {
     @Option(name: [.customShort("m"), .long], help: ArgumentHelp(
         "Extract exactly what this model reads: its features in its order, its windows and the streams its service names select. "
             + "With --feature-set summary-v1: also classify the windows with it and add each class's mean window probability (wm_p_<class>).",
-        valueName: "name|path"))
+        valueName: "name|path"), completion: Completions.models)
     var model: String?
 
     @Option(name: .long, help: "Window length in seconds (default: the set's).")
