@@ -14,9 +14,14 @@ public struct CaptureReport: Codable, Sendable {
     /// Why no stream was analysed, when `streams` is empty (e.g. "no audio stream found: …").
     public var note: String?
     public var warnings: [String]
+    /// `report` in live JSON Lines, where `window` lines come first; absent otherwise.
+    public var type: String?
+    /// Live capture only: the interface, where the capture was saved, when it started.
+    public var live: LiveInfo?
 
     enum CodingKeys: String, CodingKey {
         case capture, packets, bytes, durationSeconds = "duration_s", flows, linkType = "link_type", model, streams, note, warnings
+        case type, live
     }
 
     public init(capture: String, packets: Int, bytes: Int, durationSeconds: Double, flows: Int, linkType: String,
@@ -25,6 +30,27 @@ public struct CaptureReport: Codable, Sendable {
         self.flows = flows; self.linkType = linkType; self.model = model; self.streams = streams; self.note = note
         self.warnings = warnings
     }
+}
+
+/// Where and when a live capture ran.
+public struct LiveInfo: Codable, Sendable {
+    public var interface: String
+    public var savedTo: String
+    public var startEpoch: Double
+    public var requestedDurationSeconds: Double
+    enum CodingKeys: String, CodingKey {
+        case interface, savedTo = "saved_to", startEpoch = "start_epoch", requestedDurationSeconds = "requested_duration_s"
+    }
+}
+
+/// One completed window as a live JSON Lines record (`"type": "window"`), printed as it happens.
+public struct LiveWindowLine: Encodable, Sendable {
+    public var type = "window"
+    public var client: String
+    public var window: WindowReport
+    public var startEpoch: Double
+    public var endEpoch: Double
+    enum CodingKeys: String, CodingKey { case type, client, window, startEpoch = "start_epoch", endEpoch = "end_epoch" }
 }
 
 public struct ModelSummary: Codable, Sendable {
