@@ -166,7 +166,7 @@ public final class CaptureAnalyzer {
             capture: source.name, packets: Int(pass.summary.packets), bytes: Int(pass.summary.bytes),
             durationSeconds: max(0, (pass.lastTime ?? 0) - start), flows: Int(pass.flows.createdCount),
             linkType: source.linkTypeName, model: summary, streams: streams,
-            note: streams.isEmpty ? (selectionNote ?? "no stream found") : nil, warnings: warnings)
+            note: streams.isEmpty ? (selectionNote ?? "no stream found") : nil, warnings: warnings, startEpoch: pass.firstTime)
     }
 }
 
@@ -176,8 +176,14 @@ final class EndedFlows {
     private(set) var candidates: [FlowRecord] = []
     private(set) var count = 0
     private(set) var named = 0
+    /// Listed flows of the units (flow id → unit): their final byte counts go to the report when they end.
+    private var watchers: [UInt64: StreamUnit] = [:]
     init(minimumBytes: Int) { self.minimumBytes = minimumBytes }
+    func watch(_ record: FlowRecord, by unit: StreamUnit) {
+        if unit.noteFlow(record) { watchers[record.id] = unit }
+    }
     func add(_ record: FlowRecord) {
+        if let unit = watchers.removeValue(forKey: record.id) { unit.finishFlow(record) }
         count += 1
         if record.serviceName != nil { named += 1 }
         if Int(record.toClient.bytes) >= minimumBytes { candidates.append(record) }
@@ -216,7 +222,7 @@ final class StreamUnit {
     var classifiedSession: [Int] = []
     /// The first entry of `probabilities` of the open session (for the live trailing mean).
     private var sessionFirstClassified = 0
-    var flowNames: [UInt64: String] = [:]
+    var flowNames: [UInt64: StreamFlow] = [:]
     /// The report lists at most this many of a unit's flows (the first ones seen); the rest are counted.
     static let maximumListedFlows = 1_000
     var unlistedFlows = 0
@@ -359,6 +365,8 @@ final class StreamUnit {
         var report = WindowReport(index: index, start: window.start - captureStart, end: window.end - captureStart,
                                   packets: window.packetCount, skipped: window.skipped, idle: idle, label: nil, confidence: nil,
                                   probabilities: nil)
+        report.startEpoch = window.start
+        report.endEpoch = window.end
         if !window.skipped, !idle, let model {
             window.values.withUnsafeBufferPointer { row in
                 scratch.withUnsafeMutableBufferPointer { out in
@@ -422,12 +430,13 @@ final class StreamUnit {
         let verdict = StreamVerdict(classes: classes, windowProbabilities: probabilities)
         var r = StreamReport(
             client: label, selection: selection,
-            flows: flowNames.sorted { $0.key < $1.key }.map(\.value) + (unlistedFlows > 0 ? ["… and \(unlistedFlows) more flows"] : []),
+            flows: flowNames.sorted { $0.key < $1.key }.map(\.value),
             packets: packets, downloadBytes: downloadBytes, uploadBytes: uploadBytes,
             durationSeconds: firstTime.map { lastTime - $0 } ?? 0,
             label: verdict.label, confidence: verdict.confidence, probabilities: verdict.probabilities,
             windows: windows, windowShare: verdict.windowShare, final: verdict.final, disagreement: verdict.disagreement)
         r.sessions = sessions
+        r.flowsNotListed = unlistedFlows > 0 ? unlistedFlows : nil
         r.basis = verdict.label == nil ? nil : "windows"
         // The answer: the stream stage's judgement of the session that carried the most download.
         var best: Int?
@@ -452,7 +461,8 @@ final class StreamUnit {
                 r.final = j.label
                 r.disagreement = "the windows are not classified: the stream does not look like what the model is about\(from)"
             } else if let final = r.final, final != j.label {
-                let votes = r.windowShare.first { $0.label == final }.map { Int(($0.probability * Double(probabilities.count)).rounded()) } ?? 0
+                let share: Double = r.windowShare.first { $0.label == final }?.share ?? 0
+                let votes = Int((share * Double(probabilities.count)).rounded())
                 r.disagreement = "the majority of \(TextReport.trim(plan.config.window)) s windows (\(final), \(votes) of \(probabilities.count)) "
                     + "differs from the answer (\(j.text)), which judges the whole session\(from): fetch sizes and the time between "
                     + "fetches, which a single window cannot see"
@@ -586,7 +596,7 @@ struct FirstPass {
         if touch.isNew { mediaState[index] = 0 }
         if mediaState[index] == 0 {
             mediaState[index] = 1
-            units[0].noteFlow(flows.records[index])
+            ended.watch(flows.records[index], by: units[0])
         }
     }
 
@@ -607,7 +617,7 @@ struct FirstPass {
             if plan.patterns.matches(name) {
                 mediaState[index] = 1
                 unitOf[index] = Int32(unit(for: record.clientAddress))
-                units[Int(unitOf[index])].noteFlow(record)
+                ended.watch(record, by: units[Int(unitOf[index])])
             } else {
                 mediaState[index] = 2
             }
@@ -637,11 +647,18 @@ struct FirstPass {
 }
 
 extension StreamUnit {
-    func noteFlow(_ record: FlowRecord) {
-        guard flowNames[record.id] == nil else { return }
-        guard flowNames.count < Self.maximumListedFlows else { unlistedFlows += 1; return }
-        let name = record.serviceName.map { " (\($0))" } ?? ""
-        flowNames[record.id] = "\(record.protocolName) \(record.serverAddress.bracketed):\(record.serverPort)\(name)"
+    /// Lists a flow of the unit (at most `maximumListedFlows`, the rest counted); true when listed.
+    @discardableResult
+    func noteFlow(_ record: FlowRecord) -> Bool {
+        guard flowNames[record.id] == nil else { return false }
+        guard flowNames.count < Self.maximumListedFlows else { unlistedFlows += 1; return false }
+        flowNames[record.id] = StreamFlow(record)
+        return true
+    }
+
+    /// A listed flow ended: its whole-life byte counts.
+    func finishFlow(_ record: FlowRecord) {
+        if flowNames[record.id] != nil { flowNames[record.id] = StreamFlow(record) }
     }
 }
 
@@ -657,4 +674,12 @@ extension PacketSample {
 extension IPAddress {
     /// IPv6 in brackets, for address:port text.
     var bracketed: String { isIPv4 ? description : "[\(description)]" }
+}
+
+extension StreamFlow {
+    init(_ r: FlowRecord) {
+        self.init(proto: r.protocolName, client: r.clientAddress.description, clientPort: Int(r.clientPort),
+                  server: r.serverAddress.description, serverPort: Int(r.serverPort), service: r.serviceName,
+                  bytesToServer: Int(r.toServer.bytes), bytesToClient: Int(r.toClient.bytes))
+    }
 }

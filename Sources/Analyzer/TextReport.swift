@@ -70,8 +70,8 @@ public enum TextReport {
             if s.windowShare.isEmpty {
                 out += "  windows: \(s.windows.count) (\(idle) idle)\n"
             } else {
-                let share = s.windowShare.filter { $0.probability > 0 }
-                    .map { "\($0.label) \(String(format: "%.0f", $0.probability * 100))%" }.joined(separator: ", ")
+                let share = s.windowShare.filter { $0.share > 0 }
+                    .map { "\($0.label) \(String(format: "%.0f", $0.share * 100))%" }.joined(separator: ", ")
                 out += "  share of windows: \(share)  (\(analysed) classified, \(idle) idle, \(skipped) skipped)\n"
             }
             out += "  final (majority of windows): \(s.final ?? "-")\n"

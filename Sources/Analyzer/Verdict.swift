@@ -5,7 +5,7 @@ public struct StreamVerdict: Sendable, Equatable {
     public var label: String?
     public var confidence: Double?
     public var probabilities: [ClassProbability]
-    public var windowShare: [ClassProbability]
+    public var windowShare: [ClassShare]
     public var final: String?
     public var disagreement: String?
 
@@ -29,7 +29,7 @@ public struct StreamVerdict: Sendable, Equatable {
         label = classes[best]
         confidence = mean[best]
         probabilities = (0..<k).map { ClassProbability(label: classes[$0], probability: mean[$0]) }
-        windowShare = (0..<k).map { ClassProbability(label: classes[$0], probability: Double(votes[$0]) / Double(n)) }
+        windowShare = (0..<k).map { ClassShare(label: classes[$0], share: Double(votes[$0]) / Double(n)) }
         // Majority of windows; a tie goes to the class with the higher mean probability.
         var major = 0
         for c in 1..<max(k, 1) where votes[c] > votes[major] || (votes[c] == votes[major] && mean[c] > mean[major]) {

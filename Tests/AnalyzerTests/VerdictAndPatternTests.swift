@@ -27,7 +27,7 @@ final class StreamVerdictTests: XCTestCase {
         XCTAssertEqual(v.label, "c")
         XCTAssertEqual(v.confidence!, 0.6, accuracy: 1e-12)
         XCTAssertEqual(v.final, "a")
-        XCTAssertEqual(v.windowShare.map(\.probability), [2.0 / 3, 0, 1.0 / 3])
+        XCTAssertEqual(v.windowShare.map(\.share), [2.0 / 3, 0, 1.0 / 3])
         XCTAssertNotNil(v.disagreement)
         let agree = StreamVerdict(classes: classes, windowProbabilities: [[0.1, 0.8, 0.1]])
         XCTAssertEqual(agree.label, "b")
