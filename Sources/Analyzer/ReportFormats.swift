@@ -1,3 +1,4 @@
+import Features
 import Foundation
 
 /// JSON and CSV renderings of reports.
@@ -44,7 +45,5 @@ public enum ReportFormats {
         return out
     }
 
-    static func csvField(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
+    static func csvField(_ s: String) -> String { FeatureCSVWriter.escape(s) }
 }

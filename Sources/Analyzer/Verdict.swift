@@ -1,3 +1,5 @@
+import Trees
+
 /// Turns per-window class probabilities into the stream's verdict: the whole-stream prediction
 /// (mean of the analysed windows' probabilities), the share of windows per class, the majority
 /// class (`final`) and a note when the two disagree.
@@ -40,9 +42,6 @@ public struct StreamVerdict: Sendable, Equatable {
             : "the whole-stream prediction (\(classes[best])) and the majority of windows (\(classes[major]), \(votes[major]) of \(n)) disagree"
     }
 
-    static func argmax(_ v: [Double]) -> Int {
-        var best = 0
-        for i in 1..<max(v.count, 1) where v[i] > v[best] { best = i }
-        return best
-    }
+    /// The first index of the largest value (the one argmax of the project: `EnsembleEvaluator.argmax`).
+    static func argmax(_ v: [Double]) -> Int { EnsembleEvaluator.argmax(v) }
 }
