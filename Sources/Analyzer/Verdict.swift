@@ -42,6 +42,6 @@ public struct StreamVerdict: Sendable, Equatable {
             : "the whole-stream prediction (\(classes[best])) and the majority of windows (\(classes[major]), \(votes[major]) of \(n)) disagree"
     }
 
-    /// The first index of the largest value (the one argmax of the project: `EnsembleEvaluator.argmax`).
-    static func argmax(_ v: [Double]) -> Int { EnsembleEvaluator.argmax(v) }
+    /// The first index of the largest value (the one argmax of the project: `TreeModel.argmax`).
+    static func argmax(_ v: [Double]) -> Int { TreeModel.argmax(v) }
 }
