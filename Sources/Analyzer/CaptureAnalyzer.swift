@@ -170,6 +170,16 @@ public final class CaptureAnalyzer {
     }
 }
 
+/// What becomes of a flow's packets in the analysis.
+enum FlowRoute: Equatable {
+    /// Not decided yet: the flow has no service name so far (the ClientHello may come a few packets in).
+    case pending
+    /// Its packets go to this unit (index into the analyzer's units).
+    case unit(Int32)
+    /// Not the model's service: its packets are not analysed.
+    case ignored
+}
+
 /// What the analyzer keeps of ended flows: counts, and the flows big enough to be chosen by volume.
 final class EndedFlows {
     let minimumBytes: Int
@@ -506,9 +516,8 @@ struct FirstPass {
     var cutPackets = 0
     var firstTime: Double?
     var lastTime: Double?
-    /// Per flow index: 0 = name not known yet, 1 = media (its unit is `unitOf`), 2 = not media.
-    var mediaState: [UInt8] = []
-    var unitOf: [Int32] = []
+    /// What becomes of each flow's packets, by flow index (indices are reused: reset on a new flow).
+    var routes: [FlowRoute] = []
     var units: [StreamUnit] = []
     var unitByClient: [IPAddress: Int] = [:]
     /// Every half second of capture time, silent units' windows that ended are emitted (live mode
@@ -590,12 +599,11 @@ struct FirstPass {
     mutating func feedSingle(_ decoded: DecodedPacket, touch: FlowTouch?, time: Double, length: Int, direction: PacketDirection) {
         units[0].add(PacketSample(decoded, time: time, length: length, direction: direction))
         guard let touch else { return }
-        // mediaState doubles as "this flow is listed in the unit" for the single-unit scopes.
+        // Single-unit scopes: every packet is the unit's; a flow's first packet lists it in the unit.
         let index = touch.index
-        if index >= mediaState.count { mediaState += [UInt8](repeating: 0, count: max(index + 1, mediaState.count * 2, 64) - mediaState.count) }
-        if touch.isNew { mediaState[index] = 0 }
-        if mediaState[index] == 0 {
-            mediaState[index] = 1
+        growRoutes(to: index)
+        if touch.isNew || routes[index] == .pending {
+            routes[index] = .unit(0)
             ended.watch(flows.records[index], by: units[0])
         }
     }
@@ -604,27 +612,30 @@ struct FirstPass {
     @inline(__always)
     mutating func route(_ touch: FlowTouch, decoded: DecodedPacket, frameLength: Int, time: Double) {
         let index = touch.index
-        if index >= mediaState.count {
-            let grow = max(index + 1, mediaState.count * 2, 64)
-            mediaState += [UInt8](repeating: 0, count: grow - mediaState.count)
-            unitOf += [Int32](repeating: -1, count: grow - unitOf.count)
-        }
-        if touch.isNew { mediaState[index] = 0; unitOf[index] = -1 }
-        if mediaState[index] == 0 {
+        growRoutes(to: index)
+        if touch.isNew { routes[index] = .pending }
+        if routes[index] == .pending {
             // Until the flow has a name (the ClientHello may come a few packets in), look again per packet.
             guard let name = flows.records[index].serviceName else { return }
             let record = flows.records[index]
             if plan.patterns.matches(name) {
-                mediaState[index] = 1
-                unitOf[index] = Int32(unit(for: record.clientAddress))
-                ended.watch(record, by: units[Int(unitOf[index])])
+                let u = unit(for: record.clientAddress)
+                routes[index] = .unit(Int32(u))
+                ended.watch(record, by: units[u])
             } else {
-                mediaState[index] = 2
+                routes[index] = .ignored
             }
         }
-        guard mediaState[index] == 1 else { return }
+        guard case .unit(let u) = routes[index] else { return }
         let direction: PacketDirection = touch.direction == .serverToClient ? .download : .upload
-        units[Int(unitOf[index])].add(PacketSample(decoded, time: time, length: frameLength, direction: direction))
+        units[Int(u)].add(PacketSample(decoded, time: time, length: frameLength, direction: direction))
+    }
+
+    @inline(__always)
+    mutating func growRoutes(to index: Int) {
+        if index >= routes.count {
+            routes += repeatElement(.pending, count: max(index + 1, routes.count * 2, 64) - routes.count)
+        }
     }
 
     mutating func unit(for client: IPAddress) -> Int {
