@@ -112,22 +112,20 @@ public final class CaptureAnalyzer {
         }
         let observers = Observers(onWindow: onWindow, onRow: onRow, onCaptureStart: onCaptureStart, onSession: onSession)
         var pass = FirstPass(plan: plan, model: model, options: options, linkType: linkType, observers: observers)
-        let fileSource = source as? FileSource
         var counter = 0
         let progress = onProgress
         var clock = CaptureClock()
         let end = try source.forEachPacket { packet in
             clock.feed(packet) { p, time in pass.consume(p, time: time) }
             counter &+= 1
-            if counter & 0xFFFF == 0, let progress { progress(counter, fileSource?.bytesRead ?? 0) }
+            if counter & 0xFFFF == 0, let progress { progress(counter, source.bytesRead) }
             return true
         }
         clock.finish()
         var warnings: [String] = []
         if case .truncated(let message) = end { warnings.append(message) }
         warnings += clock.warnings
-        let sourceWarnings = (source as? FileSource)?.warnings ?? (source as? LiveSource)?.warnings ?? []
-        for w in sourceWarnings where !warnings.contains(w) { warnings.append(w) }
+        for w in source.warnings where !warnings.contains(w) { warnings.append(w) }
         pass.flows.finish()
         if pass.summary.packets > 0, pass.undecodable > 0 {
             warnings.append("\(pass.undecodable) packets had a truncated or malformed header (see `streamprobe flows`)")
@@ -139,7 +137,7 @@ public final class CaptureAnalyzer {
         }
 
         // A live capture ends on the clock, not at its last packet: windows up to the stop time are complete.
-        if source is LiveSource, let last = pass.lastTime { pass.lastTime = max(last, Date().timeIntervalSince1970) }
+        if source.endsOnTheClock, let last = pass.lastTime { pass.lastTime = max(last, Date().timeIntervalSince1970) }
         var units = pass.finishUnits()
         var selectionNote: String?
         if options.scope == .streams && units.isEmpty {

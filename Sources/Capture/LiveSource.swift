@@ -25,6 +25,9 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
     public private(set) var packetsCaptured: Int = 0
     /// Problems that did not stop the capture (e.g. the save file could not be written), one line each.
     public private(set) var warnings: [String] = []
+    public var endsOnTheClock: Bool { true }
+    /// Live captures have no length to measure progress against.
+    public var bytesRead: Int64 { 0 }
     /// What became of root once the device and the save file were open.
     public private(set) var privileges: Privileges.Outcome = .notRoot
     /// The save file opened for reading before privileges were dropped (it is mode 0600, owned by
