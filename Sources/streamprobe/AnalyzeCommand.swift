@@ -70,6 +70,11 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .customLong("windows-csv"), help: "Write the window table to this CSV file.")
     var windowsCSV: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Also write a self-contained HTML page (timeline of window classes and confidence, packets per second, sessions): "
+            + "a file for one capture, a folder (one page per capture) for several.", valueName: "path"))
+    var html: String?
+
     @Flag(name: [.customShort("q"), .long], help: "One line per capture.")
     var quiet = false
 
@@ -80,6 +85,9 @@ struct AnalyzeCommand: ParsableCommand {
     var window: Double?
 
     enum OutputFormat: String, ExpressibleByArgument { case text, json }
+
+    /// Several captures (a folder, or more than one argument).
+    var batch: Bool { directory != nil || captures.count > 1 }
 
     func validate() throws {
         if listInterfaces { return }
@@ -103,6 +111,7 @@ struct AnalyzeCommand: ParsableCommand {
         // Output files must be creatable before any capture is read (exit 66, not at the end).
         do {
             if let windowsCSV { try OutputCheck.writable(windowsCSV) }
+            if let html, !batch { try OutputCheck.writable(html) }
             if let save { try OutputCheck.writable(save) }
         } catch { throw exitError(error) }
         let bound: BoundModel
@@ -151,6 +160,7 @@ struct AnalyzeCommand: ParsableCommand {
         warn(report)
         emit(report)
         if let windowsCSV { do { try writeOutput(ReportFormats.windowsCSV([report]), to: windowsCSV) } catch { throw exitError(error) } }
+        if let html { do { try writeOutput(HTMLReport.render(report, modelCard: ModelDescription.full(bound.model)), to: html) } catch { throw exitError(error) } }
     }
 
     /// The text report shows its warnings; JSON and -q output leave them to stderr.
@@ -189,6 +199,15 @@ struct AnalyzeCommand: ParsableCommand {
                 if format == .text && !quiet { print(String(repeating: "─", count: 72)) }
                 rows.append(BatchRow(report: report))
                 reports.append(report)
+                if let html {
+                    // One page per capture in the folder, named after the capture (its position keeps names apart).
+                    let name = String(format: "%03d-", i + 1) + URL(fileURLWithPath: report.capture).deletingPathExtension().lastPathComponent + ".html"
+                    do {
+                        try FileManager.default.createDirectory(atPath: html, withIntermediateDirectories: true)
+                        try writeOutput(HTMLReport.render(report, modelCard: ModelDescription.full(bound.model)),
+                                        to: (html as NSString).appendingPathComponent(name))
+                    } catch { printError("\(error)") }
+                }
             case .failure(let failure):
                 failed += 1
                 printError(failure.message)
