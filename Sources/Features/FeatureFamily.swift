@@ -25,15 +25,7 @@ public enum FeatureFamily: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    public static let referenceNames: [String] = [
-        "bytes_per_second", "packets_per_second", "bytes_total", "mean_pkt_size", "std_pkt_size",
-        "min_pkt_size", "max_pkt_size", "p10_pkt_size", "p25_pkt_size", "p50_pkt_size", "p75_pkt_size",
-        "p90_pkt_size", "p95_pkt_size", "large_pkt_ratio", "small_pkt_ratio", "medium_pkt_ratio",
-        "pkt_size_range", "pkt_size_iqr", "pkt_size_skew", "pkt_size_kurtosis", "mean_iat", "std_iat",
-        "min_iat", "max_iat", "p10_iat", "p50_iat", "p90_iat", "cv_iat", "iat_range", "burst_count",
-        "mean_burst_packets", "max_burst_packets", "std_burst_packets", "burst_bytes_ratio",
-        "entropy_pkt_sizes", "bytes_per_packet", "iat_per_byte",
-    ]
+    public static let referenceNames: [String] = ReferenceSlot.allCases.map(\.name)
 
     public static let directionNames: [String] = [
         "down_bytes", "up_bytes", "down_packets", "up_packets", "down_mean_pkt_size", "up_mean_pkt_size",

@@ -1,3 +1,34 @@
+/// The reference analyzer's 37 window features, in their published order. The feature names
+/// derive from the cases (`bytesPerSecond` → `bytes_per_second`), so the order of the names and the
+/// slots the computation fills cannot drift apart.
+enum ReferenceSlot: Int, CaseIterable {
+    case bytesPerSecond, packetsPerSecond, bytesTotal, meanPktSize, stdPktSize
+    case minPktSize, maxPktSize, p10PktSize, p25PktSize, p50PktSize
+    case p75PktSize, p90PktSize, p95PktSize, largePktRatio, smallPktRatio
+    case mediumPktRatio, pktSizeRange, pktSizeIqr, pktSizeSkew, pktSizeKurtosis
+    case meanIat, stdIat, minIat, maxIat, p10Iat
+    case p50Iat, p90Iat, cvIat, iatRange, burstCount
+    case meanBurstPackets, maxBurstPackets, stdBurstPackets, burstBytesRatio, entropyPktSizes
+    case bytesPerPacket, iatPerByte
+
+    /// `snake_case` of the case name.
+    var name: String {
+        var out = ""
+        for c in String(describing: self) {
+            if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
+        }
+        return out
+    }
+}
+
+extension Array where Element == Double {
+    /// A reference feature's value in a row of `ReferenceSlot.allCases.count` values.
+    subscript(slot: ReferenceSlot) -> Double {
+        get { self[slot.rawValue] }
+        set { self[slot.rawValue] = newValue }
+    }
+}
+
 /// Computes the reference analyzer's 37 features of one window (DESIGN.md §4), reusing its buffers.
 struct ReferenceFeatures {
     private var sizes: [Double] = []
@@ -11,7 +42,7 @@ struct ReferenceFeatures {
 
     init() {}
 
-    /// Fills `out` (37 values, `FeatureFamily.referenceNames` order) from `packets[range]`,
+    /// Fills `out` (one value per `ReferenceSlot`, in slot order) from `packets[range]`,
     /// which must be non-empty and in time order.
     mutating func compute(
         _ packets: [PacketSample], _ range: Range<Int>, burstGap: Double, into out: inout [Double]
@@ -73,42 +104,42 @@ struct ReferenceFeatures {
         var maxRun = 0.0
         for r in runs where r > maxRun { maxRun = r }
 
-        out[0] = duration > 0 ? total / duration : 0
-        out[1] = duration > 0 ? n / duration : 0
-        out[2] = total
-        out[3] = meanSize
-        out[4] = stdSize
-        out[5] = minSize
-        out[6] = maxSize
-        out[7] = Stats.percentile(sorted: sortedSizes, 10)
-        out[8] = p25
-        out[9] = Stats.percentile(sorted: sortedSizes, 50)
-        out[10] = p75
-        out[11] = Stats.percentile(sorted: sortedSizes, 90)
-        out[12] = Stats.percentile(sorted: sortedSizes, 95)
-        out[13] = Double(large) / n
-        out[14] = Double(small) / n
-        out[15] = Double(medium) / n
-        out[16] = maxSize - minSize
-        out[17] = p75 - p25
-        out[18] = Stats.skew(sizes)
-        out[19] = Stats.kurtosis(sizes)
-        out[20] = meanIAT
-        out[21] = stdIAT
-        out[22] = minIAT
-        out[23] = maxIAT
-        out[24] = p10IAT
-        out[25] = p50IAT
-        out[26] = p90IAT
-        out[27] = meanIAT > 0 ? stdIAT / meanIAT : 0
-        out[28] = maxIAT - minIAT
-        out[29] = Double(runs.count)
-        out[30] = meanRun
-        out[31] = maxRun
-        out[32] = runs.count > 1 ? stdRun : 0
-        out[33] = bytesTotal > 0 && !runs.isEmpty ? (meanRun * Double(runs.count) * meanSize) / total : 0
-        out[34] = Stats.referenceEntropy(sorted: sortedSizes)
-        out[35] = total / n
-        out[36] = bytesTotal > 0 && !iats.isEmpty ? sumIAT / total : 0
+        out[.bytesPerSecond] = duration > 0 ? total / duration : 0
+        out[.packetsPerSecond] = duration > 0 ? n / duration : 0
+        out[.bytesTotal] = total
+        out[.meanPktSize] = meanSize
+        out[.stdPktSize] = stdSize
+        out[.minPktSize] = minSize
+        out[.maxPktSize] = maxSize
+        out[.p10PktSize] = Stats.percentile(sorted: sortedSizes, 10)
+        out[.p25PktSize] = p25
+        out[.p50PktSize] = Stats.percentile(sorted: sortedSizes, 50)
+        out[.p75PktSize] = p75
+        out[.p90PktSize] = Stats.percentile(sorted: sortedSizes, 90)
+        out[.p95PktSize] = Stats.percentile(sorted: sortedSizes, 95)
+        out[.largePktRatio] = Double(large) / n
+        out[.smallPktRatio] = Double(small) / n
+        out[.mediumPktRatio] = Double(medium) / n
+        out[.pktSizeRange] = maxSize - minSize
+        out[.pktSizeIqr] = p75 - p25
+        out[.pktSizeSkew] = Stats.skew(sizes)
+        out[.pktSizeKurtosis] = Stats.kurtosis(sizes)
+        out[.meanIat] = meanIAT
+        out[.stdIat] = stdIAT
+        out[.minIat] = minIAT
+        out[.maxIat] = maxIAT
+        out[.p10Iat] = p10IAT
+        out[.p50Iat] = p50IAT
+        out[.p90Iat] = p90IAT
+        out[.cvIat] = meanIAT > 0 ? stdIAT / meanIAT : 0
+        out[.iatRange] = maxIAT - minIAT
+        out[.burstCount] = Double(runs.count)
+        out[.meanBurstPackets] = meanRun
+        out[.maxBurstPackets] = maxRun
+        out[.stdBurstPackets] = runs.count > 1 ? stdRun : 0
+        out[.burstBytesRatio] = bytesTotal > 0 && !runs.isEmpty ? (meanRun * Double(runs.count) * meanSize) / total : 0
+        out[.entropyPktSizes] = Stats.referenceEntropy(sorted: sortedSizes)
+        out[.bytesPerPacket] = total / n
+        out[.iatPerByte] = bytesTotal > 0 && !iats.isEmpty ? sumIAT / total : 0
     }
 }
