@@ -36,20 +36,9 @@ public struct LiveAnalysis {
         }
         let analyzer = CaptureAnalyzer(model: model, options: options)
         let started = Date().timeIntervalSince1970
-        final class Origin: @unchecked Sendable { var time: Double? }
-        let origin = Origin()
-        analyzer.onCaptureStart = { origin.time = $0 }
         if jsonOutput {
             // JSON Lines on stdout: one `window` line as each window completes, the `report` line last.
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            analyzer.onWindow = { client, w in
-                let base = origin.time ?? started
-                let line = LiveWindowLine(client: client, window: w, startEpoch: base + w.start, endEpoch: base + w.end)
-                guard let data = try? encoder.encode(line) else { return }
-                FileHandle.standardOutput.write(data + Data("\n".utf8))
-            }
+            WindowLines(fallbackStart: started).attach(to: analyzer)
         } else if !quiet {
             analyzer.onWindow = { client, w in
                 let span = String(format: "%7.1f–%-7.1f", w.start, w.end)

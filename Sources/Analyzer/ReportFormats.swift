@@ -47,3 +47,30 @@ public enum ReportFormats {
 
     static func csvField(_ s: String) -> String { FeatureCSVWriter.escape(s) }
 }
+
+/// Writes each completed window as a JSON Lines record on stdout while a capture is read
+/// (`{"type": "window", "client", "window", "start_epoch", "end_epoch"}`): live captures and
+/// standard input with `--format json`; the report follows as the last line (`"type": "report"`).
+public final class WindowLines: @unchecked Sendable {
+    private var origin: Double?
+    private let fallbackStart: Double
+    private let encoder: JSONEncoder
+
+    public init(fallbackStart: Double = 0) {
+        self.fallbackStart = fallbackStart
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    }
+
+    public func attach(to analyzer: CaptureAnalyzer) {
+        encoder.userInfo[.streamprobeClasses] = analyzer.summary.classes
+        analyzer.onCaptureStart = { [self] in origin = $0 }
+        analyzer.onWindow = { [self] client, w in
+            let base = origin ?? fallbackStart
+            let line = LiveWindowLine(client: client, window: w, startEpoch: base + w.start, endEpoch: base + w.end)
+            guard let data = try? encoder.encode(line) else { return }
+            FileHandle.standardOutput.write(data + Data("\n".utf8))
+        }
+    }
+}

@@ -141,7 +141,7 @@ struct AnalyzeCommand: ParsableCommand {
         if captures.count > 1 {
             throw runBatch(captures, title: "\(captures.count) captures", bound: bound, options: options)
         }
-        let report: CaptureReport
+        var report: CaptureReport
         do {
             if live {
                 report = try LiveAnalysis(model: bound, options: options, interface: interface, duration: duration,
@@ -149,10 +149,14 @@ struct AnalyzeCommand: ParsableCommand {
             } else {
                 let path = captures.first ?? pcap!
                 let analyzer = CaptureAnalyzer(model: bound, options: options)
+                let streaming = path == FileSource.standardInput && format == .json && !quiet
+                // Standard input with JSON: window lines as they complete, as live capture does.
+                if streaming { WindowLines().attach(to: analyzer) }
                 let progress = ProgressLine(label: path, totalBytes: fileSize(path), enabled: !quiet && isatty(STDERR_FILENO) == 1)
                 analyzer.onProgress = { packets, bytes in progress.update(packets: packets, bytesRead: bytes) }
                 defer { progress.finish() }
                 report = try analyzer.analyze(path: path)
+                if streaming { report.type = "report" }
             }
         } catch {
             throw exitError(error)

@@ -269,7 +269,12 @@ final class AnalyzeCommandTests: XCTestCase {
         let fromPipe = try CLIRunner.run(["analyze", "-", "--format", "json"], stdin: vpn)
         XCTAssertEqual(fromPipe.status, 0, fromPipe.stderr)
         XCTAssertTrue(fromFile.stdout.contains("most download bytes"), "chosen by volume: \(fromFile.stdout.prefix(600))")
-        XCTAssertEqual(fromPipe.stdout.replacingOccurrences(of: "\"stdin\"", with: "\"\(vpn.path)\""), fromFile.stdout)
+        // On a pipe, JSON Lines: the windows as they complete, then the report, which is the file's.
+        let lines = fromPipe.stdout.split(separator: "\n").map(String.init)
+        XCTAssertGreaterThan(lines.count, 2)
+        XCTAssertTrue(lines.dropLast().allSatisfy { $0.hasPrefix("{\"client\"") && $0.contains("\"type\":\"window\"") }, fromPipe.stdout)
+        let report = try XCTUnwrap(lines.last).replacingOccurrences(of: ",\"type\":\"report\"", with: "")
+        XCTAssertEqual(report.replacingOccurrences(of: "\"stdin\"", with: "\"\(vpn.path)\"") + "\n", fromFile.stdout)
         let flows = try CLIRunner.run(["flows", "-", "--format", "csv"], stdin: vpn)
         XCTAssertEqual(flows.status, 0, flows.stderr)
         XCTAssertEqual(flows.stdout, try CLIRunner.run(["flows", vpn.path, "--format", "csv"]).stdout)
