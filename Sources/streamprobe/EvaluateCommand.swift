@@ -83,7 +83,9 @@ struct EvaluateCommand: ParsableCommand {
         let matrix = ConfusionMatrix(classes: model.classes, truth: truth, predicted: predicted)
         let speed = timing ? PredictionTiming.measure(model, rows: data.rows, jobs: threads) : nil
         if format == "json" {
-            var value = matrix.jsonValue.setting("model", .string(model.name))
+            var value = JSONValue.object([("schema_version", .number(1))])
+            for (k, v) in matrix.jsonValue.objectValue ?? [] { value = value.setting(k, v) }
+            value = value.setting("model", .string(model.name))
             value = value.setting("temporal", smoothing.map { s in
                 JSONValue.object([("kind", .string(s.kind.rawValue)), ("windows", .number(Double(s.windows))),
                                   ("alignment", .string(s.alignment.rawValue)), ("groups", .number(Double(groupCount)))])

@@ -1,5 +1,6 @@
 import Analyzer
 import ArgumentParser
+import Foundation
 import Trees
 
 /// `streamprobe models [NAME]`: the models this binary knows, or one model's card.
@@ -8,22 +9,59 @@ struct ModelsCommand: ParsableCommand {
         commandName: "models",
         abstract: "List the available models (embedded, then $STREAMPROBE_MODELS, then share/streamprobe/models), or show one card.")
 
-    @Argument(help: "A model name or file: show its card.") var name: String?
+    @Argument(help: "A model name or file: show its card.", completion: Completions.models) var name: String?
+
+    @Option(help: "text, or json: the same as one document (schema_version 1; for one model, its card as stored).",
+            completion: .list(["text", "json"]))
+    var format = "text"
+
+    func validate() throws {
+        guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }
+    }
 
     func run() throws {
         if let name {
-            print(ModelDescription.full(try TreesCLI.resolveModel(name)), terminator: "")
+            let model = try TreesCLI.resolveModel(name)
+            if format == "json" {
+                print(JSONWriter.render(.object([("schema_version", .number(1))] + entry(model).objectValue!
+                                                  + [("card", model.card)])), terminator: "")
+            } else {
+                print(ModelDescription.full(model), terminator: "")
+            }
             return
         }
         let available = ModelLocator.available(embedded: EmbeddedModels.json)
-        if available.isEmpty { print("no models found"); return }
+        var entries: [JSONValue] = []
+        if available.isEmpty && format == "text" { print("no models found"); return }
         for (name, origin) in available {
             do {
                 let model = try ModelLocator.load(origin, embedded: EmbeddedModels.json)
-                print(ModelDescription.line(model))
+                if format == "json" { entries.append(entry(model, origin: origin)) } else { print(ModelDescription.line(model)) }
             } catch {
-                print("\(name)  (unusable: \(error.description))")
+                if format == "json" {
+                    entries.append(.object([("name", .string(name)), ("error", .string(error.description))]))
+                } else {
+                    print("\(name)  (unusable: \(error.description))")
+                }
             }
         }
+        if format == "json" { print(JSONWriter.render(.object([("schema_version", .number(1)), ("models", .array(entries))])), terminator: "") }
+    }
+
+    /// What `models --format json` says of one model.
+    func entry(_ m: TreeModel, origin: ModelLocator.Origin? = nil) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("name", .string(m.name)), ("task", .string(m.task)), ("classes", .array(m.classes.map { .string($0) })),
+            ("feature_set", .string(m.featureSet)), ("features", .number(Double(m.featureCount))),
+            ("window_s", m.window.map { .number($0.seconds) } ?? .null),
+            ("trees", .number(Double(m.ensemble.trees.count))), ("nodes", .number(Double(m.nodeCount))),
+            ("summary", m.card["summary"] ?? .null),
+        ]
+        switch origin {
+        case .embedded?: members.append(("origin", .string("embedded")))
+        case .file(let path)?: members.append(("origin", .string(path)))
+        case nil: break
+        }
+        return .object(members)
     }
 }

@@ -96,6 +96,20 @@ final class JSONSchemaTests: XCTestCase {
         }
     }
 
+    /// `models --format json` lists every embedded model with its figures; `evaluate` is versioned too.
+    func testModelsJSON() throws {
+        let r = try CLIRunner.run(["models", "--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(doc["schema_version"] as? Int, 1)
+        let models = try XCTUnwrap(doc["models"] as? [[String: Any]])
+        XCTAssertEqual(Set(models.compactMap { $0["name"] as? String }), ["live-vs-vod", "spotify-flow", "spotify-quality", "webcam-presence"])
+        XCTAssertTrue(models.allSatisfy { ($0["trees"] as? Int ?? 0) > 0 && $0["origin"] as? String == "embedded" })
+        let one = try CLIRunner.run(["models", "live-vs-vod", "--format", "json"])
+        let card = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as? [String: Any])?["card"] as? [String: Any])
+        XCTAssertNotNil(card["summary"])
+    }
+
     /// The validator itself fails on what it must fail on.
     func testTheValidatorRejects() throws {
         let schema: [String: Any] = ["type": "object", "required": ["a"], "properties": ["a": ["type": "integer", "minimum": 0]]]
