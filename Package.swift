@@ -23,8 +23,10 @@ let package = Package(
         ),
         // Header views and the decoder. Depends on nothing.
         .target(name: "Wire", swiftSettings: hotPath),
+        // gzip-compressed captures read as a stream (zlib behind a stdio FILE; Debian zlib1g-dev).
+        .target(name: "CGzip", linkerSettings: [.linkedLibrary("z")]),
         // Packet sources: file, live interface, directory. The only importer of CPcap.
-        .target(name: "Capture", dependencies: ["CPcap"], swiftSettings: hotPath),
+        .target(name: "Capture", dependencies: ["CPcap", "CGzip"], swiftSettings: hotPath),
         // Flow key, flow table, service names (TLS SNI, DNS).
         .target(name: "Flows", dependencies: ["Wire"], swiftSettings: hotPath),
         // Windows, statistics, feature sets.

@@ -1,3 +1,4 @@
+import CGzip
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -31,7 +32,13 @@ public enum CaptureFileKind {
     /// The kind of the file at `path`, or nil when it is unreadable, shorter than four bytes,
     /// or does not start with a pcap / pcapng magic number.
     public static func detect(path: String) -> Kind? {
-        guard let head = FileProbe.head(path: path, count: 4), head.count == 4 else { return nil }
+        guard var head = FileProbe.head(path: path, count: 4), head.count == 4 else { return nil }
+        if head[0] == 0x1f && head[1] == 0x8b {
+            // gzip: the kind of what it holds (read directly, see FileSource).
+            var inner = [UInt8](repeating: 0, count: 4)
+            guard streamprobe_gzip_head(path, &inner, 4) == 4 else { return nil }
+            head = inner
+        }
         return detect(magic: (head[0], head[1], head[2], head[3]))
     }
 
@@ -127,7 +134,6 @@ enum FileProbe {
     /// (and how to read it anyway), text, or the first bytes.
     static func notACapture(_ head: [UInt8], size: Int64) -> String {
         let compressed: [(magic: [UInt8], name: String, command: String)] = [
-            ([0x1f, 0x8b], "gzip", "gunzip -k"),
             ([0x28, 0xb5, 0x2f, 0xfd], "zstd", "zstd -d"),
             ([0xfd, 0x37, 0x7a, 0x58], "xz", "xz -dk"),
             ([0x42, 0x5a, 0x68], "bzip2", "bzip2 -dk"),

@@ -1,3 +1,4 @@
+import CGzip
 import CPcap
 #if canImport(Glibc)
 import Glibc
@@ -83,6 +84,24 @@ public final class FileSource: PacketSource {
             }
             throw CaptureError(.notACapture, source: path, message: FileProbe.notACapture(head, size: size))
         }
+        if head.starts(with: [0x1f, 0x8b]) {
+            // gzip: read the decompressed stream as libpcap reads a pipe (one pass, constant memory);
+            // a second reading decompresses the file again.
+            fileKind = nil
+            guard let file = streamprobe_gzip_fopen(openPath) else {
+                throw CaptureError(.io, source: name, message: "cannot open the gzip-compressed file: \(FileProbe.systemMessage(errno))")
+            }
+            switch PcapHandle.openOffline(file: file, source: name) {
+            case .success(let h): handle = h
+            case .failure(let failure):
+                throw CaptureError(.notACapture, source: name,
+                                   message: "gzip-compressed, but what it holds is not a pcap or pcapng file (\(failure.text))")
+            }
+            linkType = handle.linkType
+            linkTypeName = handle.linkTypeName
+            if let filter { try handle.setFilter(filter) }
+            return
+        }
         let kind = CaptureFileKind.detect(magic: (head[0], head[1], head[2], head[3]))
         fileKind = kind
         switch PcapHandle.openOffline(path: openPath) {
@@ -130,6 +149,7 @@ public final class FileSource: PacketSource {
         guard fileKind != nil || fileSize > 0 else {
             throw CaptureError(.io, source: name, message: "a pipe cannot be read twice (open it with spoolPipes)")
         }
+        // A regular file (also a gzip-compressed one) is simply opened again.
         return try FileSource(path: readPath, filter: filter)
     }
 

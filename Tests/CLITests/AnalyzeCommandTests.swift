@@ -275,6 +275,15 @@ final class AnalyzeCommandTests: XCTestCase {
         XCTAssertTrue(lines.dropLast().allSatisfy { $0.hasPrefix("{\"client\"") && $0.contains("\"type\":\"window\"") }, fromPipe.stdout)
         let report = try XCTUnwrap(lines.last).replacingOccurrences(of: ",\"type\":\"report\"", with: "")
         XCTAssertEqual(report.replacingOccurrences(of: "\"stdin\"", with: "\"\(vpn.path)\"") + "\n", fromFile.stdout)
+        // gzip-compressed (by gzip(1)): read directly, the same answer, also when read twice.
+        let gz = Process()
+        gz.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gz.arguments = ["-k", vpn.path]
+        try gz.run()
+        gz.waitUntilExit()
+        let fromGzip = try CLIRunner.run(["analyze", vpn.path + ".gz", "--format", "json"])
+        XCTAssertEqual(fromGzip.status, 0, fromGzip.stderr)
+        XCTAssertEqual(fromGzip.stdout.replacingOccurrences(of: vpn.path + ".gz", with: vpn.path), fromFile.stdout)
         let flows = try CLIRunner.run(["flows", "-", "--format", "csv"], stdin: vpn)
         XCTAssertEqual(flows.status, 0, flows.stderr)
         XCTAssertEqual(flows.stdout, try CLIRunner.run(["flows", vpn.path, "--format", "csv"]).stdout)
