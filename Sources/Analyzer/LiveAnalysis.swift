@@ -10,13 +10,14 @@ public struct LiveAnalysis {
     public var duration: Double
     public var savePath: String?
     public var quiet: Bool
-    /// Who the process becomes once the device is open (when it runs as root); nil stays.
+    /// Who the process becomes once the device is open (when it runs as root); nil: `nobody`, and
+    /// root with a warning on a system without it.
     public var runAs: String?
     /// Window lines go to stderr when stdout carries JSON.
     public var jsonOutput: Bool
 
     public init(model: BoundModel, options: AnalysisOptions, interface: String?, duration: Double, savePath: String?,
-                quiet: Bool, format json: Bool, runAs: String? = Privileges.defaultUser) {
+                quiet: Bool, format json: Bool, runAs: String? = nil) {
         self.model = model; self.options = options; self.interface = interface; self.duration = duration
         self.savePath = savePath; self.quiet = quiet; self.jsonOutput = json
         self.runAs = runAs
@@ -24,14 +25,15 @@ public struct LiveAnalysis {
 
     public func run() throws -> CaptureReport {
         let path = savePath ?? Self.temporaryCapturePath()
-        let source = try LiveSource(interface: interface, filter: options.filter, duration: duration, savePath: path, runAs: runAs)
+        let source = try LiveSource(interface: interface, filter: options.filter, duration: duration, savePath: path,
+                                    runAs: runAs ?? Privileges.defaultUser, userIsExplicit: runAs != nil)
         LiveSource.installInterruptHandler()
         let say: (String) -> Void = { line in
             if jsonOutput { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         }
         if !quiet {
             var line = "capturing on \(source.name) for \(String(format: "%g", duration)) s (Ctrl-C ends early); saving to \(path)"
-            if case .dropped = source.privileges { line += "; running as \(runAs ?? "") from now on" }
+            if case .dropped = source.privileges { line += "; running as \(runAs ?? Privileges.defaultUser) from now on" }
             say(line)
         }
         let analyzer = CaptureAnalyzer(model: model, options: options)

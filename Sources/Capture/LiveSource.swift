@@ -50,7 +50,8 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
     /// `runAs`: when the process is root, the user it switches to once the device and the save file
     /// are open (nil: stay as it is).
     public init(interface: String?, snaplen: Int32 = 262_144, promiscuous: Bool = false, filter: String? = nil,
-                duration: Double? = nil, savePath: String? = nil, runAs user: String? = nil) throws(CaptureError) {
+                duration: Double? = nil, savePath: String? = nil, runAs user: String? = nil,
+                userIsExplicit: Bool = true) throws(CaptureError) {
         let interfaces = try LiveSource.interfaceList()
         let device: String
         if let interface {
@@ -134,7 +135,10 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
             savedReader = open(savePath, O_RDONLY | O_CLOEXEC)
         }
         savedPath = savePath
-        if let user { privileges = try Privileges.drop(to: user) }
+        if let user { privileges = try Privileges.drop(to: user, explicit: userIsExplicit) }
+        if privileges == .noDefaultUser {
+            warnings.append("no user '\(user ?? "")' on this system: the capture ran as root (give -Z USER to run as another user)")
+        }
     }
 
     /// The saved capture, opened for reading (after the capture ended), through the descriptor

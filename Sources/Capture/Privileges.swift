@@ -20,14 +20,19 @@ public enum Privileges {
         case keptRoot
         /// Now running as this user id and group id.
         case dropped(uid: UInt32, gid: UInt32)
+        /// The default user does not exist on this system: still root (said in a warning).
+        case noDefaultUser
     }
 
     /// When running as root, switches the process to `user` for good: supplementary groups set to
     /// the user's primary group, then the group id, then the user id (in that order: after setuid
     /// the others are no longer allowed), and checks that root cannot be taken back.
-    public static func drop(to user: String) throws(CaptureError) -> Outcome {
+    /// `explicit`: the user asked for this account; when false (the default, `nobody`) a system
+    /// without it keeps root and says so instead of refusing to capture.
+    public static func drop(to user: String, explicit: Bool = true) throws(CaptureError) -> Outcome {
         guard geteuid() == 0 else { return .notRoot }
         guard let entry = getpwnam(user) else {
+            if !explicit { return .noDefaultUser }
             throw CaptureError(.privilegeDrop, source: user, message: "no such user to run the capture as (give --user NAME, or --user root to stay root)")
         }
         let uid = entry.pointee.pw_uid, gid = entry.pointee.pw_gid

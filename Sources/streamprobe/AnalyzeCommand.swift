@@ -49,8 +49,8 @@ struct AnalyzeCommand: ParsableCommand {
     var save: String?
 
     @Option(name: [.customShort("Z"), .long],
-            help: "Run as this user once the live capture device and the save file are open, when started as root (as tcpdump -Z; 'root' stays root).")
-    var user: String = Privileges.defaultUser
+            help: "Run as this user once the live capture device and the save file are open, when started as root (as tcpdump -Z; default: nobody; 'root' stays root).")
+    var user: String?
 
     @Option(name: [.customShort("m"), .long], help: "Model name or path.", completion: Completions.models)
     var model: String = "spotify-quality"
