@@ -14,6 +14,8 @@ public struct LiveAnalysis {
     public var runAs: String?
     /// Window lines go to stderr when stdout carries JSON.
     public var jsonOutput: Bool
+    /// Called as each play is decided (`analyze --live --history` appends it to the database).
+    public var onPlay: PlayObserver?
 
     public init(model: BoundModel, options: AnalysisOptions, interface: String?, duration: Double, savePath: String?,
                 quiet: Bool, format json: Bool, runAs: String? = Privileges.defaultUser) {
@@ -35,6 +37,7 @@ public struct LiveAnalysis {
             say(line)
         }
         let analyzer = CaptureAnalyzer(model: model, options: options)
+        analyzer.onPlay = onPlay
         if !quiet {
             analyzer.onWindow = { client, w in
                 let span = String(format: "%7.1f–%-7.1f", w.start, w.end)
