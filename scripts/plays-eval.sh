@@ -47,10 +47,10 @@ for tf in sorted(glob.glob(os.path.join(out, "*.tracks.csv"))):
         c = cells[key]
         c["sessions"] += 1
         c["count_ok"] += abs(len(plays) - len(truth)) <= 1
-        starts = [p["start_s"] for p in plays]
+        starts = [p["start_epoch"] for p in plays]
         for t in truth:
-            ps = float(t["play_start"])
-            if ps >= duration: continue
+            if float(t["play_start"]) >= duration: continue
+            ps = float(t["start_epoch"])
             c["tracks"] += 1
             if starts:
                 j = min(range(len(starts)), key=lambda k: abs(starts[k] - ps))
@@ -66,7 +66,8 @@ for tf in sorted(glob.glob(os.path.join(out, "*.tracks.csv"))):
         for p in plays:
             if not p["skipped"]: continue
             c["est_skips"] += 1
-            c["est_skip_ok"] += any(abs(float(t["play_start"]) - p["start_s"]) <= 5 and t["skipped"] == "1" for t in truth)
+            # the play the estimate calls skipped is the truth track that started within 5 s of it
+            c["est_skip_ok"] += any(abs(float(t["start_epoch"]) - p["start_epoch"]) <= 5 and t["skipped"] == "1" for t in truth)
 def pct(a, b): return f"{100 * a / b:5.1f} %" if b else "    -"
 print(f"{'tunnel':6} {'mode':6} {'sessions':>8} {'count±1':>8} {'tracks':>7} {'start≤5s':>8} {'|play err| p50':>14} {'tier':>7} {'skip recall':>11} {'skip precision':>14}")
 for key in sorted(cells):

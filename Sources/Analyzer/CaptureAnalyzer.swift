@@ -299,6 +299,7 @@ final class StreamUnit {
             sessionDownBytes += sample.frameLength
             plays.addDownload(time: sample.time, bytes: sample.frameLength)
         }
+        plays.addPacket(time: sample.time, length: sample.frameLength, upload: sample.direction == .upload)
         if wantsSummary { summary.add(sample) }
         extractor.add(sample) { window in self.record(window) }
     }

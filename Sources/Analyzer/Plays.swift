@@ -97,6 +97,20 @@ struct PlayEstimator {
     private(set) var plays: [PlayReport] = []
     var onPlay: ((PlayReport) -> Void)?
     var lastTime = 0.0
+    /// For the close signature inside a tunnel: the previous packet, the last small client packets (a ring),
+    /// and a close seen but not yet confirmed (time of the FIN, time of the last ACK).
+    struct Packet {
+        var time = -Double.infinity
+        var length = 0
+        var upload = false
+    }
+    private var previous = Packet()
+    private var smallUploads = [Packet](repeating: Packet(), count: 8)
+    private var smallUploadNext = 0
+    private var candidateFIN = -Double.infinity
+    private var candidateACK = -Double.infinity
+    /// Largest frame of the close signature (an empty TCP segment: 66 B in the clear, 138 B in a WireGuard tunnel).
+    static let closeFrameMax = 170
 
     init() {
         events.reserveCapacity(256)
@@ -118,6 +132,33 @@ struct PlayEstimator {
         burstStart = time
         burstEnd = time
         burstBytes = bytes
+    }
+
+    /// Every packet of the stream: spots a connection close where the TCP flags are hidden (inside a tunnel).
+    /// The client's FIN, the server's FIN-ACK one round trip later and the client's ACK at once are three frames
+    /// of the same empty-segment size (66 B in the clear, 138 B in a WireGuard tunnel), other packets may come
+    /// between the first two. A TCP handshake has the same sizes in a tunnel (padding) but the client's TLS
+    /// ClientHello follows its ACK at once; the access point's ping (server first) has no client packet of that
+    /// size just before it. Requests, replies and pings of other sizes never match.
+    @inline(__always)
+    mutating func addPacket(time: Double, length: Int, upload: Bool) {
+        if candidateACK > -Double.infinity {
+            if !(upload && length >= 300 && time - candidateACK < 0.005) { addClientClose(time: candidateFIN) }
+            candidateACK = -Double.infinity
+        }
+        if upload, !previous.upload, previous.length == length, length <= Self.closeFrameMax, time - previous.time < 0.01 {
+            // Server (FIN-ACK?) then client (ACK) at once: was there a client frame of that size one round trip before?
+            var fin = -Double.infinity
+            for p in smallUploads where p.length == length && p.time < previous.time - 0.001 && p.time > previous.time - 1 {
+                fin = max(fin, p.time)
+            }
+            if fin > -Double.infinity { candidateFIN = fin; candidateACK = time }
+        }
+        if upload, length <= Self.closeFrameMax {
+            smallUploads[smallUploadNext] = Packet(time: time, length: length, upload: true)
+            smallUploadNext = (smallUploadNext + 1) & 7
+        }
+        previous = Packet(time: time, length: length, upload: upload)
     }
 
     /// The client sent a FIN on one of the stream's TCP connections.

@@ -8,7 +8,7 @@ import GRDB
 /// Several processes may write the same file at once (a live capture appending plays while `history add`
 /// runs): the database is in WAL mode, every write is one `BEGIN IMMEDIATE` transaction, and a writer that
 /// finds the file locked waits (busy timeout) instead of failing.
-public final class HistoryDatabase {
+public final class HistoryDatabase: Sendable {
     public let path: String
     let db: DatabaseQueue
     /// How long a writer waits for another process's transaction before giving up.
