@@ -85,6 +85,15 @@ struct PlayEstimator {
     private var burstStart = 0.0
     private var burstEnd = 0.0
     private var burstBytes = 0
+    /// A fetch is one transfer: ranges or chunks requested back to back, no silence of `fetchMaxGap` inside.
+    /// Chunks of a fast paced rhythm on a slow link merge into one burst with silences of a few hundred
+    /// milliseconds between them; a fetch may merge with the old track's chunk. So a burst is a fetch when one
+    /// run without such a silence holds `fetchBytes`; the fetch starts where that run starts.
+    static let fetchMaxGap = 0.3
+    private var runStart = 0.0
+    private var runBytes = 0
+    private var bestRunStart = 0.0
+    private var bestRunBytes = 0
     /// Bursts since the oldest track still waiting to be emitted.
     private var events: [Event] = []
     /// Times of the client's FINs on the stream's TCP connections (clear only).
@@ -103,12 +112,19 @@ struct PlayEstimator {
         var time = -Double.infinity
         var length = 0
         var upload = false
+        /// Seconds since the stream's previous download packet.
+        var quiet = 0.0
     }
     private var previous = Packet()
     private var smallUploads = [Packet](repeating: Packet(), count: 8)
     private var smallUploadNext = 0
     private var candidateFIN = -Double.infinity
     private var candidateACK = -Double.infinity
+    /// The last download frame of a data segment's size: a close happens when no transfer runs.
+    private var lastBigDownload = -Double.infinity
+    private var lastDownload = -Double.infinity
+    /// The client's FIN comes on its own, not as the (delayed) ACK of something the server just sent.
+    static let finQuiet = 0.2
     /// Largest frame of the close signature (an empty TCP segment: 66 B in the clear, 138 B in a WireGuard tunnel).
     static let closeFrameMax = 170
 
@@ -123,6 +139,9 @@ struct PlayEstimator {
     mutating func addDownload(time: Double, bytes: Int) {
         lastTime = time
         if burstOpen, time - burstEnd <= Self.burstGap {
+            if time - burstEnd >= Self.fetchMaxGap { runStart = time; runBytes = 0 }
+            runBytes &+= bytes
+            if runBytes > bestRunBytes { bestRunBytes = runBytes; bestRunStart = runStart }
             burstEnd = time
             burstBytes &+= bytes
             return
@@ -132,6 +151,10 @@ struct PlayEstimator {
         burstStart = time
         burstEnd = time
         burstBytes = bytes
+        runStart = time
+        runBytes = bytes
+        bestRunStart = time
+        bestRunBytes = bytes
     }
 
     /// Every packet of the stream: spots a connection close where the TCP flags are hidden (inside a tunnel).
@@ -139,23 +162,33 @@ struct PlayEstimator {
     /// of the same empty-segment size (66 B in the clear, 138 B in a WireGuard tunnel), other packets may come
     /// between the first two. A TCP handshake has the same sizes in a tunnel (padding) but the client's TLS
     /// ClientHello follows its ACK at once; the access point's ping (server first) has no client packet of that
-    /// size just before it. Requests, replies and pings of other sizes never match.
+    /// size just before it that was not the ACK of a download (a FIN comes on its own); inside a transfer (a download frame of data less than 0.5 s before) ACKs and
+    /// retransmissions can look alike, so nothing there counts. Requests, replies and pings of other sizes never match.
     @inline(__always)
     mutating func addPacket(time: Double, length: Int, upload: Bool) {
         if candidateACK > -Double.infinity {
-            if !(upload && length >= 300 && time - candidateACK < 0.005) { addClientClose(time: candidateFIN) }
-            candidateACK = -Double.infinity
+            // A handshake's ClientHello follows within a few milliseconds; other packets may come between.
+            if upload && length >= 300 && time - candidateACK < 0.005 {
+                candidateACK = -Double.infinity
+            } else if time - candidateACK >= 0.005 {
+                addClientClose(time: candidateFIN)
+                candidateACK = -Double.infinity
+            }
         }
-        if upload, !previous.upload, previous.length == length, length <= Self.closeFrameMax, time - previous.time < 0.01 {
+        if !upload && length >= 1_000 { lastBigDownload = time }
+        defer { if !upload { lastDownload = time } }
+        if upload, !previous.upload, previous.length == length, length <= Self.closeFrameMax, time - previous.time < 0.01,
+           previous.time - lastBigDownload > Self.burstGap {
             // Server (FIN-ACK?) then client (ACK) at once: was there a client frame of that size one round trip before?
             var fin = -Double.infinity
-            for p in smallUploads where p.length == length && p.time < previous.time - 0.001 && p.time > previous.time - 1 {
+            for p in smallUploads where p.length == length && p.time < previous.time - 0.001 && p.time > previous.time - 1
+                && p.quiet > Self.finQuiet {
                 fin = max(fin, p.time)
             }
             if fin > -Double.infinity { candidateFIN = fin; candidateACK = time }
         }
         if upload, length <= Self.closeFrameMax {
-            smallUploads[smallUploadNext] = Packet(time: time, length: length, upload: true)
+            smallUploads[smallUploadNext] = Packet(time: time, length: length, upload: true, quiet: time - lastDownload)
             smallUploadNext = (smallUploadNext + 1) & 7
         }
         previous = Packet(time: time, length: length, upload: upload)
@@ -169,6 +202,7 @@ struct PlayEstimator {
 
     /// Ends the observation at `end` (seconds since the epoch): every remaining play is emitted.
     mutating func finish(observedUntil end: Double) {
+        if candidateACK > -Double.infinity { addClientClose(time: candidateFIN); candidateACK = -Double.infinity }
         if burstOpen { closeBurst() }
         if pending.count == 2 { resolveNewest(nextFetch: nil) }
         if pending.count == 2 { emit(pending[0], next: pending[1], end: end); pending.removeFirst() }
@@ -179,7 +213,8 @@ struct PlayEstimator {
 
     private mutating func closeBurst() {
         burstOpen = false
-        let e = Event(start: burstStart, end: burstEnd, bytes: burstBytes, isFetch: burstBytes >= Self.fetchBytes)
+        let isFetch = bestRunBytes >= Self.fetchBytes
+        let e = Event(start: isFetch ? bestRunStart : burstStart, end: burstEnd, bytes: burstBytes, isFetch: isFetch)
         if Self.chunkBurst.contains(e.bytes) {
             if let last = lastChunk, e.start - last < 120 {
                 if intervals.count >= Self.maxIntervals { intervals.removeFirst() }
@@ -246,7 +281,8 @@ struct PlayEstimator {
         if d > 0 {
             var previousChunk: Double?
             var after: [Double] = []
-            for e in events where !e.isFetch && Self.chunkBurst.contains(e.bytes) {
+            // Every burst of one chunk or more that is not a fetch (chunks merged on a slow link count too).
+            for e in events where !e.isFetch && e.bytes >= Self.chunkBurst.lowerBound {
                 if e.start < f.start { previousChunk = e.start } else if e.start < limit { after.append(e.start) }
             }
             if !after.isEmpty {
@@ -256,10 +292,11 @@ struct PlayEstimator {
                     if c - last > 3 * d { found = c; break }
                     last = c
                 }
-                if found == nil {
-                    // An unbroken rhythm: the old track's chunks ran up to the fetch, the new one's follow one period
-                    // after it: the old track was skipped.
-                    found = after.first { abs($0 - (f.start + Self.startDelay + d)) < 0.5 * d }
+                if found == nil, let first = after.first, abs(first - (f.start + Self.startDelay + d)) < 0.3 * d,
+                   previousChunk.map({ first - $0 > 1.3 * d }) ?? true {
+                    // The old track's rhythm stopped at the fetch (its next beat did not come) and the new one's
+                    // started one period after it: the old track was skipped.
+                    found = first
                 }
                 if let found {
                     t.start = max(f.start + Self.startDelay, found - d)
