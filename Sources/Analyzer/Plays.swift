@@ -166,18 +166,31 @@ struct PlayEstimator {
     /// retransmissions can look alike, so nothing there counts. Requests, replies and pings of other sizes never match.
     @inline(__always)
     mutating func addPacket(time: Double, length: Int, upload: Bool) {
-        if candidateACK > -Double.infinity {
-            // A handshake's ClientHello follows within a few milliseconds; other packets may come between.
-            if upload && length >= 300 && time - candidateACK < 0.005 {
-                candidateACK = -Double.infinity
-            } else if time - candidateACK >= 0.005 {
-                addClientClose(time: candidateFIN)
-                candidateACK = -Double.infinity
+        if candidateACK > -Double.infinity { confirmCandidate(time: time, length: length, upload: upload) }
+        if length > Self.closeFrameMax {
+            // Most packets: data segments. Only the times and the previous packet matter.
+            if !upload {
+                lastDownload = time
+                if length >= 1_000 { lastBigDownload = time }
             }
+            previous.length = length
+            return
         }
-        if !upload && length >= 1_000 { lastBigDownload = time }
-        defer { if !upload { lastDownload = time } }
-        if upload, !previous.upload, previous.length == length, length <= Self.closeFrameMax, time - previous.time < 0.01,
+        smallPacket(time: time, length: length, upload: upload)
+    }
+
+    private mutating func confirmCandidate(time: Double, length: Int, upload: Bool) {
+        // A handshake's ClientHello follows within a few milliseconds; other packets may come between.
+        if upload && length >= 300 && time - candidateACK < 0.005 {
+            candidateACK = -Double.infinity
+        } else if time - candidateACK >= 0.005 {
+            addClientClose(time: candidateFIN)
+            candidateACK = -Double.infinity
+        }
+    }
+
+    private mutating func smallPacket(time: Double, length: Int, upload: Bool) {
+        if upload, !previous.upload, previous.length == length, time - previous.time < 0.01,
            previous.time - lastBigDownload > Self.burstGap {
             // Server (FIN-ACK?) then client (ACK) at once: was there a client frame of that size one round trip before?
             var fin = -Double.infinity
@@ -187,9 +200,11 @@ struct PlayEstimator {
             }
             if fin > -Double.infinity { candidateFIN = fin; candidateACK = time }
         }
-        if upload, length <= Self.closeFrameMax {
+        if upload {
             smallUploads[smallUploadNext] = Packet(time: time, length: length, upload: true, quiet: time - lastDownload)
             smallUploadNext = (smallUploadNext + 1) & 7
+        } else {
+            lastDownload = time
         }
         previous = Packet(time: time, length: length, upload: upload)
     }
@@ -262,9 +277,9 @@ struct PlayEstimator {
         var t = pending[1]
         let f = t.fetch
         let limit = nextFetch?.start ?? Double.infinity
-        // 1. In the clear: the client closes the old track's connection when the new one starts.
-        if let c = closes.first(where: { $0 >= f.start - 1 && $0 <= f.start + 2 }) {
-            _ = c
+        // 1. The client closes the old track's connection when the new one starts (FIN in the clear, the close
+        //    signature in a tunnel): right at the fetch, the old track was skipped; 2–45 s later, a prefetch.
+        if closes.contains(where: { $0 >= f.start - 1 && $0 <= f.start + 2 }) {
             t.start = f.start + Self.startDelay
             t.basis = "skip"
             pending[1] = t

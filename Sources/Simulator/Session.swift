@@ -70,7 +70,8 @@ public struct SimulationSummary: Sendable {
 
     /// Ground truth per Spotify track, one CSV row each: `client,index,cdn,tier,bitrate,length_s,file_bytes,`
     /// `download_start,play_start,play_end,played_s,skipped,bytes,start_epoch` (times relative to the capture's time 0;
-    /// `played_s` stops at the capture's end; `bytes` is what the client fetched of the file).
+    /// `played_s` stops at the capture's end, `skipped` is 1 only for a skip within the capture; `bytes` is what the
+    /// client fetched of the file).
     public var tracksCSV: String {
         var lines = ["client,index,cdn,tier,bitrate,length_s,file_bytes,download_start,play_start,play_end,played_s,skipped,bytes,start_epoch"]
         for t in tracks {
@@ -78,7 +79,7 @@ public struct SimulationSummary: Sendable {
             let played = max(0, min(end, duration) - t.playStart)
             lines.append(["\(t.clientIndex)", "\(t.index)", t.cdnHost, t.tier, fixed(t.bitrate, 0), fixed(t.length, 3), "\(t.fileSize)",
                           fixed(t.downloadStart, 6), fixed(t.playStart, 6), fixed(min(end, duration), 6), fixed(played, 3),
-                          t.skipped ? "1" : "0", "\(t.fetchedBytes)", fixed(startTime + t.playStart, 6)].joined(separator: ","))
+                          t.skipped && end <= duration ? "1" : "0", "\(t.fetchedBytes)", fixed(startTime + t.playStart, 6)].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
