@@ -110,4 +110,19 @@ final class HistoryCommandTests: XCTestCase {
         let plays = "SELECT group_concat(sha256 || ':' || n, ',') FROM (SELECT sha256, COUNT(play.id) AS n FROM capture LEFT JOIN play ON capture_id = capture.id GROUP BY sha256 ORDER BY sha256)"
         XCTAssertEqual(try sqlite("two.sqlite", plays), try sqlite("one.sqlite", plays))
     }
+
+    /// `analyze --history` goes with --live; as root, a live capture on the loopback writes its entry (opened before
+    /// root is given up, closed with the final counts when the capture ends).
+    func testLiveCaptureEntry() throws {
+        let bad = try CLIRunner.run(["analyze", "x.pcap", "--history", "h.sqlite"], currentDirectory: dir)
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+        guard geteuid() == 0 else { throw XCTSkip("live capture needs root") }
+        guard Self.sqlite3 != nil else { throw XCTSkip("the sqlite3 command-line client is not installed (CI installs it)") }
+        let port = UInt16.random(in: 40000...60000)
+        let r = try CLIRunner.run(["analyze", "--live", "-i", "lo", "-d", "1", "--filter", "udp and port \(port)", "--scope", "all",
+                                   "--history", "live.sqlite", "-q"], currentDirectory: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try sqlite("live.sqlite", "SELECT source || ' ' || finished FROM capture"), "live 1")
+        XCTAssertEqual(try sqlite("live.sqlite", "PRAGMA integrity_check"), "ok")
+    }
 }

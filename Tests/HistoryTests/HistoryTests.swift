@@ -1,5 +1,6 @@
 import Analyzer
 import Foundation
+import Simulator
 import XCTest
 @testable import History
 
@@ -123,5 +124,65 @@ final class HistoryDatabaseTests: XCTestCase {
         XCTAssertTrue(errors.isEmpty, "\(errors)")
         XCTAssertEqual(try a.counts().plays, 300 + 200)
         XCTAssertEqual(try b.counts().captures, 101)
+    }
+}
+
+/// A live capture appending plays (this process, as `analyze --live --history` does) while `history add` runs in
+/// another process on the same file: nothing lost, no "database is locked".
+final class LiveAndAddConcurrencyTests: XCTestCase {
+    static var binary: URL {
+        var dir = Bundle(for: LiveAndAddConcurrencyTests.self).bundleURL
+        while dir.pathExtension == "xctest" || dir.lastPathComponent == "Contents" || dir.lastPathComponent == "MacOS" { dir.deleteLastPathComponent() }
+        return dir.appendingPathComponent("streamprobe")
+    }
+
+    func testLiveAppendsWhileHistoryAddRuns() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else { throw XCTSkip("the streamprobe binary is not built") }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("streamprobe-live-add-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var paths: [String] = []
+        for i in 0..<6 {
+            let path = dir.appendingPathComponent("c\(i).pcap").path
+            _ = try Session(profile: Profile(parsing: "spotify:normal")!, link: .fibre, download: i % 2 == 0 ? .bulk : .paced, background: [],
+                            duration: 300, seed: UInt64(200 + i), options: SimulationOptions()).write(to: path)
+            paths.append(path)
+        }
+        let db = dir.appendingPathComponent("h.sqlite").path
+        let live = try HistoryDatabase(path: db)
+        let entry = try live.beginLive(key: "live:test", path: "live", model: "m")
+
+        func run(_ arguments: [String]) throws -> Process {
+            let p = Process()
+            p.executableURL = Self.binary
+            p.arguments = arguments
+            p.standardOutput = FileHandle.nullDevice
+            let err = Pipe()
+            p.standardError = err
+            try p.run()
+            return p
+        }
+        let add = try run(["history", "add"] + paths + ["--db", db, "-j", "1"])
+        var appended = 0
+        var errors: [Error] = []
+        while add.isRunning || appended < 200 {
+            let p = PlayReport(startSeconds: Double(appended), startEpoch: 1_800_000_000 + Double(appended), playSeconds: 1, bytes: 1, tier: "normal",
+                               skipped: false, complete: true, basis: "lead")
+            do { try live.append(p, client: "live", capture: entry) } catch { errors.append(error) }
+            appended += 1
+            usleep(2_000)
+        }
+        add.waitUntilExit()
+        XCTAssertEqual(add.terminationStatus, 0)
+        XCTAssertTrue(errors.isEmpty, "\(errors)")
+        // The same captures added by one writer alone give the same plays.
+        let alone = dir.appendingPathComponent("alone.sqlite").path
+        let single = try run(["history", "add"] + paths + ["--db", alone])
+        single.waitUntilExit()
+        let expected = try HistoryDatabase(path: alone).counts()
+        let got = try live.counts()
+        XCTAssertEqual(got.captures, expected.captures + 1)
+        XCTAssertEqual(got.plays, expected.plays + appended, "\(appended) live plays and \(expected.plays) from the captures")
+        XCTAssertGreaterThan(expected.plays, 6)
     }
 }
