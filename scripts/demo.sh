@@ -13,6 +13,10 @@ if ! swift build -c release --product streamprobe >/tmp/streamprobe-demo-build.l
   exit 1
 fi
 B=.build/release/streamprobe
+# Shell completions (capture files, model names, feature sets, profiles, formats, interfaces), where
+# the system folder can be written; else: source <(streamprobe --generate-completion-script bash).
+compdir=/usr/share/bash-completion/completions
+if [ -w "$compdir" ]; then $B --generate-completion-script bash > "$compdir/streamprobe"; fi
 mkdir -p samples
 if [ ! -f samples/spotify-session.pcap ]; then
   $B simulate --profile spotify:very_high --download paced --link cable --background web --background dns \

@@ -118,22 +118,20 @@ public final class CaptureAnalyzer {
         }
         let observers = Observers(onWindow: onWindow, onRow: onRow, onCaptureStart: onCaptureStart, onSession: onSession, onPlay: onPlay)
         var pass = FirstPass(plan: plan, model: model, options: options, linkType: linkType, observers: observers)
-        let fileSource = source as? FileSource
         var counter = 0
         let progress = onProgress
         var clock = CaptureClock()
         let end = try source.forEachPacket { packet in
             clock.feed(packet) { p, time in pass.consume(p, time: time) }
             counter &+= 1
-            if counter & 0xFFFF == 0, let progress { progress(counter, fileSource?.bytesRead ?? 0) }
+            if counter & 0xFFFF == 0, let progress { progress(counter, source.bytesRead) }
             return true
         }
         clock.finish()
         var warnings: [String] = []
         if case .truncated(let message) = end { warnings.append(message) }
         warnings += clock.warnings
-        let sourceWarnings = (source as? FileSource)?.warnings ?? (source as? LiveSource)?.warnings ?? []
-        for w in sourceWarnings where !warnings.contains(w) { warnings.append(w) }
+        for w in source.warnings where !warnings.contains(w) { warnings.append(w) }
         pass.flows.finish()
         if pass.summary.packets > 0, pass.undecodable > 0 {
             warnings.append("\(pass.undecodable) packets had a truncated or malformed header (see `streamprobe flows`)")
@@ -145,7 +143,7 @@ public final class CaptureAnalyzer {
         }
 
         // A live capture ends on the clock, not at its last packet: windows up to the stop time are complete.
-        if source is LiveSource, let last = pass.lastTime { pass.lastTime = max(last, Date().timeIntervalSince1970) }
+        if source.endsOnTheClock, let last = pass.lastTime { pass.lastTime = max(last, Date().timeIntervalSince1970) }
         var units = pass.finishUnits()
         var selectionNote: String?
         if options.scope == .streams && units.isEmpty {
@@ -161,14 +159,29 @@ public final class CaptureAnalyzer {
                 selectionNote = "no stream found: no flow matched the model's service names, and the source cannot be read twice"
             }
         }
+        if case .client(let address) = options.scope, units.allSatisfy({ $0.packets == 0 }) {
+            // Nothing to or from the address: say so instead of an empty "unclassified" stream.
+            units = []
+            selectionNote = "no stream found: 0 packets to or from \(address) (of \(pass.summary.packets) packets in the capture)"
+        }
         let start = pass.firstTime ?? 0
         let streams = units.map { $0.report(classes: model?.classes ?? []) }
         return CaptureReport(
             capture: source.name, packets: Int(pass.summary.packets), bytes: Int(pass.summary.bytes),
             durationSeconds: max(0, (pass.lastTime ?? 0) - start), flows: Int(pass.flows.createdCount),
             linkType: source.linkTypeName, model: summary, streams: streams,
-            note: streams.isEmpty ? (selectionNote ?? "no stream found") : nil, warnings: warnings)
+            note: streams.isEmpty ? (selectionNote ?? "no stream found") : nil, warnings: warnings, startEpoch: pass.firstTime)
     }
+}
+
+/// What becomes of a flow's packets in the analysis.
+enum FlowRoute: Equatable {
+    /// Not decided yet: the flow has no service name so far (the ClientHello may come a few packets in).
+    case pending
+    /// Its packets go to this unit (index into the analyzer's units).
+    case unit(Int32)
+    /// Not the model's service: its packets are not analysed.
+    case ignored
 }
 
 /// What the analyzer keeps of ended flows: counts, and the flows big enough to be chosen by volume.
@@ -177,8 +190,14 @@ final class EndedFlows {
     private(set) var candidates: [FlowRecord] = []
     private(set) var count = 0
     private(set) var named = 0
+    /// Listed flows of the units (flow id → unit): their final byte counts go to the report when they end.
+    private var watchers: [UInt64: StreamUnit] = [:]
     init(minimumBytes: Int) { self.minimumBytes = minimumBytes }
+    func watch(_ record: FlowRecord, by unit: StreamUnit) {
+        if unit.noteFlow(record) { watchers[record.id] = unit }
+    }
     func add(_ record: FlowRecord) {
+        if let unit = watchers.removeValue(forKey: record.id) { unit.finishFlow(record) }
         count += 1
         if record.serviceName != nil { named += 1 }
         if Int(record.toClient.bytes) >= minimumBytes { candidates.append(record) }
@@ -217,7 +236,7 @@ final class StreamUnit {
     var classifiedSession: [Int] = []
     /// The first entry of `probabilities` of the open session (for the live trailing mean).
     private var sessionFirstClassified = 0
-    var flowNames: [UInt64: String] = [:]
+    var flowNames: [UInt64: StreamFlow] = [:]
     /// The report lists at most this many of a unit's flows (the first ones seen); the rest are counted.
     static let maximumListedFlows = 1_000
     var unlistedFlows = 0
@@ -369,6 +388,8 @@ final class StreamUnit {
         var report = WindowReport(index: index, start: window.start - captureStart, end: window.end - captureStart,
                                   packets: window.packetCount, skipped: window.skipped, idle: idle, label: nil, confidence: nil,
                                   probabilities: nil)
+        report.startEpoch = window.start
+        report.endEpoch = window.end
         if !window.skipped, !idle, let model {
             window.values.withUnsafeBufferPointer { row in
                 scratch.withUnsafeMutableBufferPointer { out in
@@ -432,13 +453,14 @@ final class StreamUnit {
         let verdict = StreamVerdict(classes: classes, windowProbabilities: probabilities)
         var r = StreamReport(
             client: label, selection: selection,
-            flows: flowNames.sorted { $0.key < $1.key }.map(\.value) + (unlistedFlows > 0 ? ["… and \(unlistedFlows) more flows"] : []),
+            flows: flowNames.sorted { $0.key < $1.key }.map(\.value),
             packets: packets, downloadBytes: downloadBytes, uploadBytes: uploadBytes,
             durationSeconds: firstTime.map { lastTime - $0 } ?? 0,
             label: verdict.label, confidence: verdict.confidence, probabilities: verdict.probabilities,
             windows: windows, windowShare: verdict.windowShare, final: verdict.final, disagreement: verdict.disagreement)
         r.sessions = sessions
         r.plays = plays.plays
+        r.flowsNotListed = unlistedFlows > 0 ? unlistedFlows : nil
         r.basis = verdict.label == nil ? nil : "windows"
         // The answer: the stream stage's judgement of the session that carried the most download.
         var best: Int?
@@ -463,7 +485,8 @@ final class StreamUnit {
                 r.final = j.label
                 r.disagreement = "the windows are not classified: the stream does not look like what the model is about\(from)"
             } else if let final = r.final, final != j.label {
-                let votes = r.windowShare.first { $0.label == final }.map { Int(($0.probability * Double(probabilities.count)).rounded()) } ?? 0
+                let share: Double = r.windowShare.first { $0.label == final }?.share ?? 0
+                let votes = Int((share * Double(probabilities.count)).rounded())
                 r.disagreement = "the majority of \(TextReport.trim(plan.config.window)) s windows (\(final), \(votes) of \(probabilities.count)) "
                     + "differs from the answer (\(j.text)), which judges the whole session\(from): fetch sizes and the time between "
                     + "fetches, which a single window cannot see"
@@ -509,9 +532,8 @@ struct FirstPass {
     var cutPackets = 0
     var firstTime: Double?
     var lastTime: Double?
-    /// Per flow index: 0 = name not known yet, 1 = media (its unit is `unitOf`), 2 = not media.
-    var mediaState: [UInt8] = []
-    var unitOf: [Int32] = []
+    /// What becomes of each flow's packets, by flow index (indices are reused: reset on a new flow).
+    var routes: [FlowRoute] = []
     var units: [StreamUnit] = []
     var unitByClient: [IPAddress: Int] = [:]
     /// Every half second of capture time, silent units' windows that ended are emitted (live mode
@@ -594,13 +616,12 @@ struct FirstPass {
         units[0].add(PacketSample(decoded, time: time, length: length, direction: direction))
         units[0].noteClose(decoded, time: time, direction: direction)
         guard let touch else { return }
-        // mediaState doubles as "this flow is listed in the unit" for the single-unit scopes.
+        // Single-unit scopes: every packet is the unit's; a flow's first packet lists it in the unit.
         let index = touch.index
-        if index >= mediaState.count { mediaState += [UInt8](repeating: 0, count: max(index + 1, mediaState.count * 2, 64) - mediaState.count) }
-        if touch.isNew { mediaState[index] = 0 }
-        if mediaState[index] == 0 {
-            mediaState[index] = 1
-            units[0].noteFlow(flows.records[index])
+        growRoutes(to: index)
+        if touch.isNew || routes[index] == .pending {
+            routes[index] = .unit(0)
+            ended.watch(flows.records[index], by: units[0])
         }
     }
 
@@ -608,28 +629,31 @@ struct FirstPass {
     @inline(__always)
     mutating func route(_ touch: FlowTouch, decoded: DecodedPacket, frameLength: Int, time: Double) {
         let index = touch.index
-        if index >= mediaState.count {
-            let grow = max(index + 1, mediaState.count * 2, 64)
-            mediaState += [UInt8](repeating: 0, count: grow - mediaState.count)
-            unitOf += [Int32](repeating: -1, count: grow - unitOf.count)
-        }
-        if touch.isNew { mediaState[index] = 0; unitOf[index] = -1 }
-        if mediaState[index] == 0 {
+        growRoutes(to: index)
+        if touch.isNew { routes[index] = .pending }
+        if routes[index] == .pending {
             // Until the flow has a name (the ClientHello may come a few packets in), look again per packet.
             guard let name = flows.records[index].serviceName else { return }
             let record = flows.records[index]
             if plan.patterns.matches(name) {
-                mediaState[index] = 1
-                unitOf[index] = Int32(unit(for: record.clientAddress))
-                units[Int(unitOf[index])].noteFlow(record)
+                let u = unit(for: record.clientAddress)
+                routes[index] = .unit(Int32(u))
+                ended.watch(record, by: units[u])
             } else {
-                mediaState[index] = 2
+                routes[index] = .ignored
             }
         }
-        guard mediaState[index] == 1 else { return }
+        guard case .unit(let u) = routes[index] else { return }
         let direction: PacketDirection = touch.direction == .serverToClient ? .download : .upload
-        units[Int(unitOf[index])].add(PacketSample(decoded, time: time, length: frameLength, direction: direction))
-        units[Int(unitOf[index])].noteClose(decoded, time: time, direction: direction)
+        units[Int(u)].add(PacketSample(decoded, time: time, length: frameLength, direction: direction))
+        units[Int(u)].noteClose(decoded, time: time, direction: direction)
+    }
+
+    @inline(__always)
+    mutating func growRoutes(to index: Int) {
+        if index >= routes.count {
+            routes += repeatElement(.pending, count: max(index + 1, routes.count * 2, 64) - routes.count)
+        }
     }
 
     mutating func unit(for client: IPAddress) -> Int {
@@ -659,11 +683,18 @@ extension StreamUnit {
         plays.addClientClose(time: time)
     }
 
-    func noteFlow(_ record: FlowRecord) {
-        guard flowNames[record.id] == nil else { return }
-        guard flowNames.count < Self.maximumListedFlows else { unlistedFlows += 1; return }
-        let name = record.serviceName.map { " (\($0))" } ?? ""
-        flowNames[record.id] = "\(record.protocolName) \(record.serverAddress.bracketed):\(record.serverPort)\(name)"
+    /// Lists a flow of the unit (at most `maximumListedFlows`, the rest counted); true when listed.
+    @discardableResult
+    func noteFlow(_ record: FlowRecord) -> Bool {
+        guard flowNames[record.id] == nil else { return false }
+        guard flowNames.count < Self.maximumListedFlows else { unlistedFlows += 1; return false }
+        flowNames[record.id] = StreamFlow(record)
+        return true
+    }
+
+    /// A listed flow ended: its whole-life byte counts.
+    func finishFlow(_ record: FlowRecord) {
+        if flowNames[record.id] != nil { flowNames[record.id] = StreamFlow(record) }
     }
 }
 
@@ -679,4 +710,12 @@ extension PacketSample {
 extension IPAddress {
     /// IPv6 in brackets, for address:port text.
     var bracketed: String { isIPv4 ? description : "[\(description)]" }
+}
+
+extension StreamFlow {
+    init(_ r: FlowRecord) {
+        self.init(proto: r.protocolName, client: r.clientAddress.description, clientPort: Int(r.clientPort),
+                  server: r.serverAddress.description, serverPort: Int(r.serverPort), service: r.serviceName,
+                  bytesToServer: Int(r.toServer.bytes), bytesToClient: Int(r.toClient.bytes))
+    }
 }

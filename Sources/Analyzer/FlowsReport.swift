@@ -27,6 +27,11 @@ public struct FlowsReport {
     public var classifications: [FlowClassification]?
     /// The flow model's name, when one was given.
     public var modelName: String?
+    /// The version of the JSON layout (docs/json.md, docs/schema/flows.schema.json).
+    public static let schemaVersion = 1
+    /// The link type's libpcap name (`EN10MB`) and number (1), for JSON.
+    public var linkTypeName = ""
+    public var linkTypeNumber: Int32 = 0
     /// Flows not listed: beyond `maximumListedFlows`, only the flows with the most bytes are kept.
     public var omittedFlows = 0
     /// Flows the table ended early because too many were live at once (a scan or a flood).
@@ -98,6 +103,8 @@ public struct FlowsReport {
         var report = FlowsReport(capture: path, linkType: linkType.description, flows: flows, summary: summary,
                                  firstTime: first, lastTime: first == nil ? nil : last, warning: warning)
         report.omittedFlows = omitted
+        report.linkTypeName = linkType.name
+        report.linkTypeNumber = linkType.rawValue
         report.evictedFlows = table.evictedCount
         if wantFeatures {
             let values = tracker.values(for: flows)
@@ -211,7 +218,7 @@ public struct FlowsReport {
         var client: String, client_port: UInt16, server: String, server_port: UInt16, `protocol`: String
         var packets_to_server: UInt64, bytes_to_server: UInt64, payload_bytes_to_server: UInt64
         var packets_to_client: UInt64, bytes_to_client: UInt64, payload_bytes_to_client: UInt64
-        var start: Double, duration: Double, end: String, service: String?, name_source: String?
+        var start_s: Double, start_epoch: Double, duration_s: Double, end: String, service: String?, name_source: String?
         var tcp_flags: String?, client_basis: String
         /// With a flow model only (absent otherwise, so the plain output is unchanged).
         var `class`: String?, confidence: Double?, decided_by: String?
@@ -220,7 +227,9 @@ public struct FlowsReport {
     struct JSONCount: Encodable { var name: String; var packets: UInt64 }
 
     struct JSONReport: Encodable {
-        var capture: String, link_type: String, packets: UInt64, bytes: UInt64, duration: Double
+        var schema_version = FlowsReport.schemaVersion
+        var capture: String, link_type: String, link_type_number: Int32, packets: UInt64, bytes: UInt64
+        var start_epoch: Double?, duration_s: Double
         var flow_count: Int, flows_omitted: Int, flows_evicted: Int, flows: [JSONFlow]
         var link: [JSONCount], network: [JSONCount], transport: [JSONCount]
         var vlan_tagged: UInt64, fragments: UInt64, anomalies: [JSONCount], warning: String?
@@ -233,7 +242,8 @@ public struct FlowsReport {
         let rows = summary.rows
         func group(_ g: String) -> [JSONCount] { rows.filter { $0.group == g }.map { JSONCount(name: $0.name, packets: $0.packets) } }
         let report = JSONReport(
-            capture: capture, link_type: linkType, packets: summary.packets, bytes: summary.bytes, duration: duration,
+            capture: capture, link_type: linkTypeName, link_type_number: linkTypeNumber, packets: summary.packets, bytes: summary.bytes,
+            start_epoch: firstTime, duration_s: duration,
             flow_count: flows.count + omittedFlows, flows_omitted: omittedFlows, flows_evicted: evictedFlows,
             flows: shown(limit).enumerated().map { i, f in
                 let c = classifications?[i]
@@ -243,7 +253,7 @@ public struct FlowsReport {
                          payload_bytes_to_server: f.toServer.payloadBytes,
                          packets_to_client: f.toClient.packets, bytes_to_client: f.toClient.bytes,
                          payload_bytes_to_client: f.toClient.payloadBytes,
-                         start: f.firstTime - start, duration: f.duration, end: f.endReason?.description ?? "",
+                         start_s: f.firstTime - start, start_epoch: f.firstTime, duration_s: f.duration, end: f.endReason?.description ?? "",
                          service: f.serviceName, name_source: f.serviceName == nil ? nil : f.nameSource.description,
                          tcp_flags: f.isTCP ? f.tcpFlags.description : nil, client_basis: f.clientBasis.description,
                          class: c?.label, confidence: c.map { ($0.confidence * 1000).rounded() / 1000 }, decided_by: c?.decidedBy.description)

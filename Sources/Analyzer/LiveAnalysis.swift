@@ -38,7 +38,22 @@ public struct LiveAnalysis {
         }
         let analyzer = CaptureAnalyzer(model: model, options: options)
         analyzer.onPlay = onPlay
-        if !quiet {
+        let started = Date().timeIntervalSince1970
+        final class Origin: @unchecked Sendable { var time: Double? }
+        let origin = Origin()
+        analyzer.onCaptureStart = { origin.time = $0 }
+        if jsonOutput {
+            // JSON Lines on stdout: one `window` line as each window completes, the `report` line last.
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            analyzer.onWindow = { client, w in
+                let base = origin.time ?? started
+                let line = LiveWindowLine(client: client, window: w, startEpoch: base + w.start, endEpoch: base + w.end)
+                guard let data = try? encoder.encode(line) else { return }
+                FileHandle.standardOutput.write(data + Data("\n".utf8))
+            }
+        } else if !quiet {
             analyzer.onWindow = { client, w in
                 let span = String(format: "%7.1f–%-7.1f", w.start, w.end)
                 if w.idle {
@@ -53,7 +68,10 @@ public struct LiveAnalysis {
         let filter = options.filter
         var report = try analyzer.analyze(source: source, reread: { () throws(CaptureError) in try source.reopenSaved(filter: filter) })
         if LiveSource.wasInterrupted { report.warnings.append("capture ended early by Ctrl-C") }
+        if quiet { FileHandle.standardError.write(Data("streamprobe: the capture is saved in \(path)\n".utf8)) }
         if let drops = source.kernelDrops, drops > 0 { report.warnings.append("the kernel dropped \(drops) packets") }
+        report.live = LiveInfo(interface: source.name, savedTo: path, startEpoch: started, requestedDurationSeconds: duration)
+        if jsonOutput { report.type = "report" }
         return report
     }
 

@@ -3,7 +3,12 @@ import Foundation
 /// What `analyze` found in one capture: the capture summary and one result per analysed stream.
 /// The same value renders as text, JSON (one document per capture) and the `-q` one-liner.
 public struct CaptureReport: Codable, Sendable {
+    /// The version of this JSON layout (docs/json.md, docs/schema/analyze.schema.json).
+    public static let schemaVersion = 1
+    public var schemaVersion = CaptureReport.schemaVersion
     public var capture: String
+    /// The capture's first packet, seconds since the epoch (window times are relative to it).
+    public var startEpoch: Double?
     public var packets: Int
     public var bytes: Int
     public var durationSeconds: Double
@@ -14,17 +19,45 @@ public struct CaptureReport: Codable, Sendable {
     /// Why no stream was analysed, when `streams` is empty (e.g. "no audio stream found: …").
     public var note: String?
     public var warnings: [String]
+    /// `report` in live JSON Lines, where `window` lines come first; absent otherwise.
+    public var type: String?
+    /// Live capture only: the interface, where the capture was saved, when it started.
+    public var live: LiveInfo?
 
     enum CodingKeys: String, CodingKey {
-        case capture, packets, bytes, durationSeconds = "duration_s", flows, linkType = "link_type", model, streams, note, warnings
+        case schemaVersion = "schema_version", capture, startEpoch = "start_epoch"
+        case packets, bytes, durationSeconds = "duration_s", flows, linkType = "link_type", model, streams, note, warnings
+        case type, live
     }
 
     public init(capture: String, packets: Int, bytes: Int, durationSeconds: Double, flows: Int, linkType: String,
-                model: ModelSummary, streams: [StreamReport], note: String?, warnings: [String]) {
+                model: ModelSummary, streams: [StreamReport], note: String?, warnings: [String], startEpoch: Double? = nil) {
+        self.startEpoch = startEpoch
         self.capture = capture; self.packets = packets; self.bytes = bytes; self.durationSeconds = durationSeconds
         self.flows = flows; self.linkType = linkType; self.model = model; self.streams = streams; self.note = note
         self.warnings = warnings
     }
+}
+
+/// Where and when a live capture ran.
+public struct LiveInfo: Codable, Sendable {
+    public var interface: String
+    public var savedTo: String
+    public var startEpoch: Double
+    public var requestedDurationSeconds: Double
+    enum CodingKeys: String, CodingKey {
+        case interface, savedTo = "saved_to", startEpoch = "start_epoch", requestedDurationSeconds = "requested_duration_s"
+    }
+}
+
+/// One completed window as a live JSON Lines record (`"type": "window"`), printed as it happens.
+public struct LiveWindowLine: Encodable, Sendable {
+    public var type = "window"
+    public var client: String
+    public var window: WindowReport
+    public var startEpoch: Double
+    public var endEpoch: Double
+    enum CodingKeys: String, CodingKey { case type, client, window, startEpoch = "start_epoch", endEpoch = "end_epoch" }
 }
 
 public struct ModelSummary: Codable, Sendable {
@@ -53,11 +86,49 @@ public struct ClassProbability: Codable, Sendable, Equatable {
     public init(label: String, probability: Double) { self.label = label; self.probability = probability }
 }
 
+/// A class's share of a stream's classified windows (0…1).
+public struct ClassShare: Codable, Sendable, Equatable {
+    public var label: String
+    public var share: Double
+    enum CodingKeys: String, CodingKey { case label = "class", share }
+    public init(label: String, share: Double) { self.label = label; self.share = share }
+}
+
+/// One of a stream's flows, as the report lists it.
+public struct StreamFlow: Codable, Sendable, Equatable {
+    public var proto: String
+    public var client: String
+    public var clientPort: Int
+    public var server: String
+    public var serverPort: Int
+    public var service: String?
+    /// Bytes each way over the flow's whole life (frame lengths on the wire).
+    public var bytesToServer: Int
+    public var bytesToClient: Int
+    enum CodingKeys: String, CodingKey {
+        case proto = "protocol", client, clientPort = "client_port", server, serverPort = "server_port", service
+        case bytesToServer = "bytes_to_server", bytesToClient = "bytes_to_client"
+    }
+    public init(proto: String, client: String, clientPort: Int, server: String, serverPort: Int, service: String?,
+                bytesToServer: Int, bytesToClient: Int) {
+        self.proto = proto; self.client = client; self.clientPort = clientPort; self.server = server
+        self.serverPort = serverPort; self.service = service; self.bytesToServer = bytesToServer; self.bytesToClient = bytesToClient
+    }
+}
+
+extension CodingUserInfoKey {
+    /// The model's classes, so window probabilities encode as `{class, probability}` objects.
+    public static let streamprobeClasses = CodingUserInfoKey(rawValue: "streamprobe.classes")!
+}
+
 public struct WindowReport: Codable, Sendable {
     public var index: Int
     /// Seconds from the start of the capture.
     public var start: Double
     public var end: Double
+    /// The same times since the epoch.
+    public var startEpoch: Double = 0
+    public var endEpoch: Double = 0
     public var packets: Int
     public var skipped: Bool
     /// Too few packets of the stream to say anything (a pause, a gap, the silence after a fetch):
@@ -65,9 +136,44 @@ public struct WindowReport: Codable, Sendable {
     public var idle: Bool
     public var label: String?
     public var confidence: Double?
+    /// In the model's class order (JSON: `{class, probability}` objects, as everywhere).
     public var probabilities: [Double]?
     enum CodingKeys: String, CodingKey {
-        case index, start = "start_s", end = "end_s", packets, skipped, idle, label = "class", confidence, probabilities
+        case index = "window_index", start = "start_s", end = "end_s", startEpoch = "start_epoch", endEpoch = "end_epoch"
+        case packets, skipped, idle, label = "class", confidence, probabilities
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(index, forKey: .index)
+        try c.encode(start, forKey: .start)
+        try c.encode(end, forKey: .end)
+        try c.encode(startEpoch, forKey: .startEpoch)
+        try c.encode(endEpoch, forKey: .endEpoch)
+        try c.encode(packets, forKey: .packets)
+        try c.encode(skipped, forKey: .skipped)
+        try c.encode(idle, forKey: .idle)
+        try c.encodeIfPresent(label, forKey: .label)
+        try c.encodeIfPresent(confidence, forKey: .confidence)
+        if let probabilities {
+            let classes = encoder.userInfo[.streamprobeClasses] as? [String] ?? probabilities.indices.map { String($0) }
+            try c.encode(zip(classes, probabilities).map { ClassProbability(label: $0, probability: $1) }, forKey: .probabilities)
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        index = try c.decode(Int.self, forKey: .index)
+        start = try c.decode(Double.self, forKey: .start)
+        end = try c.decode(Double.self, forKey: .end)
+        startEpoch = try c.decodeIfPresent(Double.self, forKey: .startEpoch) ?? 0
+        endEpoch = try c.decodeIfPresent(Double.self, forKey: .endEpoch) ?? 0
+        packets = try c.decode(Int.self, forKey: .packets)
+        skipped = try c.decode(Bool.self, forKey: .skipped)
+        idle = try c.decodeIfPresent(Bool.self, forKey: .idle) ?? false
+        label = try c.decodeIfPresent(String.self, forKey: .label)
+        confidence = try c.decodeIfPresent(Double.self, forKey: .confidence)
+        probabilities = try c.decodeIfPresent([ClassProbability].self, forKey: .probabilities)?.map(\.probability)
     }
     public init(index: Int, start: Double, end: Double, packets: Int, skipped: Bool, idle: Bool = false, label: String?,
                 confidence: Double?, probabilities: [Double]?) {
@@ -80,7 +186,9 @@ public struct StreamReport: Codable, Sendable {
     public var client: String
     /// What was selected and why, in one sentence.
     public var selection: String
-    public var flows: [String]
+    public var flows: [StreamFlow]
+    /// Flows of the stream beyond the 1,000 listed (a scan inside `--scope all`), counted only.
+    public var flowsNotListed: Int?
     public var packets: Int
     public var downloadBytes: Int
     public var uploadBytes: Int
@@ -104,7 +212,7 @@ public struct StreamReport: Codable, Sendable {
     public var sessions: [SessionReport]
     public var windows: [WindowReport]
     /// Share of analysed windows per class, in class order.
-    public var windowShare: [ClassProbability]
+    public var windowShare: [ClassShare]
     /// The majority class of the analysed windows (ties go to the higher mean probability).
     public var final: String?
     /// Set when the whole-stream prediction and the majority of windows disagree.
@@ -115,15 +223,15 @@ public struct StreamReport: Codable, Sendable {
     public var plays: [PlayReport]?
 
     enum CodingKeys: String, CodingKey {
-        case client, selection, flows, packets, downloadBytes = "download_bytes", uploadBytes = "upload_bytes"
+        case client, selection, flows, flowsNotListed = "flows_not_listed", packets, downloadBytes = "download_bytes", uploadBytes = "upload_bytes"
         case durationSeconds = "duration_s", label = "class", confidence, rawConfidence = "raw_confidence", alternatives
         case looksLike = "looks_like", basis, probabilities, sessions, windows
         case windowShare = "window_share", final, disagreement, note, plays
     }
 
-    public init(client: String, selection: String, flows: [String], packets: Int, downloadBytes: Int, uploadBytes: Int,
+    public init(client: String, selection: String, flows: [StreamFlow], packets: Int, downloadBytes: Int, uploadBytes: Int,
                 durationSeconds: Double, label: String?, confidence: Double?, probabilities: [ClassProbability],
-                windows: [WindowReport], windowShare: [ClassProbability], final: String?, disagreement: String?) {
+                windows: [WindowReport], windowShare: [ClassShare], final: String?, disagreement: String?) {
         self.client = client; self.selection = selection; self.flows = flows; self.packets = packets
         self.downloadBytes = downloadBytes; self.uploadBytes = uploadBytes; self.durationSeconds = durationSeconds
         self.label = label; self.confidence = confidence; self.probabilities = probabilities; self.windows = windows

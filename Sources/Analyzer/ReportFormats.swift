@@ -1,3 +1,4 @@
+import Features
 import Foundation
 
 /// JSON and CSV renderings of reports.
@@ -7,6 +8,7 @@ public enum ReportFormats {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.userInfo[.streamprobeClasses] = report.model.classes
         guard let data = try? encoder.encode(report) else { return "{\"capture\":\"\(report.capture)\",\"error\":\"report could not be encoded\"}" }
         return String(decoding: data, as: UTF8.self)
     }
@@ -24,12 +26,12 @@ public enum ReportFormats {
     public static func windowsCSV(_ reports: [CaptureReport]) -> String {
         guard let first = reports.first else { return "" }
         let classes = first.model.classes
-        var out = "capture,client,window_index,start_s,end_s,packets,skipped,idle,class,confidence"
+        var out = "capture,client,window_index,start_s,end_s,start_epoch,end_epoch,packets,skipped,idle,class,confidence"
         out += classes.map { ",p_\($0)" }.joined() + "\n"
         for r in reports {
             for s in r.streams {
                 for w in s.windows {
-                    out += "\(csvField(r.capture)),\(csvField(s.client)),\(w.index),\(w.start),\(w.end),\(w.packets),\(w.skipped ? 1 : 0),\(w.idle ? 1 : 0),"
+                    out += "\(csvField(r.capture)),\(csvField(s.client)),\(w.index),\(w.start),\(w.end),\(w.startEpoch),\(w.endEpoch),\(w.packets),\(w.skipped ? 1 : 0),\(w.idle ? 1 : 0),"
                     out += "\(w.label ?? ""),\(w.confidence.map { String($0) } ?? "")"
                     if let p = w.probabilities {
                         out += p.map { ",\($0)" }.joined()
@@ -43,7 +45,5 @@ public enum ReportFormats {
         return out
     }
 
-    static func csvField(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
+    static func csvField(_ s: String) -> String { FeatureCSVWriter.escape(s) }
 }

@@ -73,8 +73,8 @@ public enum TextReport {
             if s.windowShare.isEmpty {
                 out += "  windows: \(s.windows.count) (\(idle) idle)\n"
             } else {
-                let share = s.windowShare.filter { $0.probability > 0 }
-                    .map { "\($0.label) \(String(format: "%.0f", $0.probability * 100))%" }.joined(separator: ", ")
+                let share = s.windowShare.filter { $0.share > 0 }
+                    .map { "\($0.label) \(String(format: "%.0f", $0.share * 100))%" }.joined(separator: ", ")
                 out += "  share of windows: \(share)  (\(analysed) classified, \(idle) idle, \(skipped) skipped)\n"
             }
             out += "  final (majority of windows): \(s.final ?? "-")\n"
@@ -156,11 +156,23 @@ public enum TextReport {
         return out
     }
 
-    static func bar(_ p: Double, width: Int) -> String {
+    static func bar(_ p: Double, width: Int, unicode: Bool = unicodeTerminal) -> String {
+        guard p.isFinite else { return "" }
+        let p = max(0, min(1, p))
+        guard unicode else { return String(repeating: "#", count: Int((p * Double(width)).rounded())) }
         let blocks = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
-        let eighths = Int((max(0, min(1, p)) * Double(width) * 8).rounded())
+        let eighths = Int((p * Double(width) * 8).rounded())
         return String(repeating: "█", count: eighths / 8) + blocks[eighths % 8]
     }
+
+    /// Unicode block bars only when the locale says UTF-8 (LC_ALL, else LC_CTYPE, else LANG, as
+    /// setlocale reads them); `#` bars under the C / POSIX locale or another charset.
+    static let unicodeTerminal: Bool = {
+        let env = ProcessInfo.processInfo.environment
+        let locale = [env["LC_ALL"], env["LC_CTYPE"], env["LANG"]].compactMap { $0 }.first { !$0.isEmpty } ?? ""
+        let l = locale.lowercased()
+        return l.contains("utf-8") || l.contains("utf8")
+    }()
 
     static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
 

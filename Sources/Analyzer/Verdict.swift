@@ -1,3 +1,5 @@
+import Trees
+
 /// Turns per-window class probabilities into the stream's verdict: the whole-stream prediction
 /// (mean of the analysed windows' probabilities), the share of windows per class, the majority
 /// class (`final`) and a note when the two disagree.
@@ -5,7 +7,7 @@ public struct StreamVerdict: Sendable, Equatable {
     public var label: String?
     public var confidence: Double?
     public var probabilities: [ClassProbability]
-    public var windowShare: [ClassProbability]
+    public var windowShare: [ClassShare]
     public var final: String?
     public var disagreement: String?
 
@@ -29,7 +31,7 @@ public struct StreamVerdict: Sendable, Equatable {
         label = classes[best]
         confidence = mean[best]
         probabilities = (0..<k).map { ClassProbability(label: classes[$0], probability: mean[$0]) }
-        windowShare = (0..<k).map { ClassProbability(label: classes[$0], probability: Double(votes[$0]) / Double(n)) }
+        windowShare = (0..<k).map { ClassShare(label: classes[$0], share: Double(votes[$0]) / Double(n)) }
         // Majority of windows; a tie goes to the class with the higher mean probability.
         var major = 0
         for c in 1..<max(k, 1) where votes[c] > votes[major] || (votes[c] == votes[major] && mean[c] > mean[major]) {
@@ -40,9 +42,6 @@ public struct StreamVerdict: Sendable, Equatable {
             : "the whole-stream prediction (\(classes[best])) and the majority of windows (\(classes[major]), \(votes[major]) of \(n)) disagree"
     }
 
-    static func argmax(_ v: [Double]) -> Int {
-        var best = 0
-        for i in 1..<max(v.count, 1) where v[i] > v[best] { best = i }
-        return best
-    }
+    /// The first index of the largest value (the one argmax of the project: `TreeModel.argmax`).
+    static func argmax(_ v: [Double]) -> Int { TreeModel.argmax(v) }
 }

@@ -22,6 +22,7 @@ public final class FileSource: PacketSource {
     public let linkTypeName: String
     /// The kind told by the file's magic number (nil for variants libpcap reads but the magic table does not list).
     public let fileKind: CaptureFileKind.Kind?
+    public var endsOnTheClock: Bool { false }
     /// The file's size in bytes when it was opened (0 for pipes and devices).
     /// A pipe is read like a file, except that the pcapng fallback reader needs a regular file.
     public let fileSize: Int64

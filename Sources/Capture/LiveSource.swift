@@ -25,6 +25,9 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
     public private(set) var packetsCaptured: Int = 0
     /// Problems that did not stop the capture (e.g. the save file could not be written), one line each.
     public private(set) var warnings: [String] = []
+    public var endsOnTheClock: Bool { true }
+    /// Live captures have no length to measure progress against.
+    public var bytesRead: Int64 { 0 }
     /// What became of root once the device and the save file were open.
     public private(set) var privileges: Privileges.Outcome = .notRoot
     /// The save file opened for reading before privileges were dropped (it is mode 0600, owned by
@@ -346,6 +349,19 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
     }
 
     /// "eth0, any, lo, ifb0 (down)": the capturable interfaces for an error message.
+    /// The interfaces a live capture can open, one line each as `tcpdump -D` prints them:
+    /// `1.eth0 [Up, Running]` (monitor devices such as nflog and usbmon left out).
+    public static func interfaceLines() throws(CaptureError) -> [String] {
+        let shown = try interfaceList().filter { !$0.isMonitorDevice }
+        return shown.enumerated().map { i, f in
+            var flags: [String] = []
+            if f.flags & UInt32(PCAP_IF_UP) != 0 { flags.append("Up") }
+            if f.flags & UInt32(PCAP_IF_RUNNING) != 0 { flags.append("Running") }
+            if f.flags & UInt32(PCAP_IF_LOOPBACK) != 0 { flags.append("Loopback") }
+            return "\(i + 1).\(f.name)" + (flags.isEmpty ? "" : " [\(flags.joined(separator: ", "))]")
+        }
+    }
+
     static func listText(_ interfaces: [InterfaceInfo]) -> String {
         let shown = interfaces.filter { !$0.isMonitorDevice }
         if shown.isEmpty { return "none" }

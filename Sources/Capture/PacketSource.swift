@@ -80,4 +80,11 @@ public protocol PacketSource: AnyObject {
     /// Calls `body` for each packet until the input ends or `body` returns false.
     /// A body that throws ends the loop and the error propagates.
     func forEachPacket(_ body: (borrowing CapturedPacket) throws -> Bool) throws -> SourceEnd
+    /// Things the user should know that did not stop the reading, one line each.
+    var warnings: [String] { get }
+    /// How far into the input the reading is, in bytes (for progress; 0 when unknown).
+    var bytesRead: Int64 { get }
+    /// True for a live capture: it ends at a time, not at its last packet, so the windows up to
+    /// that time are complete even when no packet came at their end.
+    var endsOnTheClock: Bool { get }
 }

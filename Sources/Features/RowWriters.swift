@@ -70,7 +70,9 @@ public struct FeatureCSVWriter: Sendable {
 
     private func number(_ value: Double) -> String { roundTripText(value) ?? "" }
 
-    static func escape(_ field: String) -> String {
+    /// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break (\n or \r).
+    /// The one CSV quoting of the project.
+    public static func escape(_ field: String) -> String {
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -60,6 +60,12 @@ public enum FlowEndReason: UInt8, Sendable, CustomStringConvertible {
     }
 }
 
+/// Reading a flow's TLS ClientHello: waiting for the client's first payload, assembling one split
+/// over several segments (kept in `FlowTable.hellos`), or done (a name found, or none to find).
+enum HelloState: UInt8, Sendable {
+    case waiting, assembling, done
+}
+
 /// Where a flow's service name came from.
 public enum NameSource: UInt8, Sendable, CustomStringConvertible {
     case none
@@ -99,8 +105,8 @@ public struct FlowRecord: Sendable {
     /// Packets the flow had when eviction last passed it over (see `FlowTable`); it is passed over
     /// again only if it carried traffic since.
     var packetsWhenSpared: UInt64 = 0
-    /// TLS ClientHello state: 0 waiting for the client's first payload, 1 assembling, 2 done.
-    var helloState: UInt8 = 0
+    /// Where the flow is in reading the client's TLS ClientHello (for the SNI).
+    var helloState: HelloState = .waiting
     public internal(set) var clientBasis: ClientBasis
     /// UDP to or from port 443 whose first payload byte has the QUIC fixed bit (RFC 9000 §17).
     public internal(set) var isQUIC = false

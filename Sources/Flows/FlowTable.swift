@@ -158,7 +158,7 @@ public struct FlowTable {
         }
         if configuration.learnNames && p.capturedPayloadLength > 0 {
             if isTCP {
-                if records[index].helloState < 2 && records[index].direction(fromLow: fromLow) == .clientToServer {
+                if records[index].helloState != .done && records[index].direction(fromLow: fromLow) == .clientToServer {
                     learnServerName(index, packet: p, bytes: bytes)
                 }
             } else if p.srcPort == 53 || p.srcPort == 5353 {
@@ -382,8 +382,8 @@ public struct FlowTable {
         if recentIndex == index { recentIndex = -1 }
         records[index].isLive = false
         records[index].endReason = reason
-        if records[index].helloState == 1 { hellos.removeValue(forKey: Int32(index)) }
-        records[index].helloState = 2
+        if records[index].helloState == .assembling { hellos.removeValue(forKey: Int32(index)) }
+        records[index].helloState = .done
         if configuration.learnNames && records[index].serviceName == nil,
            let name = names[records[index].serverAddress] {
             records[index].serviceName = name
@@ -402,24 +402,24 @@ public struct FlowTable {
         let payload = UnsafeRawBufferPointer(rebasing: bytes[p.payloadOffset..<(p.payloadOffset + p.capturedPayloadLength)])
         let key = Int32(index)
         let result: TLSClientHello.Result
-        if records[index].helloState == 0 {
+        if records[index].helloState == .waiting {
             result = TLSClientHello.parse(payload)
             if case .needMore = result {
                 // Split ClientHello: keep this segment until the rest arrives (only if nothing was cut).
                 if p.capturedPayloadLength == p.payloadLength && payload.count < configuration.maximumHelloBytes {
                     hellos[key] = HelloAssembly(bytes: Array(payload), nextSeq: p.tcpSeq &+ UInt32(truncatingIfNeeded: p.payloadLength))
-                    records[index].helloState = 1
+                    records[index].helloState = .assembling
                     return
                 }
             }
         } else {
-            guard var assembly = hellos[key] else { records[index].helloState = 2; return }
+            guard var assembly = hellos[key] else { records[index].helloState = .done; return }
             let delta = Int32(bitPattern: p.tcpSeq &- assembly.nextSeq)
             if delta < 0 { return }   // a retransmission of what we have
             guard delta == 0, p.capturedPayloadLength == p.payloadLength,
                   assembly.bytes.count + payload.count <= configuration.maximumHelloBytes else {
                 hellos.removeValue(forKey: key)
-                records[index].helloState = 2
+                records[index].helloState = .done
                 return
             }
             hellos.removeValue(forKey: key)   // unique again: append without copying
@@ -431,7 +431,7 @@ public struct FlowTable {
                 return
             }
         }
-        records[index].helloState = 2
+        records[index].helloState = .done
         if case .serverName(let name) = result {
             records[index].serviceName = name
             records[index].nameSource = .tlsSNI

@@ -18,6 +18,9 @@ public struct TrainingRequest: Sendable {
     public var task: String?
     public var description: String?
     public var featureSet: String = "custom"
+    /// The model's classes in this order (they must be exactly the table's labels); nil: numeric
+    /// order when every label is a number, else text order.
+    public var classOrder: [String]?
     public var window: WindowParameters?
     public var selection: ModelSelection?
     /// Where the rows came from (file names), for the card.
@@ -66,7 +69,14 @@ public enum ModelTraining {
     /// Cross-validates (when asked), trains on every row, and writes the card.
     public static func run(_ request: TrainingRequest) throws -> TrainingOutcome {
         let table = request.table
-        let classes = table.classLabels
+        var classes = table.classLabels
+        if let order = request.classOrder {
+            guard Set(order) == Set(classes), order.count == Set(order).count else {
+                throw TableError(source: request.sources.first ?? request.name,
+                                 problem: "--class-order \(order.joined(separator: ",")) must list each label of the table once (labels: \(classes.joined(separator: ", ")))")
+            }
+            classes = order
+        }
         var notes: [String] = []
         var cv: CrossValidation.Result? = nil
         var method: String? = nil

@@ -21,22 +21,28 @@ struct AnalyzeCommand: ParsableCommand {
             \(ExitStatusHelp.text)
             """)
 
-    @Argument(help: "Capture files (pcap or pcapng; - is standard input). Several are analysed as a batch, like --dir.")
+    @Argument(help: "Capture files (pcap or pcapng; - is standard input). Several are analysed as a batch, like --dir.",
+              completion: Completions.captures)
     var captures: [String] = []
 
-    @Option(name: .customLong("pcap"), help: "A capture file (the reference analyzer's spelling).")
+    @Option(name: .customLong("pcap"), help: "A capture file (the reference analyzer's spelling).", completion: Completions.captures)
     var pcap: String?
 
-    @Option(name: [.customShort("D"), .customLong("dir")], help: "Analyse every capture below this directory (recognised by content).")
+    @Option(name: .customLong("dir"), help: "Analyse every capture below this directory (recognised by content).",
+            completion: .directory)
     var directory: String?
+
+    @Flag(name: [.customShort("D"), .customLong("list-interfaces")], help: "List the interfaces a live capture can open, and exit (as tcpdump -D).")
+    var listInterfaces = false
 
     @Flag(name: .long, help: "Capture live from an interface.")
     var live = false
 
-    @Option(name: [.customShort("i"), .long], help: "Interface for --live (default: the first up, non-loopback one).")
+    @Option(name: [.customShort("i"), .long], help: "Interface for --live (default: the first up, non-loopback one).",
+            completion: Completions.interfaces)
     var interface: String?
 
-    @Option(name: [.customShort("d"), .long], help: "Seconds of live capture.")
+    @Option(name: [.customShort("d"), .long], parsing: .unconditional, help: "Seconds of live capture.")
     var duration: Double = 30
 
     @Option(name: .long, help: "Where --live saves the capture (mode 0600; default: a temporary file).")
@@ -46,7 +52,7 @@ struct AnalyzeCommand: ParsableCommand {
             help: "Run as this user once the live capture device and the save file are open, when started as root (as tcpdump -Z; 'root' stays root).")
     var user: String = Privileges.defaultUser
 
-    @Option(name: [.customShort("m"), .long], help: "Model name or path.")
+    @Option(name: [.customShort("m"), .long], help: "Model name or path.", completion: Completions.models)
     var model: String = "spotify-quality"
 
     @Option(name: .long, help: "Analyse every IP packet to or from this address as one stream.")
@@ -64,13 +70,18 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .customLong("windows-csv"), help: "Write the window table to this CSV file.")
     var windowsCSV: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Also write a self-contained HTML page (timeline of window classes and confidence, packets per second, sessions): "
+            + "a file for one capture, a folder (one page per capture) for several.", valueName: "path"))
+    var html: String?
+
     @Flag(name: [.customShort("q"), .long], help: "One line per capture.")
     var quiet = false
 
     @Option(name: [.customShort("j"), .long], help: "Captures analysed in parallel in directory mode (default: all cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(name: .long, help: "Override the model's window length in seconds.")
+    @Option(name: .long, parsing: .unconditional, help: "Override the model's window length in seconds.")
     var window: Double?
 
     @Option(name: .long, help: "With --live: append each play to this history database (SQLite) as it completes.")
@@ -78,25 +89,42 @@ struct AnalyzeCommand: ParsableCommand {
 
     enum OutputFormat: String, ExpressibleByArgument { case text, json }
 
+    /// Several captures (a folder, or more than one argument).
+    var batch: Bool { directory != nil || captures.count > 1 }
+
     func validate() throws {
+        if listInterfaces { return }
         let inputs = [!captures.isEmpty, pcap != nil, directory != nil, live].filter { $0 }.count
         if captures.filter({ $0 == FileSource.standardInput }).count > 1 { throw ValidationError("- (standard input) can be given once") }
         if inputs == 0 { throw ValidationError("give a capture file, --pcap FILE, --dir DIR or --live") }
         if inputs > 1 { throw ValidationError("give only one of: a capture file, --pcap, --dir, --live") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if duration <= 0 { throw ValidationError("--duration must be positive") }
+        if !(duration > 0 && duration <= 86_400 * 7) { throw ValidationError("--duration must be between 0 and 604800 seconds (a week)") }
         if client != nil && scope != .streams { throw ValidationError("--client and --scope are alternatives") }
         _ = try analysisScope(scope, client: client)
-        if let window, !(window > 0) { throw ValidationError("--window must be positive") }
+        if let window, !(window >= 0.1 && window <= 3600) { throw ValidationError("--window must be between 0.1 and 3600 seconds") }
         if history != nil && !live { throw ValidationError("--history goes with --live (use `streamprobe history add` for files)") }
     }
 
     func run() throws {
+        if listInterfaces {
+            do { print(try LiveSource.interfaceLines().joined(separator: "\n")) } catch { throw exitError(error) }
+            return
+        }
+        // Output files must be creatable before any capture is read (exit 66, not at the end).
+        do {
+            if let windowsCSV { try OutputCheck.writable(windowsCSV) }
+            if let html, !batch { try OutputCheck.writable(html) }
+            if let save { try OutputCheck.writable(save) }
+        } catch { throw exitError(error) }
         let bound: BoundModel
         let options: AnalysisOptions
         do {
             let treeModel = try ModelLocator.resolve(nameOrPath: model, embedded: EmbeddedModels.json)
             bound = try BoundModel(treeModel, windowOverride: window)
+            if let window, let trained = treeModel.window?.seconds, window != trained {
+                printError("warning: model '\(treeModel.name)' learned from \(trained) s windows; its answers on \(window) s windows are not what its card measured")
+            }
             options = AnalysisOptions(scope: try analysisScope(scope, client: client), filter: filter)
         } catch let e as ValidationError {
             throw e
@@ -139,6 +167,7 @@ struct AnalyzeCommand: ParsableCommand {
         warn(report)
         emit(report)
         if let windowsCSV { do { try writeOutput(ReportFormats.windowsCSV([report]), to: windowsCSV) } catch { throw exitError(error) } }
+        if let html { do { try writeOutput(HTMLReport.render(report, modelCard: ModelDescription.full(bound.model)), to: html) } catch { throw exitError(error) } }
     }
 
     /// The text report shows its warnings; JSON and -q output leave them to stderr.
@@ -177,6 +206,15 @@ struct AnalyzeCommand: ParsableCommand {
                 if format == .text && !quiet { print(String(repeating: "─", count: 72)) }
                 rows.append(BatchRow(report: report))
                 reports.append(report)
+                if let html {
+                    // One page per capture in the folder, named after the capture (its position keeps names apart).
+                    let name = String(format: "%03d-", i + 1) + URL(fileURLWithPath: report.capture).deletingPathExtension().lastPathComponent + ".html"
+                    do {
+                        try FileManager.default.createDirectory(atPath: html, withIntermediateDirectories: true)
+                        try writeOutput(HTMLReport.render(report, modelCard: ModelDescription.full(bound.model)),
+                                        to: (html as NSString).appendingPathComponent(name))
+                    } catch { printError("\(error)") }
+                }
             case .failure(let failure):
                 failed += 1
                 printError(failure.message)

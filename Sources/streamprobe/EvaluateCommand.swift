@@ -23,12 +23,12 @@ struct EvaluateCommand: ParsableCommand {
             --temporal N:centred or N:trailing tries another smoothing.
             """)
 
-    @Option(name: [.short, .customLong("model")], help: "Model file, or the name of an embedded model.") var model: String
+    @Option(name: [.short, .customLong("model")], help: "Model file, or the name of an embedded model.", completion: Completions.models) var model: String
     @Argument(help: "Labelled CSV tables, or captures / folders of captures.") var inputs: [String]
     @Option(help: "For capture inputs: a CSV of capture path,label (default: the folder name).") var labels: String?
     @OptionGroup var table: TableInputOptions
-    @Option(help: "Output format: text or json.") var format = "text"
-    @Option(help: "Threads for batch prediction (default: every core).") var jobs: Int?
+    @Option(help: "Output format: text or json.", completion: .list(["text", "json"])) var format = "text"
+    @Option(name: [.customShort("j"), .long], help: "Threads for batch prediction (default: every core).") var jobs: Int?
     @Flag(help: "Also measure prediction speed.") var timing = false
     @Option(help: "Temporal smoothing: model (the model's own, default), none, or N:centred / N:trailing.")
     var temporal = "model"

@@ -1,4 +1,5 @@
 import Analyzer
+import Capture
 import ArgumentParser
 import Features
 import Foundation
@@ -17,18 +18,21 @@ struct FeaturesCommand: ParsableCommand {
             lasting at least half as long as the longest-lived one, those with the most download bytes, named or not), or --client ADDRESS.
             """)
 
-    @Argument(help: "Capture files.")
+    @Argument(help: "Capture files (- is standard input).", completion: Completions.captures)
     var captures: [String]
 
     @Option(name: [.customShort("o"), .long], help: "Output file (default: stdout).")
     var output: String?
 
-    @Option(name: .long, help: "Feature set.")
-    var set: String = "reference-v1"
+    @Option(name: [.customLong("feature-set"), .customLong("set")],
+            help: ArgumentHelp("Feature set (default: reference-v1, or the model's with -m).", valueName: "set"),
+            completion: .list(FeatureSet.knownNames + [StreamSummary.setName]))
+    var featureSetName: String?
 
     @Option(name: [.customShort("m"), .long], help: ArgumentHelp(
-        "With --set summary-v1: also classify the windows with this model and add each class's mean window probability (wm_p_<class>) to the row.",
-        valueName: "name|path"))
+        "Extract exactly what this model reads: its features in its order, its windows and the streams its service names select. "
+            + "With --feature-set summary-v1: also classify the windows with it and add each class's mean window probability (wm_p_<class>).",
+        valueName: "name|path"), completion: Completions.models)
     var model: String?
 
     @Option(name: .long, help: "Window length in seconds (default: the set's).")
@@ -43,8 +47,8 @@ struct FeaturesCommand: ParsableCommand {
     @Flag(name: .long, help: "Also keep the final partial window (the reference keeps complete windows only).")
     var partial = false
 
-    @Option(name: .long, help: "all, reference or streams.")
-    var scope: ScopeName = .all
+    @Option(name: .long, help: "all, reference or streams (default: all; streams with -m).")
+    var scope: ScopeName?
 
     @Option(name: .long, help: "Every IP packet to or from this address, as one unit.")
     var client: String?
@@ -66,9 +70,20 @@ struct FeaturesCommand: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument { case csv, jsonl }
 
+    var set: String { featureSetName ?? "reference-v1" }
+
+    /// `-m` alone: the model's own features, windows and streams.
+    var modelPlan: Bool { model != nil && !perSession }
+
     func validate() throws {
         if captures.isEmpty { throw ValidationError("give at least one capture") }
-        if model != nil && !perSession { throw ValidationError("-m/--model goes with --set \(StreamSummary.setName)") }
+        if captures.filter({ $0 == FileSource.standardInput }).count > 1 { throw ValidationError("- (standard input) can be given once") }
+        if modelPlan && (window != nil || step != nil || minPackets != nil) {
+            throw ValidationError("-m extracts the model's own windows: --window, --step and --min-packets go without it")
+        }
+        if let window, !(window > 0 && window <= 3600) { throw ValidationError("--window must be between 0 and 3600 seconds") }
+        if let step, !(step > 0 && step <= 3600) { throw ValidationError("--step must be between 0 and 3600 seconds") }
+        if let minPackets, minPackets < 0 { throw ValidationError("--min-packets must be 0 or more") }
         _ = try plan()
     }
 
@@ -88,7 +103,7 @@ struct FeaturesCommand: ParsableCommand {
             featureSet = try FeatureSet.resolve(names: featureSet.featureNames, config: config)
             featureSet.name = set
             return (FeaturePlan(featureSet: featureSet, config: config, patterns: ServicePatternSet(service)),
-                    AnalysisOptions(scope: try analysisScope(scope, client: client), filter: filter))
+                    AnalysisOptions(scope: try analysisScope(scope ?? (model != nil ? .streams : .all), client: client), filter: filter))
         } catch let e as ValidationError {
             throw e
         } catch {
@@ -106,8 +121,13 @@ struct FeaturesCommand: ParsableCommand {
                 throw exitError(error)
             }
         }
+        if let bound, modelPlan, let named = featureSetName,
+           (try? FeatureSet.named(named))?.name != (try? FeatureSet.named(bound.model.featureSet))?.name, named != bound.model.featureSet {
+            printError("--feature-set \(named) differs from the model's \(bound.model.featureSet): with -m the model's features are written")
+            throw ExitCode(ExitStatus.usage)
+        }
         let names = perSession ? StreamSummary.featureNames + windowMeanFeatureNames(classes: bound?.model.classes ?? [])
-            : plan.featureSet.featureNames
+            : (modelPlan ? bound!.featureSet.featureNames : plan.featureSet.featureNames)
         let csv = FeatureCSVWriter(featureNames: names, includeLabel: label != nil)
         let jsonl = FeatureJSONLWriter(featureNames: names)
         let sink: OutputSink

@@ -21,7 +21,7 @@ struct FlowsCommand: ParsableCommand {
             the model's trees on whole-flow features (flow-v1) for flows with neither; in every format.
             """)
 
-    @Argument(help: "Capture files (pcap or pcapng; - is standard input).")
+    @Argument(help: "Capture files (pcap or pcapng; - is standard input).", completion: Completions.captures)
     var captures: [String]
 
     @Option(help: "Output format: text, json or csv (csv: the flow table only).")
@@ -33,7 +33,8 @@ struct FlowsCommand: ParsableCommand {
     @Option(help: "Show only the N largest flows.")
     var limit: Int?
 
-    @Option(name: .shortAndLong, help: "A flow model (name or path, e.g. spotify-flow): adds class, confidence and decided_by.")
+    @Option(name: .shortAndLong, help: "A flow model (name or path, e.g. spotify-flow): adds class, confidence and decided_by.",
+            completion: Completions.models)
     var model: String?
 
     @Flag(help: "CSV: append each flow's flow-v1 features (for training flow models).")

@@ -20,7 +20,8 @@ struct SimulateCommand: ParsableCommand {
               streamprobe simulate --corpus other --profiles video:web,call:voice,download:file,download:update,web:browse -d 60
             """)
 
-    @Option(help: "The profile of a single capture, e.g. spotify:high, video:vod, video:web, call:voice, download:file, web:browse.")
+    @Option(help: "The profile of a single capture, e.g. spotify:high, video:vod, video:web, call:voice, download:file, web:browse.",
+            completion: .list(Profile.allNames))
     var profile: String = "spotify:high"
 
     @Option(help: "Spotify download behaviour: bulk or paced (default: drawn per session from the seed).")
@@ -29,7 +30,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Add a background mix (repeatable): web, dns, quic, download, lan, home, spotify-lan.")
     var background: [BackgroundMix] = []
 
-    @Option(help: "Link profile: fibre, cable, dsl, wifi, 4g, vpn, or random (drawn per session).")
+    @Option(help: "Link profile: fibre, cable, dsl, wifi, 4g, vpn, or random (drawn per session).",
+            completion: .list(LinkProfile.allNames + [LinkProfile.randomName]))
     var link: String = "random"
 
     @Option(name: [.customShort("d"), .long], help: "Duration in seconds.")
@@ -72,7 +74,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .customLong("tracks-csv"), help: "Also write the ground truth per Spotify track (start, length, played, skipped, bytes, tier) to this CSV file.")
     var tracksCSV: String?
 
-    @Option(name: .customLong("skip-share"), help: "Spotify: the probability that the listener skips each track (0–1; default 0, no skips).")
+    @Option(name: .customLong("skip-share"), help: "Spotify: the probability that the listener skips each track (0 to 1; default 0, no skips).")
     var skipShare: Double = 0
 
     @Option(help: "Write a labelled corpus into this folder (one subfolder per class, manifest.csv).")
@@ -84,7 +86,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Corpus captures per profile.")
     var count: Int = 10
 
-    @Option(help: "Corpus captures generated in parallel (the bytes do not depend on it).")
+    @Option(name: [.customShort("j"), .long], help: "Corpus captures generated in parallel (the bytes do not depend on it).")
     var jobs: Int = 1
 
     func parsedProfiles() throws -> [Profile] {

@@ -36,13 +36,17 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Class weights: none or balanced.") var classWeight = "none"
     @Flag(inversion: .prefixedNo, help: "Draw each tree's rows with replacement.") var bootstrap = true
     @Option(help: "Random seed: the same seed gives the same model file.") var seed: UInt64 = 0
-    @Option(help: "Threads (default: every core). The model does not depend on it.") var jobs: Int?
+    @Option(name: [.customShort("j"), .long], help: "Threads (default: every core). The model does not depend on it.") var jobs: Int?
     @Option(help: "Cross-validation folds (0: none).") var folds = 5
     @Option(help: "Cross-validation: grouped (by capture/file) or stratified.") var cv = "grouped"
     @Option(help: "Model name (default: the output file's name).") var name: String?
     @Option(help: "Task the model answers (default: the name).") var task: String?
-    @Option(help: "Feature set name recorded in the model.") var featureSet = "custom"
-    @Option(help: "Analysis window in seconds recorded in the model.") var windowSeconds: Double?
+    @Option(help: "Feature set: for capture inputs the set extracted (default stream-v1); for tables the name recorded in the model.",
+            completion: .list(FeatureSet.knownNames)) var featureSet: String?
+    @Option(name: [.customLong("window"), .customLong("window-seconds")], parsing: .unconditional,
+            help: "Analysis window in seconds recorded in the model.") var windowSeconds: Double?
+    @Option(help: ArgumentHelp("The model's classes in this order, comma-separated, e.g. low,normal,high (default: numeric, else text order).",
+                               valueName: "a,b,…")) var classOrder: String?
 
     func parameters() throws -> ForestParameters {
         var p = ForestParameters()
@@ -59,11 +63,15 @@ struct TrainCommand: ParsableCommand {
         _ = try parameters()
         guard TrainingRequest.Validation(rawValue: cv) != nil else { throw ValidationError("--cv must be grouped or stratified (got \(cv))") }
         if folds < 0 { throw ValidationError("--folds must be 0 or more") }
+        if let windowSeconds, !(windowSeconds > 0 && windowSeconds <= 3600) { throw ValidationError("--window must be between 0 and 3600 seconds") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() throws {
+        // The output must be writable before minutes of training, not after.
+        do { try OutputCheck.writable(output) } catch { throw exitError(error) }
         let fromCaptures = inputs.allSatisfy(LabelledCaptures.isCaptureInput)
-        let setName = fromCaptures && featureSet == "custom" ? "stream-v1" : featureSet
+        let setName = featureSet ?? (fromCaptures ? "stream-v1" : "custom")
         var plan: FeaturePlan?
         let loaded: (table: TrainingTable, notes: [String])
         if fromCaptures {
@@ -88,6 +96,7 @@ struct TrainCommand: ParsableCommand {
         request.validation = TrainingRequest.Validation(rawValue: cv)!
         request.task = task
         request.featureSet = setName
+        request.classOrder = classOrder.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         request.window = windowSeconds.map { WindowParameters(seconds: $0) }
         if let plan {
             let c = plan.config

@@ -63,7 +63,7 @@ final class TemporalSmoothingAnalyzeTests: XCTestCase {
         var liveWindows: [WindowReport] = []
         let smoothed = try stream(smoothedModel, path) { liveWindows.append($0) }
         let raw = try stream(rawModel, path)
-        XCTAssertTrue(smoothed.flows.count == 1 && smoothed.flows[0].hasPrefix("UDP"), "\(smoothed.flows)")
+        XCTAssertTrue(smoothed.flows.count == 1 && smoothed.flows[0].proto == "UDP", "\(smoothed.flows)")
 
         let rawClassified = raw.windows.filter { $0.probabilities != nil }
         let smoothClassified = smoothed.windows.filter { $0.probabilities != nil }
@@ -82,7 +82,7 @@ final class TemporalSmoothingAnalyzeTests: XCTestCase {
         XCTAssertGreaterThan(changed, 0, "smoothing changed no window's class: the test could not tell")
         // The share and the majority count the smoothed classes.
         let ones = smoothClassified.filter { $0.label == "1" }.count
-        let share = try XCTUnwrap(smoothed.windowShare.first { $0.label == "1" }).probability
+        let share = try XCTUnwrap(smoothed.windowShare.first { $0.label == "1" }).share
         XCTAssertEqual(share, Double(ones) / Double(smoothClassified.count), accuracy: 1e-12)
         XCTAssertEqual(smoothed.final, ones * 2 > smoothClassified.count ? "1" : "0")
 

@@ -27,7 +27,7 @@ final class StreamVerdictTests: XCTestCase {
         XCTAssertEqual(v.label, "c")
         XCTAssertEqual(v.confidence!, 0.6, accuracy: 1e-12)
         XCTAssertEqual(v.final, "a")
-        XCTAssertEqual(v.windowShare.map(\.probability), [2.0 / 3, 0, 1.0 / 3])
+        XCTAssertEqual(v.windowShare.map(\.share), [2.0 / 3, 0, 1.0 / 3])
         XCTAssertNotNil(v.disagreement)
         let agree = StreamVerdict(classes: classes, windowProbabilities: [[0.1, 0.8, 0.1]])
         XCTAssertEqual(agree.label, "b")
@@ -53,9 +53,13 @@ final class StreamVerdictTests: XCTestCase {
     }
 
     func testBarsAndNumbers() {
-        XCTAssertEqual(TextReport.bar(1, width: 4), "████")
-        XCTAssertEqual(TextReport.bar(0.5, width: 4), "██")
-        XCTAssertEqual(TextReport.bar(0, width: 4), "")
+        XCTAssertEqual(TextReport.bar(1, width: 4, unicode: true), "████")
+        XCTAssertEqual(TextReport.bar(0.5, width: 4, unicode: true), "██")
+        XCTAssertEqual(TextReport.bar(0.3, width: 4, unicode: true), "█▎")  // 9.6 eighths → 10
+        XCTAssertEqual(TextReport.bar(0, width: 4, unicode: true), "")
+        // The C locale gets ASCII.
+        XCTAssertEqual(TextReport.bar(0.5, width: 4, unicode: false), "##")
+        XCTAssertEqual(TextReport.bar(.nan, width: 4, unicode: false), "")
         XCTAssertEqual(TextReport.grouped(1234567), "1,234,567")
         XCTAssertEqual(TextReport.formatBytes(4_200_000), "4.20 MB")
     }

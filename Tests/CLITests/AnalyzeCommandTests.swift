@@ -140,7 +140,9 @@ final class AnalyzeCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let text = try String(contentsOfFile: out, encoding: .utf8)
         let lines = text.split(separator: "\n")
-        XCTAssertTrue(lines[0].hasPrefix("capture,client,window_index,start_s,end_s,packets,skipped,idle,class,confidence,p_"), String(lines[0]))
+        XCTAssertTrue(lines[0].hasPrefix("capture,client,window_index,start_s,end_s,start_epoch,end_epoch,packets,skipped,idle,class,confidence,p_"), String(lines[0]))
+        let first = lines[1].split(separator: ",", omittingEmptySubsequences: false)
+        XCTAssertGreaterThan(Double(first[5]) ?? 0, 1.0e9, "epoch times")
         XCTAssertGreaterThan(lines.count, 5)
     }
 
@@ -162,14 +164,14 @@ final class AnalyzeCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("very_high"), r.stdout)
         XCTAssertTrue(r.stdout.contains("error:"), r.stdout)
         XCTAssertFalse(r.stdout.contains("notes.txt"), "a text file is not a capture")
-        let json = try CLIRunner.run(["analyze", "-D", dir.path, "-m", f.model, "--format", "json", "--jobs", "1"])
+        let json = try CLIRunner.run(["analyze", "--dir", dir.path, "-m", f.model, "--format", "json", "--jobs", "1"])
         XCTAssertEqual(json.status, 2)
         let lines = json.stdout.split(separator: "\n")
         XCTAssertEqual(lines.count, 3, json.stdout)
         let docs = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         XCTAssertEqual(docs.filter { $0["error"] != nil }.count, 1)
         // Stable order: the same lines whatever the number of jobs.
-        let parallel = try CLIRunner.run(["analyze", "-D", dir.path, "-m", f.model, "--format", "json", "--jobs", "3"])
+        let parallel = try CLIRunner.run(["analyze", "--dir", dir.path, "-m", f.model, "--format", "json", "--jobs", "3"])
         XCTAssertEqual(parallel.stdout, json.stdout)
     }
 
@@ -406,6 +408,48 @@ final class AnalyzeCommandTests: XCTestCase {
         let unknown = try CLIRunner.run(["analyze", "--live", "-i", "lo", "-d", "1", "--user", "no-such-user-x"])
         XCTAssertEqual(unknown.status, 77, unknown.stderr)
         XCTAssertTrue(unknown.stderr.contains("no-such-user-x: no such user"), unknown.stderr)
+    }
+
+    /// As root only: live JSON is JSON Lines: a `window` line per completed window, as it happens,
+    /// then one `report` line naming the interface, the saved file and the start time.
+    func testLiveJSONLines() throws {
+        guard geteuid() == 0 else { throw XCTSkip("live capture needs root") }
+        let f = try fixture()
+        let port = UInt16.random(in: 40000...60000)
+        let save = f.dir.appendingPathComponent("jsonl-\(port).pcap").path
+        let sender = Thread {
+            Thread.sleep(forTimeInterval: 0.3)
+            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = port.bigEndian
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let payload = [UInt8](repeating: 0x33, count: 700)
+            for _ in 0..<500 {
+                _ = withUnsafePointer(to: &addr) { p in
+                    p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, payload, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                usleep(8000)
+            }
+            close(fd)
+        }
+        sender.start()
+        let r = try CLIRunner.run(["analyze", "--live", "-i", "lo", "-d", "7", "--filter", "udp and port \(port)", "--scope", "all",
+                                   "-m", f.model, "--save", save, "--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        XCTAssertTrue(lines.allSatisfy { $0 != nil }, r.stdout)
+        let types = lines.compactMap { $0?["type"] as? String }
+        XCTAssertGreaterThanOrEqual(types.filter { $0 == "window" }.count, 1, r.stdout)
+        XCTAssertEqual(types.last, "report", r.stdout)
+        XCTAssertEqual(types.filter { $0 == "report" }.count, 1)
+        let window = try XCTUnwrap(lines.first??["window"] as? [String: Any])
+        XCTAssertNotNil(window["start_s"] as? Double)
+        XCTAssertGreaterThan(try XCTUnwrap(lines.first??["start_epoch"] as? Double), 1.7e9)
+        let live = try XCTUnwrap(lines.last??["live"] as? [String: Any])
+        XCTAssertEqual(live["interface"] as? String, "lo")
+        XCTAssertEqual(live["saved_to"] as? String, save)
+        XCTAssertTrue(r.stderr.contains("capturing on lo"), r.stderr)
     }
 
     /// Ctrl-C ends a live capture early, and the report still comes.

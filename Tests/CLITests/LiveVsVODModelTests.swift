@@ -58,7 +58,7 @@ final class LiveVsVODModelTests: XCTestCase {
             XCTAssertEqual(r.status, 0, r.stderr)
             let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
             let stream = try XCTUnwrap((doc["streams"] as? [[String: Any]])?.first)
-            let chosen = stream["flows"] as? [String] ?? []
+            let chosen = (stream["flows"] as? [[String: Any]] ?? []).map { "\($0["server"] ?? "") \($0["service"] ?? "")" }
             XCTAssertTrue(chosen.contains { $0.contains(host) }, "\(profile): \(chosen)")
             XCTAssertFalse(chosen.contains { $0.contains("download.example.net") }, "\(profile): \(chosen)")
             XCTAssertEqual(stream["final"] as? String, truth, profile)

@@ -79,9 +79,9 @@ final class TemporalSmoothingCLITests: XCTestCase {
         XCTAssertEqual(json.status, 0, json.stderr)
         let doc = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
         let stream = try XCTUnwrap((doc["streams"] as? [[String: Any]])?.first)
-        let flows = try XCTUnwrap(stream["flows"] as? [String])
+        let flows = try XCTUnwrap(stream["flows"] as? [[String: Any]])
         XCTAssertEqual(flows.count, 1)
-        XCTAssertTrue(flows[0].hasPrefix("UDP") && flows[0].contains(":8801"), "\(flows)")
+        XCTAssertTrue(flows[0]["protocol"] as? String == "UDP" && flows[0]["server_port"] as? Int == 8801, "\(flows)")
         let classes = Set((stream["windows"] as! [[String: Any]]).compactMap { $0["class"] as? String })
         XCTAssertEqual(classes, ["0", "1"], "the windows of an alternating call should show both answers")
     }
