@@ -37,7 +37,15 @@ public struct LiveAnalysis {
             say(line)
         }
         let analyzer = CaptureAnalyzer(model: model, options: options)
-        analyzer.onPlay = onPlay
+        let onPlay = self.onPlay
+        let showPlays = !quiet && !jsonOutput
+        analyzer.onPlay = { client, p in
+            if showPlays {
+                say("  play  \(client)  started \(String(format: "%.1f", p.startSeconds)) s, played \(String(format: "%.0f", p.playSeconds)) s"
+                    + "\(p.complete ? "" : "+"), \(TextReport.formatBytes(p.bytes)), \(p.tier ?? "-")\(p.skipped ? ", skipped" : "")")
+            }
+            onPlay?(client, p)
+        }
         let started = Date().timeIntervalSince1970
         final class Origin: @unchecked Sendable { var time: Double? }
         let origin = Origin()

@@ -124,6 +124,11 @@ public final class HistoryDatabase: Sendable {
         try write { db in try Self.insert(play, client: client, capture: capture, db) }
     }
 
+    /// Removes a live capture's plays of one client (a stream the final report did not call audio).
+    public func removePlays(capture: Int64, client: String) throws {
+        try write { db in try db.execute(sql: "DELETE FROM play WHERE capture_id = ? AND client = ?", arguments: [capture, client]) }
+    }
+
     /// Closes a live capture's entry with its final counts.
     public func finishLive(capture: Int64, report: CaptureReport) throws {
         try write { db in

@@ -199,8 +199,15 @@ final class LiveHistory {
     }
 
     func finish(_ report: CaptureReport) throws {
-        // Plays of streams chosen by volume (decided after the capture) come only with the final report.
-        for stream in report.streams { for p in stream.plays ?? [] { try database.append(p, client: stream.client, capture: capture) } }
+        // Plays of streams chosen by volume (decided after the capture) come only with the final report; a stream
+        // the final report does not call audio keeps no plays.
+        for stream in report.streams {
+            if let plays = stream.plays {
+                for p in plays { try database.append(p, client: stream.client, capture: capture) }
+            } else {
+                try database.removePlays(capture: capture, client: stream.client)
+            }
+        }
         try database.finishLive(capture: capture, report: report)
     }
 }
