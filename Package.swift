@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // libpcap, through the system's pkg-config entry (Debian: libpcap-dev).
@@ -43,10 +44,12 @@ let package = Package(
             dependencies: ["Capture", "Wire", "Flows", "Features", "Trees", "ModelData"],
             swiftSettings: hotPath
         ),
+        // The listening history: plays in a SQLite database (GRDB; Debian: libsqlite3-dev). Never per packet.
+        .target(name: "History", dependencies: ["Analyzer", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "streamprobe",
             dependencies: [
-                "Analyzer", "Capture", "Wire", "Flows", "Features", "Trees", "Simulator",
+                "Analyzer", "Capture", "Wire", "Flows", "Features", "Trees", "Simulator", "History",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +61,7 @@ let package = Package(
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Wire", "Capture"]),
         .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Simulator", "Capture", "Trees", "Features", "Flows"]),
         .testTarget(name: "CLITests", dependencies: ["streamprobe", "Simulator"]),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "Analyzer", "Simulator"]),
     ],
     swiftLanguageModes: [.v6]
 )

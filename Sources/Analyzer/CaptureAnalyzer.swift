@@ -50,7 +50,11 @@ struct Observers {
     var onRow: RowObserver?
     var onCaptureStart: ((Double) -> Void)?
     var onSession: SessionObserver?
+    var onPlay: PlayObserver?
 }
+
+/// Called as each estimated play of a unit is decided (its next play started, or the unit's session ended).
+public typealias PlayObserver = (_ unit: String, _ play: PlayReport) -> Void
 
 /// The pipeline for one capture: source → decoder → flow table → stream units → windows →
 /// features → model → `CaptureReport`. One pass over the packets; a second pass over the
@@ -66,6 +70,8 @@ public final class CaptureAnalyzer {
     public var onCaptureStart: ((Double) -> Void)?
     /// Called as each session of a unit ends, with its whole-session (`summary-v1`) features.
     public var onSession: SessionObserver?
+    /// Called as each play (an audio track, estimated from the stream's fetches) is decided.
+    public var onPlay: PlayObserver?
     /// Called now and then with (packets so far, bytes read of the file so far).
     public var onProgress: ((Int, Int64) -> Void)?
 
@@ -110,7 +116,7 @@ public final class CaptureAnalyzer {
         guard linkType.isSupported else {
             throw AnalysisError.unsupportedLinkType(source.name, source.linkType, source.linkTypeName)
         }
-        let observers = Observers(onWindow: onWindow, onRow: onRow, onCaptureStart: onCaptureStart, onSession: onSession)
+        let observers = Observers(onWindow: onWindow, onRow: onRow, onCaptureStart: onCaptureStart, onSession: onSession, onPlay: onPlay)
         var pass = FirstPass(plan: plan, model: model, options: options, linkType: linkType, observers: observers)
         var counter = 0
         let progress = onProgress
@@ -253,6 +259,8 @@ final class StreamUnit {
     private var sessionWindowSum: [Double]
     private var sessionWindowCount = 0
     private var scratch: [Double]
+    /// The plays (tracks) estimated from the stream's fetches.
+    var plays = PlayEstimator()
 
     init(client: IPAddress?, label: String, selection: String, selectedByName: Bool = false, plan: FeaturePlan,
          model: TreeModel?, observers: Observers) {
@@ -267,6 +275,10 @@ final class StreamUnit {
         self.extractor = Self.makeExtractor(plan)
         self.scratch = [Double](repeating: 0, count: model?.classCount ?? 0)
         self.sessionWindowSum = scratch
+        if let onPlay = observers.onPlay {
+            let label = label
+            plays.onPlay = { onPlay(label, $0) }
+        }
     }
 
     /// For each feature of the model's stream stage, its index in a session row (`summary-v1`
@@ -297,14 +309,16 @@ final class StreamUnit {
         }
         sessionPackets += 1
         packets += 1
-        if firstTime == nil { firstTime = sample.time }
+        if firstTime == nil { firstTime = sample.time; plays.captureStart = captureStart }
         if sample.time > lastTime || packets == 1 { lastTime = sample.time }
         if sample.direction == .upload {
             uploadBytes += sample.frameLength
         } else {
             downloadBytes += sample.frameLength
             sessionDownBytes += sample.frameLength
+            plays.addDownload(time: sample.time, bytes: sample.frameLength)
         }
+        plays.addPacket(time: sample.time, length: sample.frameLength, upload: sample.direction == .upload)
         if wantsSummary { summary.add(sample) }
         extractor.add(sample) { window in self.record(window) }
     }
@@ -336,6 +350,7 @@ final class StreamUnit {
         extractor.finish { window in self.record(window) }
         let observedUntil = byGap ? nil : clock
         let observedEnd = max(lastTime, observedUntil ?? lastTime)
+        plays.finish(observedUntil: observedEnd)
         let index = sessions.count
         var values: [Double] = []
         if wantsSummary {
@@ -444,6 +459,7 @@ final class StreamUnit {
             label: verdict.label, confidence: verdict.confidence, probabilities: verdict.probabilities,
             windows: windows, windowShare: verdict.windowShare, final: verdict.final, disagreement: verdict.disagreement)
         r.sessions = sessions
+        r.plays = plays.plays
         r.flowsNotListed = unlistedFlows > 0 ? unlistedFlows : nil
         r.basis = verdict.label == nil ? nil : "windows"
         // The answer: the stream stage's judgement of the session that carried the most download.
@@ -495,6 +511,8 @@ final class StreamUnit {
             r.rawConfidence = j.rawConfidence
             r.alternatives = j.alternatives
         }
+        // Plays are an audio stream's: none for what the model calls something else.
+        if r.looksLike != nil || r.label == "not_audio" || (r.label == nil && r.plays?.isEmpty == true) { r.plays = nil }
         return r
     }
 }
@@ -596,6 +614,7 @@ struct FirstPass {
     @inline(__always)
     mutating func feedSingle(_ decoded: DecodedPacket, touch: FlowTouch?, time: Double, length: Int, direction: PacketDirection) {
         units[0].add(PacketSample(decoded, time: time, length: length, direction: direction))
+        units[0].noteClose(decoded, time: time, direction: direction)
         guard let touch else { return }
         // Single-unit scopes: every packet is the unit's; a flow's first packet lists it in the unit.
         let index = touch.index
@@ -627,6 +646,7 @@ struct FirstPass {
         guard case .unit(let u) = routes[index] else { return }
         let direction: PacketDirection = touch.direction == .serverToClient ? .download : .upload
         units[Int(u)].add(PacketSample(decoded, time: time, length: frameLength, direction: direction))
+        units[Int(u)].noteClose(decoded, time: time, direction: direction)
     }
 
     @inline(__always)
@@ -656,6 +676,13 @@ struct FirstPass {
 }
 
 extension StreamUnit {
+    /// A FIN from the client ends one of its connections (a track's, when it changes track).
+    @inline(__always)
+    func noteClose(_ d: DecodedPacket, time: Double, direction: PacketDirection) {
+        guard d.transport == .tcp, direction == .upload, d.tcpFlags.contains(.fin) else { return }
+        plays.addClientClose(time: time)
+    }
+
     /// Lists a flow of the unit (at most `maximumListedFlows`, the rest counted); true when listed.
     @discardableResult
     func noteFlow(_ record: FlowRecord) -> Bool {

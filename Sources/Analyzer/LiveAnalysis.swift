@@ -15,6 +15,8 @@ public struct LiveAnalysis {
     public var runAs: String?
     /// Window lines go to stderr when stdout carries JSON.
     public var jsonOutput: Bool
+    /// Called as each play is decided (`analyze --live --history` appends it to the database).
+    public var onPlay: PlayObserver?
 
     public init(model: BoundModel, options: AnalysisOptions, interface: String?, duration: Double, savePath: String?,
                 quiet: Bool, format json: Bool, runAs: String? = nil) {
@@ -37,6 +39,15 @@ public struct LiveAnalysis {
             say(line)
         }
         let analyzer = CaptureAnalyzer(model: model, options: options)
+        let onPlay = self.onPlay
+        let showPlays = !quiet && !jsonOutput
+        analyzer.onPlay = { client, p in
+            if showPlays {
+                say("  play  \(client)  started \(String(format: "%.1f", p.startSeconds)) s, played \(String(format: "%.0f", p.playSeconds)) s"
+                    + "\(p.complete ? "" : "+"), \(TextReport.formatBytes(p.bytes)), \(p.tier ?? "-")\(p.skipped ? ", skipped" : "")")
+            }
+            onPlay?(client, p)
+        }
         let started = Date().timeIntervalSince1970
         if jsonOutput {
             // JSON Lines on stdout: one `window` line as each window completes, the `report` line last.

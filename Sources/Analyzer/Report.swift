@@ -219,12 +219,14 @@ public struct StreamReport: Codable, Sendable {
     public var disagreement: String?
     /// Why the stream has no answer, when it has none (e.g. too short to judge).
     public var note: String?
+    /// Audio: the plays (tracks) estimated from the stream's fetches (docs/plays.md); nil for other streams.
+    public var plays: [PlayReport]?
 
     enum CodingKeys: String, CodingKey {
         case client, selection, flows, flowsNotListed = "flows_not_listed", packets, downloadBytes = "download_bytes", uploadBytes = "upload_bytes"
         case durationSeconds = "duration_s", label = "class", confidence, rawConfidence = "raw_confidence", alternatives
         case looksLike = "looks_like", basis, probabilities, sessions, windows
-        case windowShare = "window_share", final, disagreement, note
+        case windowShare = "window_share", final, disagreement, note, plays
     }
 
     public init(client: String, selection: String, flows: [StreamFlow], packets: Int, downloadBytes: Int, uploadBytes: Int,

@@ -96,6 +96,7 @@ enum SecondPass {
             let unit = units[u]
             let direction: PacketDirection = d.dst == unit.client ? .download : .upload
             unit.add(PacketSample(d, time: time, length: packet.originalLength, direction: direction))
+            unit.noteClose(d, time: time, direction: direction)
         }
         // The same clock rules as the first pass, so the same packets fall in the same windows.
         var clock = CaptureClock()

@@ -55,6 +55,9 @@ public enum TextReport {
                     out += "    \(String(format: "%9.1f", x.start))–\(String(format: "%-9.1f", x.end)) \(verdict)\(conf)  \(grouped(x.packets)) packets, \(formatBytes(x.downloadBytes)) down\n"
                 }
             }
+            if let plays = s.plays, !plays.isEmpty {
+                out += playLines(plays)
+            }
             if s.looksLike != nil {
                 // Not what the model is about: the windows carry no class, one line says so.
                 let idle = s.windows.filter(\.idle).count
@@ -132,6 +135,25 @@ public enum TextReport {
             i = j
         }
         return lines
+    }
+
+    /// The plays table: start (capture time and UTC), play time, download, tier, skipped; at most 50 rows.
+    static func playLines(_ plays: [PlayReport]) -> String {
+        let total = plays.reduce(0) { $0 + $1.playSeconds }
+        let skips = plays.filter(\.skipped).count
+        var out = "  plays (estimated from the fetches; docs/plays.md): \(plays.count), \(String(format: "%.1f", total / 60)) min played, \(skips) skipped\n"
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        out += "         start  UTC                   played  download  tier       \n"
+        for p in plays.prefix(50) {
+            let played = String(format: "%5.0f s", p.playSeconds) + (p.complete ? " " : "+")
+            out += "    \(String(format: "%8.1f", p.startSeconds))  \(formatter.string(from: Date(timeIntervalSince1970: p.startEpoch)))  "
+                + "\(played)  \(pad(formatBytes(p.bytes), 8))  \(pad(p.tier ?? "-", 9))  \(p.skipped ? "skipped" : "")\n"
+        }
+        if plays.count > 50 { out += "    … and \(plays.count - 50) more (JSON has them all)\n" }
+        return out
     }
 
     static func bar(_ p: Double, width: Int, unicode: Bool = unicodeTerminal) -> String {

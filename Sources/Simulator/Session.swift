@@ -14,9 +14,13 @@ public struct SimulationOptions: Sendable, Hashable {
     public var snaplen: UInt32
     /// The player of `video:live` and `video:vod` (`video:web` has its own).
     public var videoPlayer: VideoPlayer
+    /// Spotify: the probability that the listener skips a track (abandons it after 10 s up to 35 s before its
+    /// end, and the next track is fetched at once). 0 (the default) never skips and leaves the bytes unchanged.
+    public var skipShare: Double
 
     public init(ipv6: Bool = false, linkHeader: LinkHeader = .ethernet, nanosecond: Bool = false, clients: Int = 1, vpn: Bool = false,
-                snaplen: UInt32 = 262_144, videoPlayer: VideoPlayer = .hls) {
+                snaplen: UInt32 = 262_144, videoPlayer: VideoPlayer = .hls, skipShare: Double = 0) {
+        self.skipShare = min(1, max(0, skipShare))
         self.ipv6 = ipv6
         self.linkHeader = linkHeader
         self.nanosecond = nanosecond
@@ -62,6 +66,22 @@ public struct SimulationSummary: Sendable {
     /// `name=value` pairs of `drawn`, sorted by name.
     public var drawnText: String {
         drawn.keys.sorted().map { "\($0)=\(fixed(drawn[$0]!, drawn[$0]! == drawn[$0]!.rounded() ? 0 : 3))" }.joined(separator: " ")
+    }
+
+    /// Ground truth per Spotify track, one CSV row each: `client,index,cdn,tier,bitrate,length_s,file_bytes,`
+    /// `download_start,play_start,play_end,played_s,skipped,bytes,start_epoch` (times relative to the capture's time 0;
+    /// `played_s` stops at the capture's end, `skipped` is 1 only for a skip within the capture; `bytes` is what the
+    /// client fetched of the file).
+    public var tracksCSV: String {
+        var lines = ["client,index,cdn,tier,bitrate,length_s,file_bytes,download_start,play_start,play_end,played_s,skipped,bytes,start_epoch"]
+        for t in tracks {
+            let end = t.playStart + t.played
+            let played = max(0, min(end, duration) - t.playStart)
+            lines.append(["\(t.clientIndex)", "\(t.index)", t.cdnHost, t.tier, fixed(t.bitrate, 0), fixed(t.length, 3), "\(t.fileSize)",
+                          fixed(t.downloadStart, 6), fixed(t.playStart, 6), fixed(min(end, duration), 6), fixed(played, 3),
+                          t.skipped && end <= duration ? "1" : "0", "\(t.fetchedBytes)", fixed(startTime + t.playStart, 6)].joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// Ground truth per flow, one CSV row each: `client,client_port,server,server_port,transport,role,service,spotify,`
@@ -156,7 +176,7 @@ public struct Session: Sendable {
             let start = rng.uniform(0.05...0.5)
             switch profile {
             case .spotify(let tier):
-                let c = SpotifyClient(host: host, tier: tier, download: behaviour, rng: rng.derived(UInt64(2_000 + i)))
+                let c = SpotifyClient(host: host, tier: tier, download: behaviour, rng: rng.derived(UInt64(2_000 + i)), skipShare: options.skipShare)
                 spotify.append(c)
                 engine.schedule(c, at: start)
             case .video(.web, _):

@@ -14,6 +14,13 @@ public struct TrackInfo: Sendable {
     public var downloadStart: Double
     /// Index of the audio flow in `SimulationSummary.flows`.
     public var flow: Int
+    /// The tier's name (`low` … `lossless`).
+    public var tier: String = ""
+    /// Seconds played: the length, or less when the listener skipped the track.
+    public var played: Double = 0
+    public var skipped = false
+    /// Bytes of the file the client fetched (the whole file, or the chunks fetched before a skip).
+    public var fetchedBytes = 0
 }
 
 /// A Spotify desktop-like client: control plane (access point on TCP 4070, dealer websocket, spclient) and
@@ -29,11 +36,16 @@ final class SpotifyClient: Scenario {
     var tracks: [TrackInfo] = []
     var preferredCDN: Int
     var started = false
+    /// Skips are drawn from their own generator, so that a session without skips keeps its bytes.
+    let skipShare: Double
+    var skipRNG: SeededRandom
 
     /// Audio CDN host families from librespot's examples [S1].
     static let cdnHosts = ["audio4-fa.scdn.co", "audio-ak-spotify-com.akamaized.net", "audio-cf.spotifycdn.com", "audio-gm-off.spotifycdn.com"]
 
-    init(host: ClientHost, tier: Profile.SpotifyTier, download: DownloadBehaviour, rng: SeededRandom) {
+    init(host: ClientHost, tier: Profile.SpotifyTier, download: DownloadBehaviour, rng: SeededRandom, skipShare: Double = 0) {
+        self.skipShare = skipShare
+        self.skipRNG = rng.derived(7_777)
         self.host = host
         self.tier = tier
         self.download = download
@@ -114,6 +126,9 @@ final class SpotifyTrack: Scenario {
     var chunkCount = 0
     var chunkDuration = 0.0
     let chunk = 131_072
+    /// When the listener abandons this track (nil: it plays to its end); its row in `client.tracks`.
+    var skipAt: Double?
+    var row = 0
 
     init(client: SpotifyClient, index: Int, playStart: Double?, rng: SeededRandom) {
         self.client = client
@@ -124,14 +139,23 @@ final class SpotifyTrack: Scenario {
 
     func wake(_ e: Engine, at t: Double) -> Double? {
         if cdn == nil { return begin(e, at: t) }
-        // Paced: chunk k is requested when playback reaches chunk k − 3 [S2 PRELOAD_AHEAD = 3].
-        e.exchange(cdn, at: t, request: request + rng.int(-8...8), response: min(chunk, fileSize - nextChunk * chunk) + header)
-        nextChunk += 1
-        if nextChunk >= chunkCount {
-            e.close(cdn, at: playStart! + length, byClient: true)
+        if let skipAt, t >= skipAt {
+            // Skipped: no more chunks; the connection closes as the next track starts.
+            e.close(cdn, at: t, byClient: true)
             return nil
         }
-        return playStart! + Double(nextChunk - 3) * chunkDuration
+        // Paced: chunk k is requested when playback reaches chunk k − 3 [S2 PRELOAD_AHEAD = 3].
+        let size = min(chunk, fileSize - nextChunk * chunk)
+        e.exchange(cdn, at: t, request: request + rng.int(-8...8), response: size + header)
+        client.tracks[row].fetchedBytes += size
+        nextChunk += 1
+        if nextChunk >= chunkCount {
+            e.close(cdn, at: skipAt ?? (playStart! + length), byClient: true)
+            return nil
+        }
+        let next = playStart! + Double(nextChunk - 3) * chunkDuration
+        if let skipAt, next >= skipAt { return skipAt }
+        return next
     }
 
     private func begin(_ e: Engine, at t: Double) -> Double? {
@@ -152,6 +176,11 @@ final class SpotifyTrack: Scenario {
         header = rng.int(300...520)
         var info = TrackInfo(index: index, clientIndex: host.index, cdnHost: name, length: length, bitrate: bitrate, fileSize: fileSize,
                              playStart: 0, downloadStart: ready, flow: Int(cdn.index))
+        info.tier = client.tier.rawValue
+        info.played = length
+        // A skip: after 10 s, up to 35 s before the end (before the next track's prefetch would start).
+        let skipped = client.skipShare > 0 && client.skipRNG.chance(client.skipShare)
+        let playedBeforeSkip = skipped ? client.skipRNG.uniform(10...max(10.5, length - 35)) : length
         let next: Double?
         switch client.download {
         case .bulk:
@@ -170,7 +199,9 @@ final class SpotifyTrack: Scenario {
                 pos += range
                 done = end
             }
-            e.close(cdn, at: max(done + 1, start + length), byClient: true)
+            info.fetchedBytes = fileSize
+            if skipped { skipAt = start + playedBeforeSkip }
+            e.close(cdn, at: max(done + 1, skipAt ?? (start + length)), byClient: true)
             next = nil
         case .paced:
             // librespot-java: 128 KiB chunks; the first is bytes 0–131071, then 3 ahead of playback [S2].
@@ -180,24 +211,38 @@ final class SpotifyTrack: Scenario {
             let start = playStart ?? done + rng.uniform(0.05...0.2)
             playStart = start
             nextChunk = 1
+            info.fetchedBytes = min(chunk, fileSize)
+            if skipped { skipAt = start + playedBeforeSkip }
             while nextChunk < min(4, chunkCount) {
+                info.fetchedBytes += min(chunk, fileSize - nextChunk * chunk)
                 done = e.exchange(cdn, at: done + rng.uniform(0.0002...0.002), request: request + rng.int(-8...8),
                                   response: min(chunk, fileSize - nextChunk * chunk) + header)
                 nextChunk += 1
             }
             if nextChunk >= chunkCount {
-                e.close(cdn, at: max(done + 1, start + length), byClient: true)
+                e.close(cdn, at: max(done + 1, skipAt ?? (start + length)), byClient: true)
                 next = nil
             } else {
-                next = max(done + 0.001, start + Double(nextChunk - 3) * chunkDuration)
+                let planned = max(done + 0.001, start + Double(nextChunk - 3) * chunkDuration)
+                next = skipAt.map { min($0, planned) } ?? planned
             }
         }
         info.playStart = playStart!
+        if let skipAt {
+            info.played = skipAt - playStart!
+            info.skipped = true
+        }
+        row = client.tracks.count
         client.tracks.append(info)
         let end = playStart! + length
         let lead = rng.uniform(10...30)
-        e.schedule(SpotifyTrack(client: client, index: index + 1, playStart: end, rng: rng.derived(UInt64(index + 1))),
-                   at: max(t + 1, end - lead))
+        if let skipAt {
+            // The next track is fetched when the listener skips, and plays as soon as its first range is in.
+            e.schedule(SpotifyTrack(client: client, index: index + 1, playStart: nil, rng: rng.derived(UInt64(index + 1))), at: skipAt)
+        } else {
+            e.schedule(SpotifyTrack(client: client, index: index + 1, playStart: end, rng: rng.derived(UInt64(index + 1))),
+                       at: max(t + 1, end - lead))
+        }
         return next
     }
 }

@@ -84,6 +84,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Override the model's window length in seconds.")
     var window: Double?
 
+    @Option(name: .long, help: "With --live: append each play to this history database (SQLite) as it completes.")
+    var history: String?
+
     enum OutputFormat: String, ExpressibleByArgument { case text, json }
 
     /// Several captures (a folder, or more than one argument).
@@ -100,7 +103,7 @@ struct AnalyzeCommand: ParsableCommand {
         if client != nil && scope != .streams { throw ValidationError("--client and --scope are alternatives") }
         _ = try analysisScope(scope, client: client)
         if let window, !(window >= 0.1 && window <= 3600) { throw ValidationError("--window must be between 0.1 and 3600 seconds") }
-
+        if history != nil && !live { throw ValidationError("--history goes with --live (use `streamprobe history add` for files)") }
     }
 
     func run() throws {
@@ -144,8 +147,12 @@ struct AnalyzeCommand: ParsableCommand {
         var report: CaptureReport
         do {
             if live {
-                report = try LiveAnalysis(model: bound, options: options, interface: interface, duration: duration,
-                                          savePath: save, quiet: quiet, format: format == .json, runAs: user).run()
+                var liveAnalysis = LiveAnalysis(model: bound, options: options, interface: interface, duration: duration,
+                                                savePath: save, quiet: quiet, format: format == .json, runAs: user)
+                let recorder = try history.map { try LiveHistory(path: $0, model: bound.summary.name) }
+                liveAnalysis.onPlay = recorder?.append
+                report = try liveAnalysis.run()
+                try recorder?.finish(report)
             } else {
                 let path = captures.first ?? pcap!
                 let analyzer = CaptureAnalyzer(model: bound, options: options)

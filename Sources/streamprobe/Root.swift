@@ -12,7 +12,7 @@ struct Streamprobe: ParsableCommand {
             FlowsCommand.self,
             AnalyzeCommand.self, FeaturesCommand.self,
             TrainCommand.self, EvaluateCommand.self, ModelsCommand.self,
-            SimulateCommand.self,
+            SimulateCommand.self, HistoryCommand.self,
         ]
     )
 }

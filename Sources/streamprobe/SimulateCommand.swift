@@ -71,6 +71,12 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .customLong("flows-csv"), help: "Also write the ground truth per flow (role, service, Spotify or not) to this CSV file.")
     var flowsCSV: String?
 
+    @Option(name: .customLong("tracks-csv"), help: "Also write the ground truth per Spotify track (start, length, played, skipped, bytes, tier) to this CSV file.")
+    var tracksCSV: String?
+
+    @Option(name: .customLong("skip-share"), help: "Spotify: the probability that the listener skips each track (0 to 1; default 0, no skips).")
+    var skipShare: Double = 0
+
     @Option(help: "Write a labelled corpus into this folder (one subfolder per class, manifest.csv).")
     var corpus: String?
 
@@ -115,12 +121,14 @@ struct SimulateCommand: ParsableCommand {
         guard !(cooked && cookedV2) else { throw ValidationError("--cooked and --cooked-v2 exclude each other") }
         guard (output == nil) != (corpus == nil) else { throw ValidationError("give either -o FILE or --corpus DIR") }
         guard flowsCSV == nil || output != nil else { throw ValidationError("--flows-csv goes with -o FILE") }
+        guard tracksCSV == nil || output != nil else { throw ValidationError("--tracks-csv goes with -o FILE") }
+        guard skipShare >= 0, skipShare <= 1 else { throw ValidationError("--skip-share must be between 0 and 1") }
     }
 
     func run() throws {
         let options = SimulationOptions(ipv6: ipv6, linkHeader: cookedV2 ? .cooked2 : (cooked ? .cooked : .ethernet),
                                         nanosecond: nanosecond, clients: clients, vpn: vpn, snaplen: snaplen,
-                                        videoPlayer: VideoPlayer(rawValue: videoPlayer) ?? .hls)
+                                        videoPlayer: VideoPlayer(rawValue: videoPlayer) ?? .hls, skipShare: skipShare)
         do {
             if let corpus {
                 let entries = try Corpus.generate(directory: corpus, profiles: try parsedProfiles(), count: count, duration: duration, seed: seed,
@@ -135,6 +143,13 @@ struct SimulateCommand: ParsableCommand {
                         try s.flowTableCSV.write(toFile: flowsCSV, atomically: true, encoding: .utf8)
                     } catch {
                         throw PcapWriterError(path: flowsCSV, message: "cannot write (\(error.localizedDescription))")
+                    }
+                }
+                if let tracksCSV {
+                    do {
+                        try s.tracksCSV.write(toFile: tracksCSV, atomically: true, encoding: .utf8)
+                    } catch {
+                        throw PcapWriterError(path: tracksCSV, message: "cannot write (\(error.localizedDescription))")
                     }
                 }
                 let isSpotify: Bool = { if case .spotify = s.profile { return true } else { return false } }()
