@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Renders analyze --html pages in a real browser (headless Chromium from Debian's packages, installed
+# Renders analyze --html pages and a history --html page in a real browser (headless Chromium from Debian's packages, installed
 # when missing) and checks them: the DOM has the timeline (one band per window), the screenshot is
 # not blank (many colours, the class colours present), and the browser logged no console error.
 # Needs no ../shared data; part of scripts/validate.sh. Writes one example PNG to docs/ with --example.
@@ -22,6 +22,17 @@ $B simulate --profile spotify:high --download paced --link cable --background we
 $B simulate --profile video:live+vpn -d 120 --seed 2028 -o "$work/live.pcap" >/dev/null
 $B analyze "$work/audio.pcap" --html "$work/audio.html" -q >/dev/null
 $B analyze "$work/live.pcap" -m live-vs-vod --html "$work/live.html" -q >/dev/null
+$B history add "$work/audio.pcap" "$work/live.pcap" --db "$work/h.sqlite" -q >/dev/null
+$B history --db "$work/h.sqlite" --html "$work/history.html" >/dev/null
+render "$work/history.html" "$work/history.png"
+python3 - "$work/history.png.dom" "$work/log" <<'PY' || status=1
+import sys
+dom = open(sys.argv[1]).read()
+assert dom.count('class="hour"') == 24 and 'class="day"' in dom and 'id="clients"' in dom, "history page structure"
+errors = [l for l in open(sys.argv[2]) if "CONSOLE" in l and ("ERROR" in l or "Uncaught" in l)]
+assert not errors, errors
+print("validate-html: history.html: 24 hour cells, day bars, clients table, no console error: OK")
+PY
 for page in audio live; do
   render "$work/$page.html" "$work/$page.png"
   python3 - "$work/$page.png" "$work/$page.png.dom" "$work/$page.html" "$work/log" <<'PY' || status=1

@@ -7,7 +7,7 @@ import Foundation
 /// opens the same from a mail attachment as from disk, and prints.
 public enum HTMLReport {
     /// A fixed colour per class position (colour-blind-safe Okabe–Ito order), grey for no class.
-    static let palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000"]
+    public static let palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000"]
     static let noClass = "#d0d0d0"
 
     public static func render(_ r: CaptureReport, modelCard: String? = nil) -> String {
@@ -130,7 +130,7 @@ public enum HTMLReport {
         return formatter.string(from: Date(timeIntervalSince1970: epoch))
     }
 
-    static func escape(_ s: String) -> String {
+    public static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.count)
         for c in s {

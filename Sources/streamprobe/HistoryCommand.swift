@@ -34,7 +34,7 @@ struct HistoryAddCommand: ParsableCommand {
     @Argument(help: "Capture files (pcap or pcapng).")
     var captures: [String] = []
 
-    @Option(name: [.customShort("D"), .customLong("dir")], help: "Add every capture below this directory (recognised by content).")
+    @Option(name: .customLong("dir"), help: "Add every capture below this directory (recognised by content).")
     var directory: String?
 
     @Option(name: .long, help: "The history database (SQLite; created if missing).")
@@ -144,6 +144,10 @@ struct HistorySummaryCommand: ParsableCommand {
     @Flag(name: .long, help: "Count days and hours in local time (default: UTC).")
     var local = false
 
+    @Option(name: .long, help: ArgumentHelp("Also write the history as a self-contained HTML page (per day, hour of day, tiers, clients).",
+                                            valueName: "file"))
+    var html: String?
+
     enum Format: String, ExpressibleByArgument { case text, json, csv }
 
     func day(_ s: String?) throws -> Double? {
@@ -167,6 +171,9 @@ struct HistorySummaryCommand: ParsableCommand {
             summary = try HistoryDatabase(path: db).summary(filter)
         } catch {
             throw exitError(error)
+        }
+        if let html {
+            do { try writeOutput(HistoryHTML.render(summary), to: html) } catch { throw exitError(error) }
         }
         switch format {
         case .text: print(HistoryFormats.text(summary), terminator: "")

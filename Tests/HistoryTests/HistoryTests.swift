@@ -84,6 +84,13 @@ final class HistoryDatabaseTests: XCTestCase {
         XCTAssertEqual(json["plays"] as? Int, 4)
         XCTAssertEqual((json["per_day"] as? [[String: Any]])?.count, 2)
         XCTAssertTrue(HistoryFormats.text(s).contains("2025-01-01"))
+
+        // The page: a bar per day, 24 hour cells, a row per tier and client; self-contained.
+        let html = HistoryHTML.render(s)
+        XCTAssertEqual(html.components(separatedBy: "<rect class=\"day\"").count - 1, 2)
+        XCTAssertEqual(html.components(separatedBy: "<rect class=\"hour\"").count - 1, 24)
+        XCTAssertTrue(html.contains("<td>10.0.0.1</td>") && html.contains("<td>low</td>"))
+        XCTAssertFalse(html.lowercased().contains("<script") || html.contains("http"))
     }
 
     /// Live appends: a play appended twice is stored once; the entry is closed with the final counts.
