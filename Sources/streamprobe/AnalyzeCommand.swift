@@ -55,11 +55,10 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: [.customShort("m"), .long], help: "Model name or path.", completion: Completions.models)
     var model: String = "spotify-quality"
 
-    @Option(name: .long, help: "Analyse every IP packet to or from this address as one stream.")
-    var client: String?
 
-    @Option(name: .long, help: "BPF filter, compiled by libpcap.")
-    var filter: String?
+    @OptionGroup var traffic: TrafficOptions
+    var filter: String? { traffic.filter }
+    var client: String? { traffic.client }
 
     @Option(name: .long, help: "streams (per client, the model's service), reference (IPv4 > 60 bytes, all mixed) or all (every IP packet, mixed).")
     var scope: ScopeName = .streams

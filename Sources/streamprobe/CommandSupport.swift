@@ -86,3 +86,18 @@ enum Completions {
         }.filter { $0.hasPrefix(prefix) }
     }
 }
+
+/// `--filter` and `--client`, the same in every command that reads captures (analyze, features, flows):
+/// which packets are read, and one address whose packets form one unit.
+struct TrafficOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("A BPF filter applied while reading (tcpdump syntax, compiled by libpcap).", valueName: "expression"))
+    var filter: String?
+
+    @Option(name: .long, help: ArgumentHelp("Every IP packet to or from this address, as one unit (one stream), instead of the per-client streams.",
+                                            valueName: "address"))
+    var client: String?
+
+    func validate() throws {
+        if let client, IPAddress(client) == nil { throw ValidationError("--client: '\(client)' is not an IPv4 or IPv6 address") }
+    }
+}

@@ -50,14 +50,13 @@ struct FeaturesCommand: ParsableCommand {
     @Option(name: .long, help: "all, reference or streams (default: all; streams with -m).")
     var scope: ScopeName?
 
-    @Option(name: .long, help: "Every IP packet to or from this address, as one unit.")
-    var client: String?
 
     @Option(name: .long, help: "Service name pattern for --scope streams (repeatable), e.g. 'audio*.scdn.co'.")
     var service: [String] = []
 
-    @Option(name: .long, help: "BPF filter, compiled by libpcap.")
-    var filter: String?
+    @OptionGroup var traffic: TrafficOptions
+    var filter: String? { traffic.filter }
+    var client: String? { traffic.client }
 
     @Option(name: .long, help: "Adds a label column with this value (for training).")
     var label: String?

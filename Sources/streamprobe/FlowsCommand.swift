@@ -27,7 +27,7 @@ struct FlowsCommand: ParsableCommand {
     @Option(help: "Output format: text, json or csv (csv: the flow table only).")
     var format: FlowsFormat = .text
 
-    @Option(help: "A BPF filter applied while reading (tcpdump syntax).")
+    @Option(name: .long, help: ArgumentHelp("A BPF filter applied while reading (tcpdump syntax, compiled by libpcap).", valueName: "expression"))
     var filter: String?
 
     @Option(help: "Show only the N largest flows.")
