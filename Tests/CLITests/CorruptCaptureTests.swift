@@ -310,6 +310,7 @@ final class CorruptCaptureTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(cases.count, 40)
         XCTAssertEqual(Set(cases.map(\.name)).count, cases.count, "case names are unique")
         var slowest = 0.0, largest = 0.0
+        var outcomes: [String: Int] = [:]
         for c in cases {
             let path = dir.appendingPathComponent(c.name + ".pcap").path
             FileManager.default.createFile(atPath: path, contents: Data(c.bytes))
@@ -347,6 +348,11 @@ final class CorruptCaptureTests: XCTestCase {
                 XCTAssertEqual(counted, e.anomalies, "\(c.name): anomalies")
                 XCTAssertEqual(doc["warning"] == nil || doc["warning"] is NSNull, e.message == nil, "\(c.name): warning \(doc["warning"] ?? "none")")
             }
+            let outcome = e.exit != 0 ? "exit \(e.exit)"
+                : e.message != nil ? "exit 0 with a reading warning"
+                : e.analyzeWarning != nil ? "exit 0 with a clock warning"
+                : !e.anomalies.isEmpty ? "exit 0 with counted anomalies" : "exit 0, clean"
+            outcomes[outcome, default: 0] += 1
             if let w = e.analyzeWarning {
                 XCTAssertTrue(analyze.stdout.contains(w) || analyze.stderr.contains(w), "\(c.name): analyze does not warn \"\(w)\":\n\(analyze.stderr)\(analyze.stdout.prefix(3000))")
             }
@@ -354,6 +360,7 @@ final class CorruptCaptureTests: XCTestCase {
                 print("corpus \(c.name): flows \(flows.status) analyze \(analyze.status) \(String(format: "%.2f s %.0f MB", max(flows.seconds, analyze.seconds), max(flows.peakMegabytes, analyze.peakMegabytes))) | \(flows.stderr.prefix(300).replacingOccurrences(of: "\n", with: " / ")) | \(flows.stdout.prefix(200).replacingOccurrences(of: "\n", with: " "))")
             }
         }
-        print("corrupt-capture corpus: \(cases.count) cases, 2 commands each; slowest run \(String(format: "%.2f", slowest)) s, largest peak \(String(format: "%.0f", largest)) MB")
+        print("corrupt-capture corpus: \(cases.count) cases, 2 commands each; slowest run \(String(format: "%.2f", slowest)) s, largest peak \(String(format: "%.0f", largest)) MB; "
+              + outcomes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))
     }
 }
