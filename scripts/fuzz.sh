@@ -23,7 +23,7 @@ timeout=${FUZZ_TIMEOUT:-10}
 logs=${FUZZ_LOG:-$build/logs}
 
 all_targets=(decode-ethernet decode-sll decode-sll2 decode-raw decode-loopback capture-file pcapng-fallback
-             model-reader csv-table dns-message tls-client-hello)
+             model-reader csv-table dns-message tls-client-hello analyze-capture)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 
@@ -35,13 +35,14 @@ modules() {
         pcapng-fallback) echo "Wire Capture" ;;
         model-reader|csv-table) echo "Trees" ;;
         dns-message|tls-client-hello) echo "Wire Flows" ;;
+        analyze-capture) echo "Wire Flows Capture Features Trees ModelData Analyzer" ;;
         seeds) echo "Wire Simulator" ;;
         *) echo "unknown fuzz target $1" >&2; exit 64 ;;
     esac
 }
 max_len() {
     case $1 in
-        capture-file|pcapng-fallback) echo 65536 ;;
+        capture-file|pcapng-fallback|analyze-capture) echo 65536 ;;
         model-reader|csv-table) echo 16384 ;;
         tls-client-hello) echo 20000 ;;
         *) echo 4096 ;;
@@ -51,7 +52,7 @@ max_len() {
 echo "== fuzz: building the instrumented modules in $build"
 mkdir -p "$logs"
 # One scratch folder per instrumentation: the normal .build is never touched.
-for module in Flows Capture Trees Simulator; do
+for module in Flows Capture Trees Simulator Analyzer; do
     swift build -c debug --scratch-path "$build" -Xswiftc -sanitize=fuzzer,address --target "$module" >"$logs/build.log" 2>&1 \
         || { tail -40 "$logs/build.log" >&2; echo "fuzz: build of $module failed" >&2; exit 1; }
 done
@@ -75,7 +76,7 @@ compile() {
 echo "== fuzz: compiling the targets"
 for t in "${targets[@]}"; do
     # shellcheck disable=SC2046
-    compile swiftc -sanitize=fuzzer,address -parse-as-library -Onone -g -I "$objects/Modules" -I Sources/CPcap \
+    compile swiftc -sanitize=fuzzer,address -parse-as-library -Onone -g -I "$objects/Modules" -I Sources/CPcap -I "$objects/ModelData.build" \
         "Fuzz/Targets/$t.swift" $(link_objects "$t") -lpcap -o "$bin/fuzz-$t"
 done
 # The seed generator is an ordinary program; the instrumented objects it links need libFuzzer's
@@ -87,6 +88,8 @@ compile swiftc -sanitize=address -Onone -g -I "$objects/Modules" Fuzz/Seeds/main
 # A Swift runtime trap goes straight to libFuzzer's handler (which saves the input): Swift's own
 # backtracer would read the stack from another thread, which AddressSanitizer reports instead.
 export SWIFT_BACKTRACE=enable=no
+# One known false leak (a global built once; see the file).
+export LSAN_OPTIONS="suppressions=$root/Fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 echo "== fuzz: seed corpora (Fuzz/Seeds)"
 rm -rf "$build/seeds"
 ASAN_OPTIONS=detect_leaks=0 "$bin/fuzz-seeds" "$build/seeds"

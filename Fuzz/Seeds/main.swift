@@ -12,7 +12,7 @@ var written = 0
 func seed(_ target: String, _ name: String, _ bytes: [UInt8]) {
     let dir = output + "/" + target
     try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(bytes))
     written += 1
 }
 
@@ -161,6 +161,20 @@ func simulated(_ profile: String, seed: UInt64, ipv6: Bool = false, header: Simu
 seed("capture-file", "sim-spotify-high", simulated("spotify:high", seed: 1))
 seed("capture-file", "sim-spotify-ipv6-sll2", simulated("spotify:normal", seed: 2, ipv6: true, header: .cooked2))
 seed("capture-file", "sim-video-web-sll", simulated("video:web", seed: 3, header: .cooked))
+
+// The whole pipeline (analyze-capture): the first byte picks the scope (0 streams, 1 reference, 2 all).
+do {
+    let dir = output + "/capture-file"
+    for (i, name) in try! FileManager.default.contentsOfDirectory(atPath: dir).sorted().enumerated() {
+        let bytes = [UInt8](FileManager.default.contents(atPath: dir + "/" + name)!)
+        seed("analyze-capture", name, [UInt8(i % 3)] + bytes)
+    }
+    // Long enough for the stream stage (a 30 s session), small enough for the fuzzer: frames cut to 64 bytes.
+    let options = SimulationOptions(snaplen: 64)
+    let w = PcapWriter.memory(linkType: options.linkType, snaplen: options.snaplen)
+    _ = try! Session(profile: Profile(parsing: "spotify:low")!, download: .paced, duration: 35, seed: 5, options: options).run(writer: w)
+    seed("analyze-capture", "sim-spotify-low-35s-snap64", [0] + w.bytes)
+}
 
 // MARK: DNS and TLS payloads
 
