@@ -7,7 +7,8 @@
 # Nothing here touches the package build: the package's modules are compiled, instrumented, into
 # their own scratch folder (.build-fuzz, or $FUZZ_BUILD), and each target file is compiled with
 # swiftc and linked against those modules' objects. Corpora grow in $FUZZ_BUILD/corpus/<target>
-# (kept between runs), crash / leak / timeout inputs land in $FUZZ_BUILD/artifacts/<target>/, and
+# (kept between runs), crash / leak / timeout inputs land in $FUZZ_BUILD/crashes/<target>/ (not
+# "artifacts": SwiftPM owns that folder of a scratch path and empties it), and
 # one line per target is printed: executions, coverage, result. Exit 1 when any target failed.
 # Options through the environment: FUZZ_JOBS (parallel fuzzers, default 1), FUZZ_RSS_MB (2048),
 # FUZZ_TIMEOUT (seconds per input before it counts as a hang, 10), FUZZ_LOG (folder for full logs).
@@ -95,7 +96,7 @@ rm -rf "$build/seeds"
 ASAN_OPTIONS=detect_leaks=0 "$bin/fuzz-seeds" "$build/seeds"
 
 run_one() {
-    local t=$1 corpus="$build/corpus/$1" artifacts="$build/artifacts/$1/" log="$logs/$1.log"
+    local t=$1 corpus="$build/corpus/$1" artifacts="$build/crashes/$1/" log="$logs/$1.log"
     mkdir -p "$corpus" "$artifacts"
     local status=0
     # -close_fd_mask=3: the targets print nothing worth keeping; libFuzzer's own report goes to stderr.
