@@ -247,6 +247,9 @@ final class CorruptCaptureTests: XCTestCase {
         add("clock-back-60s", pcap(frames, seconds: back), Expect(packets: 12, analyzeWarning: "clock went back 1 time(s) (largest 58.9 s)"))
         add("timestamps-zero", pcap(frames, seconds: [UInt32](repeating: 0, count: 12)), Expect(packets: 12))
         add("timestamps-max", pcap(frames, seconds: [UInt32](repeating: 0xffff_ffff, count: 12)), Expect(packets: 12))
+        var nano = pcapHeader(magic: 0xa1b2_3c4d)
+        for i in 0..<3 { nano += record(eth, seconds: t0 + UInt32(i), fraction: 0xffff_fff0) }
+        add("nanoseconds-over-a-second", nano, Expect(packets: 3))
         add("microseconds-over-a-second", pcapHeader() + record(eth, seconds: t0, fraction: 0xffff_ffff) + record(eth, seconds: t0, fraction: 2_000_000),
             Expect(packets: 2))
 
@@ -295,6 +298,12 @@ final class CorruptCaptureTests: XCTestCase {
         // An interface time offset of 2^63 s: analyze looped forever before CaptureClock left such times out.
         add("pcapng-binary-resolution-and-offset", pcapng(frames, interfaces: [idb(options: option(9, [0x94]) + option(14, le32(0xffff_ffff) + le32(0x7fff_ffff)))]),
             Expect(packets: 12, analyzeWarning: "12 packet(s) left out: a timestamp more than 500 years away from 1970"))
+        add("pcapng-negative-time-offset", pcapng(frames, interfaces: [idb(options: option(14, le32(0) + le32(0xc000_0000)))]),
+            Expect(packets: 12, analyzeWarning: "12 packet(s) left out: a timestamp more than 500 years away from 1970"))
+        add("pcapng-1000-interfaces", pcapng(frames, interfaces: (0..<1000).map { idb(snaplen: 1000 + UInt32($0)) }, on: { _ in 999 }),
+            Expect(packets: 12))
+        add("pcapng-zero-length-packets", shb() + idb() + epb([], micros: micros(0)) + epb([], micros: micros(1), len: 1514) + epb(eth, micros: micros(2)),
+            Expect(packets: 3, anomalies: ["truncated_ethernet_header": 2]))
         add("pcapng-mixed-absurd-resolution", pcapng(frames, interfaces: [idb(linkType: 1, options: option(9, [0xff])), idb(linkType: 113, snaplen: 10)],
                                                      on: { UInt32($0 % 2) }),
             Expect(exit: 66, message: "if_tsresol option resolution 2^-127 is too high"))
