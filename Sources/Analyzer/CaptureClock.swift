@@ -14,8 +14,7 @@ import Capture
 ///   real: ahead, the held packet starts a new session through the silence rule; behind, every
 ///   later timestamp is shifted so that the packets follow the clock after a silence longer than
 ///   `sessionGap` (a new session), and the shift is reported. A departure that is the capture's
-///   last packet is dropped as an outlier.
-///
+///   last packet is dropped as an outlier;
 /// - more than `maximumSeconds` (500 years) from 1970, after any shift: no capture's time, and
 ///   where a `Double` stops resolving the steps windows are cut in (at 10^17 s, `t + 3 == t`, and
 ///   a window loop never ends); the packet is left out and counted.
