@@ -14,12 +14,18 @@ import Capture
 ///   real: ahead, the held packet starts a new session through the silence rule; behind, every
 ///   later timestamp is shifted so that the packets follow the clock after a silence longer than
 ///   `sessionGap` (a new session), and the shift is reported. A departure that is the capture's
-///   last packet is dropped as an outlier.
+///   last packet is dropped as an outlier;
+/// - more than `maximumSeconds` (500 years) from 1970, after any shift: no capture's time, and
+///   where a `Double` stops resolving the steps windows are cut in (at 10^17 s, `t + 3 == t`, and
+///   a window loop never ends); the packet is left out and counted.
 ///
 /// Each packet costs a comparison or two; nothing depends on the size of a gap.
 struct CaptureClock {
     /// Packets this far behind the clock are taken as reordered, not as a clock going back.
     static let reorderTolerance = 1.0
+    /// 500 years of seconds: timestamps farther from 1970 are left out (a Double still resolves
+    /// 2 µs there).
+    static let maximumSeconds = 500 * 365.2425 * 86_400
 
     private(set) var clock: Double?
     /// Added to every raw timestamp once the clock went back.
@@ -29,6 +35,8 @@ struct CaptureClock {
     private(set) var backwardJumps = 0
     private(set) var largestBackwardJump = 0.0
     private(set) var forwardJumps = 0
+    /// Packets left out because their time was more than `maximumSeconds` from 1970.
+    private(set) var outOfRange = 0
 
     private var held: (timestamp: PacketTimestamp, captured: Int, original: Int, time: Double)?
     private var heldBytes: [UInt8] = []
@@ -37,6 +45,10 @@ struct CaptureClock {
 
     mutating func feed(_ packet: borrowing CapturedPacket, _ deliver: Deliver) rethrows {
         let time = packet.timestamp.timeInterval + shift
+        guard abs(time) <= Self.maximumSeconds else {
+            outOfRange += 1
+            return
+        }
         if let h = held {
             held = nil
             let clock = self.clock ?? h.time
@@ -99,6 +111,9 @@ struct CaptureClock {
         var out: [String] = []
         if outliers > 0 {
             out.append("\(outliers) packet(s) left out: each had a timestamp far from both neighbours' (a corrupt record header)")
+        }
+        if outOfRange > 0 {
+            out.append("\(outOfRange) packet(s) left out: a timestamp more than 500 years away from 1970 (a corrupt record header or pcapng time offset)")
         }
         if backwardJumps > 0 {
             out.append("the capture's clock went back \(backwardJumps) time(s) (largest \(String(format: "%.1f", largestBackwardJump)) s): "

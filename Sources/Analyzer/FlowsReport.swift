@@ -19,7 +19,8 @@ public struct FlowsReport {
     public var summary: ProtocolSummary
     public var firstTime: Double?
     public var lastTime: Double?
-    /// Set when the capture broke off after some packets (the report covers the packets before).
+    /// Set when the capture broke off after some packets (the report covers the packets before), or
+    /// when packets were skipped (pcapng interfaces of another link type); several joined by "; ".
     public var warning: String?
     /// The `flow-v1` features of each flow (same order as `flows`), when a flow model or the features were asked for.
     public var flowFeatures: [[Double]]?
@@ -96,8 +97,10 @@ public struct FlowsReport {
         }
         table.finish()
         prune(force: true)
-        var warning: String?
-        if case .truncated(let text) = end { warning = text }
+        // What the reading said (packets of other pcapng interfaces skipped, a cut or corrupt end).
+        var notes = source.warnings
+        if case .truncated(let text) = end { notes.append(text) }
+        let warning = notes.isEmpty ? nil : notes.joined(separator: "; ")
         var flows = kept
         flows.sort { $0.totalBytes != $1.totalBytes ? $0.totalBytes > $1.totalBytes : $0.id < $1.id }
         var report = FlowsReport(capture: path, linkType: linkType.description, flows: flows, summary: summary,

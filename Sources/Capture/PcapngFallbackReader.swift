@@ -10,6 +10,18 @@ import Darwin
 final class MappedFile {
     let base: UnsafeRawPointer
     let size: Int
+    /// False for a heap copy (`init(copying:)`), freed instead of unmapped.
+    private let mapped: Bool
+
+    /// A copy of `bytes` in ordinary heap memory, for the fuzz target of the pcapng reader: there,
+    /// AddressSanitizer sees a read even one byte past the end (a map hides it up to the page end).
+    init(copying bytes: UnsafeRawBufferPointer) {
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: max(1, bytes.count), alignment: 8)
+        if let from = bytes.baseAddress, bytes.count > 0 { copy.copyMemory(from: from, byteCount: bytes.count) }
+        base = UnsafeRawPointer(copy)
+        size = bytes.count
+        mapped = false
+    }
 
     init(path: String) throws(CaptureError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -27,9 +39,12 @@ final class MappedFile {
         }
         base = UnsafeRawPointer(map)
         self.size = size
+        mapped = true
     }
 
-    deinit { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+    deinit {
+        if mapped { munmap(UnsafeMutableRawPointer(mutating: base), size) } else { base.deallocate() }
+    }
 }
 
 /// A pcapng reader for what libpcap 1.10 refuses to read past: a file whose interfaces differ

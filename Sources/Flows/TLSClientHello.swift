@@ -78,6 +78,9 @@ public enum TLSClientHello {
             i += 4
             guard i + length <= extensionsEnd else { return .notClientHello }
             if type == 0 {
+                // The list length needs two bytes: an empty extension at the end of the hello would
+                // otherwise be read past (found by Fuzz/Targets/tls-client-hello.swift).
+                guard length >= 2 else { return .notClientHello }
                 var j = i + 2
                 let listEnd = min(i + length, i + 2 + (Int(b[i]) << 8 | Int(b[i + 1])))
                 while j + 3 <= listEnd {

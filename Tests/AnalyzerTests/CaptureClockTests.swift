@@ -44,6 +44,23 @@ final class CaptureClockTests: XCTestCase {
         XCTAssertEqual(clock.outliers, 1)
     }
 
+    /// A pcapng interface's time offset (or a corrupt header) can put packets 10^18 s away, where a
+    /// Double no longer moves by a 3 s window step: `analyze` never ended (found by the corrupt-capture
+    /// corpus). Such packets are left out and counted; the others go on.
+    func testTimestampsCenturiesAwayAreLeftOut() {
+        var clock = CaptureClock()
+        let out = run([100, 9.2e18, 101, -9.2e18, 102, 1e17, 1e17 + 1, 103], clock: &clock)
+        XCTAssertEqual(out.map(\.0), [0, 2, 4, 7])
+        XCTAssertEqual(out.map(\.1), [100, 101, 102, 103])
+        XCTAssertEqual(clock.outOfRange, 4)
+        XCTAssertEqual(clock.outliers, 0)
+        XCTAssertTrue(clock.warnings.contains { $0.hasPrefix("4 packet(s) left out: a timestamp more than 500 years away from 1970") }, "\(clock.warnings)")
+        // Within 500 years (a clock set to 2400): kept.
+        var late = CaptureClock()
+        XCTAssertEqual(run([13_569_465_600, 13_569_465_601], clock: &late).count, 2)
+        XCTAssertEqual(late.outOfRange, 0)
+    }
+
     func testARealPauseIsKept() {
         var clock = CaptureClock()
         let out = run([0, 1, 2, 3_602, 3_603], clock: &clock)

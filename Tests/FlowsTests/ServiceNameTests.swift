@@ -33,6 +33,27 @@ final class ServiceNameTests: XCTestCase {
         }
     }
 
+    /// A server_name extension shorter than its list-length field, last in the hello: the parser
+    /// read one or two bytes past the hello (a trap in debug builds; found by the fuzz target).
+    func testEmptyServerNameExtensionAtTheEndIsNotReadPast() {
+        // ClientHello body: version, random, empty session id, one cipher suite, one compression
+        // method, then extensions: only server_name (type 0) with length 0 (or 1) — nothing after.
+        for extensionData in [[UInt8](), [0x00]] {
+            var body: [UInt8] = [3, 3] + [UInt8](repeating: 0xAB, count: 32) + [0] + [0, 2, 0x13, 0x01] + [1, 0]
+            let ext: [UInt8] = [0, 0, 0, UInt8(extensionData.count)] + extensionData
+            body += [0, UInt8(ext.count)] + ext
+            let handshake: [UInt8] = [1, 0, UInt8(body.count >> 8), UInt8(body.count & 0xFF)] + body
+            let record: [UInt8] = [22, 3, 1, UInt8(handshake.count >> 8), UInt8(handshake.count & 0xFF)] + handshake
+            // Exactly as long as the record: any read past it is out of the buffer.
+            XCTAssertEqual(record.withUnsafeBytes { TLSClientHello.parse($0) }, .notClientHello)
+            // The same hello over two records (parsed from a gathered copy).
+            let cut = 10
+            let twoRecords: [UInt8] = [22, 3, 1, 0, UInt8(cut)] + handshake[0..<cut]
+                + [22, 3, 1, UInt8((handshake.count - cut) >> 8), UInt8((handshake.count - cut) & 0xFF)] + handshake[cut...]
+            XCTAssertEqual(twoRecords.withUnsafeBytes { TLSClientHello.parse($0) }, .notClientHello)
+        }
+    }
+
     func testDNSAnswersFollowCNAMEChains() {
         let response = DNSBuilder.response(id: 7, question: "audio-fa.scdn.co", answers: [
             .cname("audio-fa.scdn.co", target: "audio-fa.scdn.co.edgesuite.net"),
