@@ -94,6 +94,10 @@ public final class FileSource: PacketSource {
             switch PcapHandle.openOffline(file: file, source: name) {
             case .success(let h): handle = h
             case .failure(let failure):
+                // gz_read reports corrupt compressed data as EIO.
+                if failure.text.contains("Input/output error") {
+                    throw CaptureError(.corrupt, source: name, message: "gzip-compressed, but the compressed data is corrupt or cut short")
+                }
                 throw CaptureError(.notACapture, source: name,
                                    message: "gzip-compressed, but what it holds is not a pcap or pcapng file (\(failure.text))")
             }

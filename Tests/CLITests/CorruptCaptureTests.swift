@@ -155,7 +155,7 @@ final class CorruptCaptureTests: XCTestCase {
         add("header-cut-at-23", Array(good.prefix(23)), Expect(exit: 66, message: "capture cut inside its file header (23 of 24 bytes)"))
         add("bad-magic-binary", [0xde, 0xad, 0xbe, 0xef] + good.dropFirst(4), Expect(exit: 66, message: "not a pcap or pcapng file (first bytes de ad be ef)"))
         add("text", Array("time,src,dst\n1,a,b\n".utf8), Expect(exit: 66, message: "text, not a pcap or pcapng file"))
-        add("gzip", [0x1f, 0x8b, 8, 0] + [UInt8](repeating: 0, count: 40), Expect(exit: 66, message: "gzip-compressed, not a pcap or pcapng file"))
+        add("gzip", [0x1f, 0x8b, 8, 0] + [UInt8](repeating: 0, count: 40), Expect(exit: 66, message: "gzip-compressed, but the compressed data is corrupt"))
         add("version-9", pcapHeader(major: 9) + good.dropFirst(24), Expect(exit: 66, message: "corrupt capture file"))
         add("version-1", pcapHeader(major: 1) + good.dropFirst(24), Expect(exit: 66, message: "corrupt capture file"))
         add("minor-version-99", pcapHeader(minor: 99) + good.dropFirst(24), Expect(exit: 66, message: "corrupt capture file: unsupported pcap savefile version 2.99"))
