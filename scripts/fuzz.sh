@@ -32,11 +32,11 @@ targets=("$@")
 modules() {
     case $1 in
         decode-*) echo "Wire Flows" ;;
-        capture-file) echo "Wire Flows Capture" ;;
-        pcapng-fallback) echo "Wire Capture" ;;
+        capture-file) echo "Wire Flows CGzip Capture" ;;
+        pcapng-fallback) echo "Wire CGzip Capture" ;;
         model-reader|csv-table) echo "Trees" ;;
         dns-message|tls-client-hello) echo "Wire Flows" ;;
-        analyze-capture) echo "Wire Flows Capture Features Trees ModelData Analyzer" ;;
+        analyze-capture) echo "Wire Flows CGzip Capture Features Trees ModelData Analyzer" ;;
         seeds) echo "Wire Simulator" ;;
         *) echo "unknown fuzz target $1" >&2; exit 64 ;;
     esac
@@ -78,7 +78,7 @@ echo "== fuzz: compiling the targets"
 for t in "${targets[@]}"; do
     # shellcheck disable=SC2046
     compile swiftc -sanitize=fuzzer,address -parse-as-library -Onone -g -I "$objects/Modules" -I Sources/CPcap -I "$objects/ModelData.build" \
-        "Fuzz/Targets/$t.swift" $(link_objects "$t") -lpcap -o "$bin/fuzz-$t"
+        -I "$objects/CGzip.build" "Fuzz/Targets/$t.swift" $(link_objects "$t") -lpcap -lz -o "$bin/fuzz-$t"
 done
 # The seed generator is an ordinary program; the instrumented objects it links need libFuzzer's
 # coverage callbacks, taken from the runtime without libFuzzer's main.
