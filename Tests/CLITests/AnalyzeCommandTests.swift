@@ -331,23 +331,7 @@ final class AnalyzeCommandTests: XCTestCase {
         let f = try fixture()
         let port = UInt16.random(in: 40000...60000)
         let save = f.dir.appendingPathComponent("live-\(port).pcap").path
-        let sender = Thread {
-            Thread.sleep(forTimeInterval: 0.5)
-            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = port.bigEndian
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let payload = [UInt8](repeating: 0x5A, count: 900)
-            for _ in 0..<400 {
-                _ = withUnsafePointer(to: &addr) { p in
-                    p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, payload, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
-                usleep(9000)
-            }
-            close(fd)
-        }
-        sender.start()
+        sendDatagrams(to: port, after: 0.5, count: 400, size: 900, every: 9000)
         let started = Date()
         let r = try CLIRunner.run(["analyze", "--live", "-i", "lo", "-d", "5", "--filter", "udp and port \(port)", "--scope", "all",
                                    "-m", f.model, "--save", save])
@@ -431,23 +415,7 @@ final class AnalyzeCommandTests: XCTestCase {
         let f = try fixture()
         let port = UInt16.random(in: 40000...60000)
         let save = f.dir.appendingPathComponent("jsonl-\(port).pcap").path
-        let sender = Thread {
-            Thread.sleep(forTimeInterval: 0.3)
-            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = port.bigEndian
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let payload = [UInt8](repeating: 0x33, count: 700)
-            for _ in 0..<500 {
-                _ = withUnsafePointer(to: &addr) { p in
-                    p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, payload, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
-                usleep(8000)
-            }
-            close(fd)
-        }
-        sender.start()
+        sendDatagrams(to: port, after: 0.3, count: 500, size: 700, every: 8000)
         let r = try CLIRunner.run(["analyze", "--live", "-i", "lo", "-d", "7", "--filter", "udp and port \(port)", "--scope", "all",
                                    "-m", f.model, "--save", save, "--format", "json"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -498,5 +466,26 @@ final class AnalyzeCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertLessThan(Date().timeIntervalSince(started), 1.5 + 2)
         XCTAssertTrue(r.stdout.contains("no "), r.stdout)
+    }
+
+    /// Sends `count` UDP datagrams of `size` bytes to 127.0.0.1:`port` from a thread, one every
+    /// `every` microseconds after `after` seconds (traffic for the live-capture tests on loopback).
+    func sendDatagrams(to port: UInt16, after delay: Double, count: Int, size: Int, every micros: UInt32) {
+        Thread {
+            Thread.sleep(forTimeInterval: delay)
+            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = port.bigEndian
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let payload = [UInt8](repeating: 0x5A, count: size)
+            for _ in 0..<count {
+                _ = withUnsafePointer(to: &addr) { p in
+                    p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, payload, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                usleep(micros)
+            }
+            close(fd)
+        }.start()
     }
 }
