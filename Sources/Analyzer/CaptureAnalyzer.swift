@@ -336,7 +336,15 @@ final class StreamUnit {
     /// complete even if this unit had no packet after them.
     func finish(captureEnd: Double?) {
         guard sessionOpen else { return }
-        endSession(clock: captureEnd, byGap: false)
+        // A silence longer than a session gap before the capture's end ended the session at its
+        // last packet, as `advanceClock` would have: its time is not the session's (a 1 kB capture
+        // whose clock went back 3.6e9 s made the session's per-second counters take 22 GB; found by
+        // Fuzz/Targets/analyze-capture.swift).
+        if let end = captureEnd, end - lastTime > Self.sessionGap {
+            endSession(clock: end, byGap: true)
+        } else {
+            endSession(clock: captureEnd, byGap: false)
+        }
     }
 
     /// Closes the open session: its windows up to `clock` (at most one window past its last

@@ -253,6 +253,13 @@ final class CorruptCaptureTests: XCTestCase {
         add("microseconds-over-a-second", pcapHeader() + record(eth, seconds: t0, fraction: 0xffff_ffff) + record(eth, seconds: t0, fraction: 2_000_000),
             Expect(packets: 2))
 
+        // Found by Fuzz/Targets/analyze-capture.swift (1,010 bytes): the clock goes back 3.6e9 s and a
+        // stream's session stayed open until the capture's end, 113 years later by the continued clock;
+        // its per-second counters took 22 GB (57 s) before StreamUnit.finish applied the silence rule.
+        add("fuzz-found-clock-back-3.6e9-s", Array(Data(base64Encoded: Self.fuzzFoundClockBack)!),
+            Expect(message: "corrupt data after 7 packets", packets: 7, anomalies: ["truncated_ethernet_header": 4],
+                   analyzeWarning: "clock went back 1 time(s) (largest 3579048192.3 s)"))
+
         // -- pcapng
         let ng = pcapng(frames)
         add("pcapng-good", ng, Expect(packets: 12))
@@ -309,6 +316,8 @@ final class CorruptCaptureTests: XCTestCase {
             Expect(exit: 66, message: "if_tsresol option resolution 2^-127 is too high"))
         return cases
     }
+
+    static let fuzzFoundClockBack = "1MOyoQIABAAAAAAAAAAAAEAAAAABAAAAAPFTZZ/3AwBAAAAATgAAAgJTUAAA/gJTUAAAAQgARQAAQAAAQABABt8RwKgBFJdlAoXDUAFvc19zaWxlbmNlX21heF9zAAIEBbQEAgMDBwEA8VNlrx4EAEAAAAAyAQAAAlNQAAD+AlNQAAABCABFAAEkAABAAEAG3i3AqAEUl2UChcNQAbsAAAACAAAAAVAY//9Wj/8AFgMBAPcBAADzAwDxU2W/RQQAQAAAAPsFAAACU1AAAP4CU1AAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAkAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIbdYAAAAH7FBkAgAQ24AKoAAAAAAAAAAAAgKgROQgAAAAAAAAAAAAAGRcNRAbsAAAACAAAA8VNlz2wEAEAAAACJAAAAAlNQAAD+AlNQAAABCABFAAB7AABAAEARtwzAqAEBwKgBFAA0nEAAZ3e9AAeBgAABAAIAAAAAFGF1ZGlvLWFrLQDxU2XfkwQAQAAAAHsAAAACU1AAAP4CU1AAAAGG3WAAAAAARRFAKgROQgAAAAAAAAAAAAAGRSABDbgAqgAAAAAAAAAAACAANZxBAEXeuQAIAPFTZe+6BABAAAAAawAAAAJTUAAA/gJTUAAAAQgARQAAXQAIQABAEd7pwKgBFJdlAoXHOQG7QQBJgCrDAAAAAVpaWlpaWlpaWlpaWlpaWlpaAPFTZf/hBAAuAAAALgAAAAJTUDbAqAEUl2UChQgA8/cAAQABAQIDBADxU2UPCQUAMAAAADAAAAACU1AAAP4CU1AAAAEIAEYAACIAAEAAQBFKIMCoARSXZQKFlAQAAAABAAIACpsnCQkA8VNlHzAFAEAAAABXAAAAAlNQAAD+AlNQAAABht1gAAAAACEAQCABDbgAqgAAAAAAAAAAACAqBE5CAAAAAAAAAAAAAAZFPAABBAAAAAArAADxU2UvVwUAQAAAAFIAAAACU1AAAP4CU1AAAAEIAEUAAEQACSAAQBH++cCoARSXZQKFAAUABgBscTIBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAPFTZT9+BQBAAAAAUgAAAAJTUAAA/gJTUAAAAQgARQAARAAJIAZAEf7zwKgBFJdlAoUAAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAAAFCABFAAB7AABAAEARtwzAqAEBwKgBFAA1nEAAZ3e9AAeBgAABAAIAAAAAFGE="
 
     // MARK: running the corpus
 
