@@ -64,6 +64,11 @@ fuzzer_no_main=$(find "$runtime" -name 'libclang_rt.fuzzer_no_main-x86_64.a' -o 
 bin="$build/fuzzers"
 mkdir -p "$bin" "$logs"
 
+# The decode-* targets share one body (Fuzz/Shared/DecodeTarget.swift).
+shared_sources() {
+    case $1 in decode-*) echo Fuzz/Shared/DecodeTarget.swift ;; esac
+}
+
 link_objects() {
     local list=()
     for m in $(modules "$1"); do list+=("$objects/$m.build/"*.o); done
@@ -78,7 +83,7 @@ echo "== fuzz: compiling the targets"
 for t in "${targets[@]}"; do
     # shellcheck disable=SC2046
     compile swiftc -sanitize=fuzzer,address -parse-as-library -Onone -g -I "$objects/Modules" -I Sources/CPcap -I "$objects/ModelData.build" \
-        -I "$objects/CGzip.build" "Fuzz/Targets/$t.swift" $(link_objects "$t") -lpcap -lz -o "$bin/fuzz-$t"
+        -I "$objects/CGzip.build" "Fuzz/Targets/$t.swift" $(shared_sources "$t") $(link_objects "$t") -lpcap -lz -o "$bin/fuzz-$t"
 done
 # The seed generator is an ordinary program; the instrumented objects it links need libFuzzer's
 # coverage callbacks, taken from the runtime without libFuzzer's main.
