@@ -252,7 +252,10 @@ final class StreamUnit {
     private var sessionFirst = 0.0
     private var sessionPackets = 0
     private var sessionDownBytes = 0
+    /// The unit's window number of the open session's first window.
     private var sessionWindowStart = 0
+    /// Windows so far, each of a folded run of empty windows counted (the reports are fewer).
+    private var windowTotal = 0
     private var sessionOpen = false
     private(set) var sessions: [SessionReport] = []
     private var sessionJudgements: [Judgement?] = []
@@ -272,7 +275,7 @@ final class StreamUnit {
         self.model = model
         self.plan = plan
         self.observers = observers
-        self.extractor = Self.makeExtractor(plan)
+        self.extractor = Self.makeExtractor(plan, foldEmpty: observers.onRow == nil)
         self.scratch = [Double](repeating: 0, count: model?.classCount ?? 0)
         self.sessionWindowSum = scratch
         if let onPlay = observers.onPlay {
@@ -291,9 +294,13 @@ final class StreamUnit {
         return columns.count == stage.featureNames.count ? columns : nil
     }()
 
-    private static func makeExtractor(_ plan: FeaturePlan) -> FeatureExtractor {
+    /// `foldEmpty`: nobody reads the rows of windows, so a silence's empty windows can be one
+    /// report entry (they are idle: never classified, never voting) instead of one per window.
+    private static func makeExtractor(_ plan: FeaturePlan, foldEmpty: Bool) -> FeatureExtractor {
         // The plan's set and configuration were validated when it was made, so this cannot fail.
-        try! FeatureExtractor(featureSet: plan.featureSet, config: plan.config)
+        var extractor = try! FeatureExtractor(featureSet: plan.featureSet, config: plan.config)
+        extractor.foldsEmptyWindows = foldEmpty
+        return extractor
     }
 
     @inline(__always)
@@ -301,7 +308,7 @@ final class StreamUnit {
         if sessionOpen, sample.time - lastTime > Self.sessionGap { endSession(clock: sample.time, byGap: true) }
         if !sessionOpen {
             sessionOpen = true
-            sessionWindowStart = windows.count
+            sessionWindowStart = windowTotal
             sessionFirstClassified = probabilities.count
             sessionFirst = sample.time
             sessionPackets = 0
@@ -370,7 +377,10 @@ final class StreamUnit {
         }
         var judgement: Judgement?
         let sessionSeconds = observedEnd - sessionFirst
-        if let stage = model?.streamModel?.model, let columns = stageColumns, sessionSeconds >= Self.minimumJudgedSession {
+        // A session none of whose windows had enough packets to classify is not judged either: its
+        // packets are too sparse to be a stream (hostile or broken captures make such sessions).
+        if let stage = model?.streamModel?.model, let columns = stageColumns, sessionSeconds >= Self.minimumJudgedSession,
+           sessionWindowCount > 0 {
             let row = columns.map { $0 < values.count ? values[$0] : .nan }
             var out = [Double](repeating: 0, count: stage.classCount)
             row.withUnsafeBufferPointer { row in
@@ -383,7 +393,7 @@ final class StreamUnit {
                                       alternatives: judgement?.alternatives ?? [], looksLike: judgement?.looksLike))
         sessionJudgements.append(judgement)
         summary = StreamSummary()
-        extractor = Self.makeExtractor(plan)
+        extractor = Self.makeExtractor(plan, foldEmpty: observers.onRow == nil)
         sessionOpen = false
         for i in sessionWindowSum.indices { sessionWindowSum[i] = 0 }
         sessionWindowCount = 0
@@ -396,6 +406,8 @@ final class StreamUnit {
         var report = WindowReport(index: index, start: window.start - captureStart, end: window.end - captureStart,
                                   packets: window.packetCount, skipped: window.skipped, idle: idle, label: nil, confidence: nil,
                                   probabilities: nil)
+        report.windowCount = window.windowCount
+        windowTotal = index + window.windowCount
         report.startEpoch = window.start
         report.endEpoch = window.end
         if !window.skipped, !idle, let model {
@@ -414,7 +426,17 @@ final class StreamUnit {
             for i in scratch.indices { sessionWindowSum[i] += scratch[i] }
             sessionWindowCount += 1
         }
-        windows.append(report)
+        if report.packets == 0, report.idle, let last = windows.last, last.idle, last.packets == 0,
+           last.skipped == report.skipped, last.index + last.windowCount == report.index {
+            // Empty windows next to each other are one entry, however they came (a folded run, or
+            // one per clock tick in live mode, or every window when rows are written): a silence
+            // costs one entry of the report.
+            windows[windows.count - 1].end = report.end
+            windows[windows.count - 1].endEpoch = report.endEpoch
+            windows[windows.count - 1].windowCount += report.windowCount
+        } else {
+            windows.append(report)
+        }
         guard let onWindow = observers.onWindow else { return }
         if let t = model?.temporal, t.windows > 1, report.probabilities != nil,
            let mean = TemporalSmoothing.trailingMean(of: probabilities[sessionFirstClassified...], windows: t.windows) {
@@ -509,8 +531,13 @@ final class StreamUnit {
             r.rawConfidence = nil
             r.probabilities = []
             r.basis = nil
-            r.note = "too short to judge: the longest session lasts \(String(format: "%.1f", longest)) s; the answer needs "
-                + "\(Int(Self.minimumJudgedSession)) s of the stream"
+            if longest >= Self.minimumJudgedSession {
+                r.note = "too sparse to judge: no window of a session of \(Int(Self.minimumJudgedSession)) s or more had "
+                    + "\(max(plan.config.minPackets, 1)) packets of the stream, the fewest a window is classified on"
+            } else {
+                r.note = "too short to judge: the longest session lasts \(String(format: "%.1f", longest)) s; the answer needs "
+                    + "\(Int(Self.minimumJudgedSession)) s of the stream"
+            }
         } else if let model, let label = verdict.label,
                   let j = StreamJudge.judge(verdict.probabilities.map(\.probability), model: model, selectedByName: selectedByName),
                   j.label == label {

@@ -56,7 +56,7 @@ public struct LiveAnalysis {
             analyzer.onWindow = { client, w in
                 let span = String(format: "%7.1f–%-7.1f", w.start, w.end)
                 if w.idle {
-                    say("  \(span) \(client)  idle (\(w.packets) packets)")
+                    say("  \(span) \(client)  idle\(w.windowCount > 1 ? " ×\(w.windowCount)" : "") (\(w.packets) packets)")
                 } else if w.skipped {
                     say("  \(span) \(client)  skipped (\(w.packets) packets)")
                 } else {

@@ -4,7 +4,7 @@ import Foundation
 /// The same value renders as text, JSON (one document per capture) and the `-q` one-liner.
 public struct CaptureReport: Codable, Sendable {
     /// The version of this JSON layout (docs/json.md, docs/schema/analyze.schema.json).
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
     public var schemaVersion = CaptureReport.schemaVersion
     public var capture: String
     /// The capture's first packet, seconds since the epoch (window times are relative to it).
@@ -138,9 +138,13 @@ public struct WindowReport: Codable, Sendable {
     public var confidence: Double?
     /// In the model's class order (JSON: `{class, probability}` objects, as everywhere).
     public var probabilities: [Double]?
+    /// How many windows the entry stands for: 1, or a run of consecutive windows without a
+    /// packet of the stream (indices `index ..< index + windowCount`, from the first one's start
+    /// to the last one's end), kept as one entry so that a long silence costs one entry.
+    public var windowCount = 1
     enum CodingKeys: String, CodingKey {
         case index = "window_index", start = "start_s", end = "end_s", startEpoch = "start_epoch", endEpoch = "end_epoch"
-        case packets, skipped, idle, label = "class", confidence, probabilities
+        case windowCount = "window_count", packets, skipped, idle, label = "class", confidence, probabilities
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -150,6 +154,7 @@ public struct WindowReport: Codable, Sendable {
         try c.encode(end, forKey: .end)
         try c.encode(startEpoch, forKey: .startEpoch)
         try c.encode(endEpoch, forKey: .endEpoch)
+        try c.encode(windowCount, forKey: .windowCount)
         try c.encode(packets, forKey: .packets)
         try c.encode(skipped, forKey: .skipped)
         try c.encode(idle, forKey: .idle)
@@ -168,6 +173,7 @@ public struct WindowReport: Codable, Sendable {
         end = try c.decode(Double.self, forKey: .end)
         startEpoch = try c.decodeIfPresent(Double.self, forKey: .startEpoch) ?? 0
         endEpoch = try c.decodeIfPresent(Double.self, forKey: .endEpoch) ?? 0
+        windowCount = try c.decodeIfPresent(Int.self, forKey: .windowCount) ?? 1
         packets = try c.decode(Int.self, forKey: .packets)
         skipped = try c.decode(Bool.self, forKey: .skipped)
         idle = try c.decodeIfPresent(Bool.self, forKey: .idle) ?? false

@@ -26,12 +26,12 @@ public enum ReportFormats {
     public static func windowsCSV(_ reports: [CaptureReport]) -> String {
         guard let first = reports.first else { return "" }
         let classes = first.model.classes
-        var out = "capture,client,window_index,start_s,end_s,start_epoch,end_epoch,packets,skipped,idle,class,confidence"
+        var out = "capture,client,window_index,start_s,end_s,start_epoch,end_epoch,window_count,packets,skipped,idle,class,confidence"
         out += classes.map { ",p_\($0)" }.joined() + "\n"
         for r in reports {
             for s in r.streams {
                 for w in s.windows {
-                    out += "\(csvField(r.capture)),\(csvField(s.client)),\(w.index),\(w.start),\(w.end),\(w.startEpoch),\(w.endEpoch),\(w.packets),\(w.skipped ? 1 : 0),\(w.idle ? 1 : 0),"
+                    out += "\(csvField(r.capture)),\(csvField(s.client)),\(w.index),\(w.start),\(w.end),\(w.startEpoch),\(w.endEpoch),\(w.windowCount),\(w.packets),\(w.skipped ? 1 : 0),\(w.idle ? 1 : 0),"
                     out += "\(w.label ?? ""),\(w.confidence.map { String($0) } ?? "")"
                     if let p = w.probabilities {
                         out += p.map { ",\($0)" }.joined()

@@ -30,8 +30,8 @@ public enum TextReport {
                     for line in windowLines(s.windows) { out += "    \(line)\n" }
                     continue
                 }
-                let idle = s.windows.filter(\.idle).count
-                out += "  no window had enough packets to classify (\(s.windows.count) windows: \(idle) idle, \(s.windows.count - idle) skipped)\n"
+                let idle = s.windows.idleWindowTotal
+                out += "  no window had enough packets to classify (\(s.windows.windowTotal) windows: \(idle) idle, \(s.windows.windowTotal - idle) skipped)\n"
                 continue
             }
             if !s.alternatives.isEmpty {
@@ -60,18 +60,18 @@ public enum TextReport {
             }
             if s.looksLike != nil {
                 // Not what the model is about: the windows carry no class, one line says so.
-                let idle = s.windows.filter(\.idle).count
-                out += "  windows: \(s.windows.count) (\(idle) idle), not classified: the stream does not look like audio\n"
+                let idle = s.windows.idleWindowTotal
+                out += "  windows: \(s.windows.windowTotal) (\(idle) idle), not classified: the stream does not look like audio\n"
                 out += "  final: \(s.final ?? "-")\n"
                 continue
             }
             out += "  windows:\n"
             for line in windowLines(s.windows) { out += "    \(line)\n" }
             let analysed = s.windows.filter { !$0.skipped && !$0.idle && $0.label != nil }.count
-            let idle = s.windows.filter(\.idle).count
+            let idle = s.windows.idleWindowTotal
             let skipped = s.windows.filter { $0.skipped && !$0.idle }.count
             if s.windowShare.isEmpty {
-                out += "  windows: \(s.windows.count) (\(idle) idle)\n"
+                out += "  windows: \(s.windows.windowTotal) (\(idle) idle)\n"
             } else {
                 let share = s.windowShare.filter { $0.share > 0 }
                     .map { "\($0.label) \(String(format: "%.0f", $0.share * 100))%" }.joined(separator: ", ")
@@ -98,7 +98,8 @@ public enum TextReport {
         return "\(r.capture): " + parts.joined(separator: "; ")
     }
 
-    /// Window rows; runs of three or more windows with the same outcome fold into one line.
+    /// Window rows; runs of three or more windows with the same outcome fold into one line (as does
+    /// an entry that stands for a run of empty windows).
     static func windowLines(_ windows: [WindowReport]) -> [String] {
         var lines: [String] = []
         var i = 0
@@ -108,10 +109,11 @@ public enum TextReport {
                     && windows[j].label == windows[i].label { j += 1 }
             let run = windows[i..<j]
             let span = "\(String(format: "%7.1f", run.first!.start))–\(String(format: "%-7.1f", run.last!.end))"
-            if run.count >= 3 {
+            let count = run.reduce(0) { $0 + $1.windowCount }
+            if count >= 3 || count > run.count {
                 let packets = run.reduce(0) { $0 + $1.packets }
                 if run.first!.idle {
-                    lines.append("\(span) idle       ×\(run.count)  (\(grouped(packets)) packets in all: too few to classify, no vote)")
+                    lines.append("\(span) idle       ×\(count)  (\(grouped(packets)) packets in all: too few to classify, no vote)")
                 } else if !run.first!.skipped && run.first!.label == nil {
                     lines.append("\(span) not classified ×\(run.count)  (\(grouped(packets)) packets in all)")
                 } else if run.first!.skipped {
@@ -195,4 +197,10 @@ public enum TextReport {
         if x >= 1e3 { return String(format: "%.1f kB", x / 1e3) }
         return "\(n) B"
     }
+}
+
+extension Array where Element == WindowReport {
+    /// Windows, each of a run of empty windows kept as one entry counted.
+    var windowTotal: Int { reduce(0) { $0 + $1.windowCount } }
+    var idleWindowTotal: Int { reduce(0) { $0 + ($1.idle ? $1.windowCount : 0) } }
 }

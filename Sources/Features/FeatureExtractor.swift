@@ -19,16 +19,22 @@ public struct WindowResult: Sendable, Hashable {
     public var skipReason: SkipReason?
     /// The set's features in `FeatureSet.featureNames` order; empty when skipped.
     public var values: [Double]
+    /// How many windows this result stands for: 1, or (with `FeatureExtractor.foldsEmptyWindows`)
+    /// a run of consecutive windows without a packet, indices `index ..< index + windowCount`,
+    /// reported once from the first one's start to the last one's end.
+    public var windowCount: Int
 
     public var skipped: Bool { skipReason != nil }
 
-    public init(index: Int, start: Double, end: Double, packetCount: Int, skipReason: SkipReason?, values: [Double]) {
+    public init(index: Int, start: Double, end: Double, packetCount: Int, skipReason: SkipReason?, values: [Double],
+                windowCount: Int = 1) {
         self.index = index
         self.start = start
         self.end = end
         self.packetCount = packetCount
         self.skipReason = skipReason
         self.values = values
+        self.windowCount = windowCount
     }
 }
 
@@ -56,6 +62,11 @@ public struct FeatureExtractor: Sendable {
     private var overflowSpan: ClosedRange<Double>?
     /// Packets held for the open windows (bounded by one window's packets).
     public var bufferedPackets: Int { buffer.count - head }
+    /// Emit each run of consecutive windows without a packet as one result (`windowCount` > 1),
+    /// without computing features for it. For readers that never use an empty window's values
+    /// (the analyzer never classifies one): a silence costs one result, not one per window.
+    /// Off by default: `features` writes a row, with its look-back values, for every window.
+    public var foldsEmptyWindows = false
 
     private let needs: Set<FeatureFamily>
     private let step: Double
@@ -103,10 +114,7 @@ public struct FeatureExtractor: Sendable {
             start(at: packet.time)
         }
         // Close every window that ends at or before this packet.
-        while nextStart + config.window <= packet.time {
-            emitWindow(start: nextStart, binEnd: nil, evaluationTime: nextStart + config.window, emit: emit)
-            advance()
-        }
+        while nextStart + config.window <= packet.time { closeNextWindow(before: packet.time, emit: emit) }
         lastTime = packet.time
         if buffer.count - head < config.maximumBufferedPackets {
             buffer.append(packet)
@@ -128,10 +136,7 @@ public struct FeatureExtractor: Sendable {
     /// `time` must not be earlier than the last packet given to `add`.
     public mutating func advanceClock(to time: Double, emit: (WindowResult) -> Void) {
         guard !finished, firstTime != nil, time >= lastTime else { return }
-        while nextStart + config.window <= time {
-            emitWindow(start: nextStart, binEnd: nil, evaluationTime: nextStart + config.window, emit: emit)
-            advance()
-        }
+        while nextStart + config.window <= time { closeNextWindow(before: time, emit: emit) }
     }
 
     /// Adds the next packet and returns the windows it completes (usually none).
@@ -177,6 +182,41 @@ public struct FeatureExtractor: Sendable {
         }
     }
 
+    /// Emits the next window, which ends at or before `limit`, and moves past it. With
+    /// `foldsEmptyWindows`, a window without a packet goes out together with the empty windows
+    /// after it that also end by `limit`, as one result.
+    private mutating func closeNextWindow(before limit: Double, emit: (WindowResult) -> Void) {
+        guard foldsEmptyWindows, nextWindowIsEmpty else {
+            emitWindow(start: nextStart, binEnd: nil, evaluationTime: nextStart + config.window, emit: emit)
+            advance()
+            return
+        }
+        let start = nextStart
+        let index = nextIndex
+        var end = start
+        var count = 0
+        repeat {
+            end = nextStart + config.window
+            count += 1
+            advance()
+        } while nextStart + config.window <= limit && nextWindowIsEmpty
+        // The reason `emitWindow` gives an empty window: none when look-back families judge quiet
+        // windows from context (the values are not computed here: nobody reads them).
+        let reason: SkipReason? = config.quietWindows && hasLookBack ? nil : .tooFewPackets
+        emit(WindowResult(index: index, start: start, end: end, packetCount: 0, skipReason: reason, values: [],
+                          windowCount: count))
+    }
+
+    /// Families that look back beyond the window (their values exist in a window without packets).
+    private var hasLookBack: Bool { needs.contains(.context) || needs.contains(.shape) || needs.contains(.rhythm) }
+
+    /// No packet falls in the next window [nextStart, nextStart + window), and none was dropped
+    /// there. `advance` keeps only packets at or after `nextStart` in the buffer.
+    private var nextWindowIsEmpty: Bool {
+        if let span = overflowSpan, nextStart <= span.upperBound, nextStart + config.window > span.lowerBound { return false }
+        return head == buffer.count || buffer[head].time >= nextStart + config.window
+    }
+
     /// Moves to the next window start and drops the packets no open window needs.
     private mutating func advance() {
         nextStart += step
@@ -212,8 +252,7 @@ public struct FeatureExtractor: Sendable {
             reason = .zeroDuration
         }
         var quiet = false
-        if reason == .tooFewPackets, config.quietWindows,
-           needs.contains(.context) || needs.contains(.shape) || needs.contains(.rhythm) {
+        if reason == .tooFewPackets, config.quietWindows, hasLookBack {
             reason = nil
             quiet = true
         }

@@ -129,7 +129,12 @@ public struct StreamSummary: Sendable {
     public private(set) var upPackets = 0
     private var lastDownTime: Double?
     private var silenceMax = 0.0
-    private var seconds: [UInt32] = []
+    /// The per-second download series, sparse: (second since the session's first packet, bytes)
+    /// for the seconds that carried download, in time order. Seconds without download are zero
+    /// and not stored, so a session of rare packets far apart costs one entry per packet, not one
+    /// per second of its length. `secondCount` is the series' length, quiet seconds included.
+    private var activeSeconds: [(second: Int, bytes: UInt32)] = []
+    private var secondCount = 0
     private var bursts: [Burst] = []
     private var requests: [Burst] = []
     private var requestCount = 0
@@ -165,8 +170,12 @@ public struct StreamSummary: Sendable {
         downSizes[sizeBin] += 1
         if size >= 1_200 { fullDown += 1 }
         let second = Int(max(0, t - origin))
-        if second >= seconds.count { seconds += [UInt32](repeating: 0, count: second + 1 - seconds.count) }
-        seconds[second] = seconds[second] &+ UInt32(clamping: size)
+        secondCount = max(secondCount, second + 1)
+        if let last = activeSeconds.last, last.second == second {
+            activeSeconds[activeSeconds.count - 1].bytes = last.bytes &+ UInt32(clamping: size)
+        } else {
+            activeSeconds.append((second, UInt32(clamping: size)))
+        }
         if let last = lastDownTime { silenceMax = max(silenceMax, t - last) }
         if var b = open, t - b.end < Self.burstGap {
             b.end = max(b.end, t)
@@ -192,8 +201,7 @@ public struct StreamSummary: Sendable {
         var me = self
         me.closeBurst()
         if let end = observedUntil, let first = firstTime, end > lastTime {
-            let second = Int(max(0, end - first))
-            if second >= me.seconds.count { me.seconds += [UInt32](repeating: 0, count: second + 1 - me.seconds.count) }
+            me.secondCount = max(me.secondCount, Int(max(0, end - first)) + 1)
         }
         return me.compute(end: max(lastTime, observedUntil ?? lastTime))
     }
@@ -211,15 +219,14 @@ public struct StreamSummary: Sendable {
         set(.upPacketsPerSecond, Double(upPackets) / duration)
 
         // Per-second download series over the session.
-        let secs = seconds.map(Double.init)
-        if !secs.isEmpty {
-            let active = secs.filter { $0 >= Double(Self.activeSecondBytes) }.sorted()
-            set(.activeSecondShare, Double(active.count) / Double(secs.count))
+        if secondCount > 0 {
+            let active = activeSeconds.map { Double($0.bytes) }.filter { $0 >= Double(Self.activeSecondBytes) }.sorted()
+            set(.activeSecondShare, Double(active.count) / Double(secondCount))
             if !active.isEmpty {
                 set(.activeKbpsP50, Stats.percentile(sorted: active, 50) * 8 / 1000)
                 set(.activeKbpsP90, Stats.percentile(sorted: active, 90) * 8 / 1000)
             }
-            let (mean, std) = Stats.meanAndStd(secs)
+            let (mean, std) = secondMeanAndStd()
             set(.secondCV, mean > 0 ? std / mean : .nan)
         }
 
@@ -314,6 +321,26 @@ public struct StreamSummary: Sendable {
             }
         }
         return out
+    }
+
+    /// `Stats.meanAndStd` of the dense per-second series, walked second by second in the same
+    /// order (the same sums, bit for bit) without building it: O(session seconds) time, no memory.
+    private func secondMeanAndStd() -> (mean: Double, std: Double) {
+        var sum = 0.0
+        for s in activeSeconds { sum += Double(s.bytes) }   // adding a quiet second's 0 changes no sum
+        let mean = sum / Double(secondCount)
+        var squares = 0.0
+        var next = 0
+        for second in 0..<secondCount {
+            var value = 0.0
+            if next < activeSeconds.count, activeSeconds[next].second == second {
+                value = Double(activeSeconds[next].bytes)
+                next += 1
+            }
+            let d = value - mean
+            squares += d * d
+        }
+        return (mean, (squares / Double(secondCount)).squareRoot())
     }
 
     /// Among k = 1…4, the step whose k-step start-to-start intervals vary least (coefficient of

@@ -110,4 +110,50 @@ final class SilenceAndSessionTests: XCTestCase {
         XCTAssertNotNil(s.label, s.note ?? "")
         XCTAssertEqual(summary.tracks.filter { $0.downloadStart < 90 }.count, 1)
     }
+    /// A silence shorter than a session gap stays inside the session: its empty windows are one
+    /// idle entry that counts them all, and the window numbers run on without a hole.
+    func testASilenceInsideASessionIsOneIdleEntry() throws {
+        let one = directory.appendingPathComponent("one.pcap").path
+        try Session(profile: .spotify(.high), link: .cable, download: .paced, duration: 60, seed: 33).write(to: one)
+        let single = try analyze(one)
+        let two = directory.appendingPathComponent("two.pcap").path
+        try merge(one, into: two, shift: 590)
+        let merged = try analyze(two)
+
+        XCTAssertEqual(merged.sessions.count, 1)
+        // The copy's windows are not on the first one's 3 s grid: one more window may straddle it.
+        XCTAssertLessThanOrEqual(merged.windows.count, 2 * single.windows.count + 2)
+        let long = try XCTUnwrap(merged.windows.max { $0.windowCount < $1.windowCount })
+        XCTAssertTrue(long.idle)
+        XCTAssertEqual(long.packets, 0)
+        XCTAssertGreaterThan(long.windowCount, 150)   // about 530 s of 3 s windows
+        XCTAssertEqual(long.end - long.start, Double(long.windowCount) * 3, accuracy: 1e-6)
+        for (a, b) in zip(merged.windows, merged.windows.dropFirst()) {
+            XCTAssertEqual(b.index, a.index + a.windowCount)
+            XCTAssertFalse(a.idle && a.packets == 0 && b.idle && b.packets == 0, "two empty entries side by side")
+        }
+        // The windows' majority is the stream's own (the silence does not vote).
+        XCTAssertEqual(merged.final, single.final)
+    }
+
+    /// Packets 599 s apart (one session of days) cost one or two entries each, not 200 windows
+    /// each; a session without a window worth classifying gets no answer.
+    func testRarePacketsFarApartAreBoundedAndNotJudged() throws {
+        let one = directory.appendingPathComponent("one.pcap").path
+        try Session(profile: .spotify(.high), link: .cable, download: .paced, duration: 20, seed: 34).write(to: one)
+        var frame: [UInt8] = []
+        _ = try FileSource(path: one).forEachPacket { p in frame = Array(p.bytes); return false }
+        let sparse = directory.appendingPathComponent("sparse.pcap").path
+        let writer = try PcapWriter(path: sparse, linkType: 1)
+        for i in 0..<300 { try writer.write(timestamp: 1_700_000_000 + Double(i) * 599, frame: frame, originalLength: frame.count) }
+        try writer.close()
+        let model = try BoundModel(try ModelLocator.resolve(nameOrPath: "spotify-quality", embedded: EmbeddedModels.json))
+        let report = try CaptureAnalyzer(model: model, options: AnalysisOptions(scope: .all)).analyze(path: sparse)
+        let s = try XCTUnwrap(report.streams.first)
+        XCTAssertEqual(s.sessions.count, 1)
+        XCTAssertLessThanOrEqual(s.windows.count, 2 * 300 + 1)
+        XCTAssertEqual(s.windows.windowTotal, Int((299 * 599.0 / 3).rounded(.down)))
+        XCTAssertNil(s.label)
+        XCTAssertTrue(s.note?.hasPrefix("too sparse to judge") == true, s.note ?? "no note")
+    }
 }

@@ -140,7 +140,7 @@ final class AnalyzeCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let text = try String(contentsOfFile: out, encoding: .utf8)
         let lines = text.split(separator: "\n")
-        XCTAssertTrue(lines[0].hasPrefix("capture,client,window_index,start_s,end_s,start_epoch,end_epoch,packets,skipped,idle,class,confidence,p_"), String(lines[0]))
+        XCTAssertTrue(lines[0].hasPrefix("capture,client,window_index,start_s,end_s,start_epoch,end_epoch,window_count,packets,skipped,idle,class,confidence,p_"), String(lines[0]))
         let first = lines[1].split(separator: ",", omittingEmptySubsequences: false)
         XCTAssertGreaterThan(Double(first[5]) ?? 0, 1.0e9, "epoch times")
         XCTAssertGreaterThan(lines.count, 5)
