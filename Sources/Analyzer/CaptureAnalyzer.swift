@@ -74,6 +74,9 @@ public final class CaptureAnalyzer {
     public var onPlay: PlayObserver?
     /// Called now and then with (packets so far, bytes read of the file so far).
     public var onProgress: ((Int, Int64) -> Void)?
+    /// The last `analyze` read its input a second time (streams chosen by volume that the single
+    /// pass could not follow exactly). For tests and benchmarks.
+    public private(set) var lastRunReadTwice = false
 
     public init(model: BoundModel, options: AnalysisOptions = AnalysisOptions()) {
         self.plan = model.plan
@@ -102,11 +105,12 @@ public final class CaptureAnalyzer {
 
     /// Analyses a capture file (`-`: standard input).
     public func analyze(path: String) throws -> CaptureReport {
-        // A pipe (standard input) is copied to a hidden temporary file as it is read, in case the
-        // streams have to be chosen by volume and read a second time.
-        let source = try FileSource(path: path, filter: options.filter, spoolPipes: true)
+        // A pipe (standard input) is read once: streams chosen by volume are followed as it is read.
+        // A file may be read again for such a stream that the single pass could not follow exactly.
+        let source = try FileSource(path: path, filter: options.filter)
         let filter = options.filter
-        return try analyze(source: source, reread: { () throws(CaptureError) in try source.reopen(filter: filter) })
+        let isPipe = source.fileKind == nil && source.fileSize == 0
+        return try analyze(source: source, reread: isPipe ? nil : { () throws(CaptureError) in try source.reopen(filter: filter) })
     }
 
     /// Analyses any source. `reread` opens the same packets again (the capture itself, or what a
@@ -117,7 +121,11 @@ public final class CaptureAnalyzer {
             throw AnalysisError.unsupportedLinkType(source.name, source.linkType, source.linkTypeName)
         }
         let observers = Observers(onWindow: onWindow, onRow: onRow, onCaptureStart: onCaptureStart, onSession: onSession, onPlay: onPlay)
-        var pass = FirstPass(plan: plan, model: model, options: options, linkType: linkType, observers: observers)
+        // Live capture and pipes get the volume-chosen streams' windows as they come; a file gets
+        // them at the end, for the streams that are the answer.
+        let passThrough = source.endsOnTheClock || reread == nil
+        var pass = FirstPass(plan: plan, model: model, options: options, linkType: linkType, observers: observers,
+                             passThrough: passThrough)
         var counter = 0
         let progress = onProgress
         var clock = CaptureClock()
@@ -146,17 +154,16 @@ public final class CaptureAnalyzer {
         if source.endsOnTheClock, let last = pass.lastTime { pass.lastTime = max(last, Date().timeIntervalSince1970) }
         var units = pass.finishUnits()
         var selectionNote: String?
+        var readTwice = false
         if options.scope == .streams && units.isEmpty {
             // No flow carried one of the model's service names: choose by download volume.
             let chosen = options.selection.fallbackStreams(pass.ended.candidates, namedToo: plan.patterns.isEmpty)
             if chosen.isEmpty {
                 selectionNote = options.selection.noStreamNote(patterns: plan.patterns, flowCount: pass.ended.count,
                                                                namedCount: pass.ended.named)
-            } else if let reread {
-                units = try SecondPass.run(source: try reread(), linkType: linkType,
-                                           plan: plan, model: model, chosen: chosen, observers: observers)
             } else {
-                selectionNote = "no stream found: no flow matched the model's service names, and the source cannot be read twice"
+                units = try volumeUnits(chosen, pass: pass, linkType: linkType, observers: observers, reread: reread)
+                readTwice = units.contains { $0.readTwice }
             }
         }
         if case .client(let address) = options.scope, units.allSatisfy({ $0.packets == 0 }) {
@@ -166,11 +173,52 @@ public final class CaptureAnalyzer {
         }
         let start = pass.firstTime ?? 0
         let streams = units.map { $0.report(classes: model?.classes ?? []) }
+        lastRunReadTwice = readTwice
         return CaptureReport(
             capture: source.name, packets: Int(pass.summary.packets), bytes: Int(pass.summary.bytes),
             durationSeconds: max(0, (pass.lastTime ?? 0) - start), flows: Int(pass.flows.createdCount),
             linkType: source.linkTypeName, model: summary, streams: streams,
             note: streams.isEmpty ? (selectionNote ?? "no stream found") : nil, warnings: warnings, startEpoch: pass.firstTime)
+    }
+}
+
+extension CaptureAnalyzer {
+    /// The units of the streams chosen by volume: the ones followed while reading when they hold
+    /// exactly the chosen flows; otherwise the chosen flows read again from the file, or (a pipe, or
+    /// nothing to read again) the followed unit with what it holds said in its selection.
+    func volumeUnits(_ chosen: [(client: IPAddress, flows: [FlowRecord])], pass: FirstPass, linkType: LinkType,
+                     observers: Observers, reread: (() throws(CaptureError) -> FileSource)?) throws -> [StreamUnit] {
+        var units: [StreamUnit?] = []
+        var again: [(client: IPAddress, flows: [FlowRecord])] = []
+        for choice in chosen {
+            let unit = pass.volume?.unit(holdingExactly: choice.flows, of: choice.client)
+            if unit == nil { again.append(choice) }
+            units.append(unit)
+        }
+        pass.volume?.replay(for: units.compactMap { $0 })
+        var reread2: [StreamUnit] = []
+        if !again.isEmpty, let reread {
+            reread2 = try SecondPass.run(source: try reread(), linkType: linkType, plan: plan, model: model, chosen: again,
+                                         observers: observers)
+            for u in reread2 { u.readTwice = true }
+        }
+        var out: [StreamUnit] = []
+        for (i, choice) in chosen.enumerated() {
+            let described = StreamSelection.volumeDescription(choice.flows, namedToo: plan.patterns.isEmpty)
+            if let unit = units[i] {
+                unit.selection = described
+                for f in choice.flows { unit.noteFlow(f) }
+                out.append(unit)
+            } else if let unit = reread2.first(where: { $0.client == choice.client }) {
+                out.append(unit)
+            } else if let closest = pass.volume?.closestUnit(to: choice.flows, of: choice.client) {
+                closest.unit.selection = described + "; followed while reading (the input cannot be read again), so the stream "
+                    + "holds the flows that qualified as they came: \(closest.difference)"
+                for f in choice.flows { closest.unit.noteFlow(f) }
+                out.append(closest.unit)
+            }
+        }
+        return out
     }
 }
 
@@ -182,6 +230,11 @@ enum FlowRoute: Equatable {
     case unit(Int32)
     /// Not the model's service: its packets are not analysed.
     case ignored
+    /// No service name (so far), followed in case streams are chosen by volume (`VolumeStreams`):
+    /// a candidate of this volume client, not (yet) in its unit.
+    case held(Int32)
+    /// The same, joined to its volume client's unit.
+    case joined(Int32)
 }
 
 /// What the analyzer keeps of ended flows: counts, and the flows big enough to be chosen by volume.
@@ -226,8 +279,12 @@ struct FirstPass {
     /// Every half second of capture time, silent units' windows that ended are emitted (live mode
     /// shows them as they complete, not when the unit's next packet comes).
     var nextClockTick = -Double.infinity
+    /// Streams chosen by download volume, followed while no flow has a service name (streams scope).
+    var volume: VolumeStreams?
 
-    init(plan: FeaturePlan, model: TreeModel?, options: AnalysisOptions, linkType: LinkType, observers: Observers) {
+    /// `passThrough`: the volume units' observer calls go out as they happen (live capture, a pipe).
+    init(plan: FeaturePlan, model: TreeModel?, options: AnalysisOptions, linkType: LinkType, observers: Observers,
+         passThrough: Bool) {
         self.plan = plan
         self.model = model
         self.options = options
@@ -250,6 +307,9 @@ struct FirstPass {
                         ?? "every IP packet, all flows mixed")
         case .streams:
             single = nil
+            guard options.selection.followWhileReading else { break }
+            volume = VolumeStreams(selection: options.selection, namedToo: plan.patterns.isEmpty, plan: plan, model: model,
+                                   observers: observers, passThrough: passThrough)
         }
         if let single {
             units = [StreamUnit(client: single.client, label: single.label, selection: single.selection, plan: plan,
@@ -262,11 +322,16 @@ struct FirstPass {
         if firstTime == nil {
             firstTime = time
             for u in units { u.captureStart = time }
+            volume?.captureStart = time
             observers.onCaptureStart?(time)
         }
         lastTime = time
+        if let volume { volume.releaseIfDue(now: time) }
         if time >= nextClockTick {
             for u in units { u.advanceClock(to: time) }
+            // Kept calls are handed on in the order a second reading would make them: that reading
+            // feeds units their packets only (no clock), so only passed-through units follow the clock.
+            if let volume, volume.passThrough { volume.advanceClock(to: time - VolumeStreams.delay) }
             nextClockTick = time + 0.5
         }
         let decoded = decode(linkType: linkType, bytes: packet.bytes)
@@ -312,28 +377,54 @@ struct FirstPass {
         }
     }
 
-    /// Streams scope: a packet of a flow whose service name matches the plan goes to its client's unit.
+    /// Streams scope: a packet of a flow whose service name matches the plan goes to its client's
+    /// unit; until some flow matches, flows that could be chosen by volume are followed.
     @inline(__always)
     mutating func route(_ touch: FlowTouch, decoded: DecodedPacket, frameLength: Int, time: Double) {
         let index = touch.index
         growRoutes(to: index)
-        if touch.isNew { routes[index] = .pending }
-        if routes[index] == .pending {
-            // Until the flow has a name (the ClientHello may come a few packets in), look again per packet.
-            guard let name = flows.records[index].serviceName else { return }
+        if touch.isNew {
+            routes[index] = .pending
+            if let volume, let c = volume.candidateClient(of: flows.records[index]) { routes[index] = .held(c) }
+        }
+        let route = routes[index]
+        let direction: PacketDirection = touch.direction == .serverToClient ? .download : .upload
+        var candidate: Int32?
+        switch route {
+        case .unit(let u):
+            units[Int(u)].add(PacketSample(decoded, time: time, length: frameLength, direction: direction))
+            units[Int(u)].noteClose(decoded, time: time, direction: direction)
+            return
+        case .ignored:
+            return
+        case .pending:
+            break
+        case .held(let c), .joined(let c):
+            candidate = c
+        }
+        // Until the flow has a name (the ClientHello may come a few packets in), look again per packet;
+        // for a model without names, a candidate's name does not matter.
+        if let name = flows.records[index].serviceName, candidate == nil || !plan.patterns.isEmpty {
             let record = flows.records[index]
             if plan.patterns.matches(name) {
                 let u = unit(for: record.clientAddress)
                 routes[index] = .unit(Int32(u))
                 ended.watch(record, by: units[u])
+                units[u].add(PacketSample(decoded, time: time, length: frameLength, direction: direction))
+                units[u].noteClose(decoded, time: time, direction: direction)
             } else {
+                if case .joined(let c) = route { volume?.withdraw(client: c) }
                 routes[index] = .ignored
             }
+            return
         }
-        guard case .unit(let u) = routes[index] else { return }
-        let direction: PacketDirection = touch.direction == .serverToClient ? .download : .upload
-        units[Int(u)].add(PacketSample(decoded, time: time, length: frameLength, direction: direction))
-        units[Int(u)].noteClose(decoded, time: time, direction: direction)
+        guard let c = candidate, let volume, volume.active else { return }
+        let fin = decoded.transport == .tcp && direction == .upload && decoded.tcpFlags.contains(.fin)
+        let joins = volume.offer(PacketSample(decoded, time: time, length: frameLength, direction: direction),
+                                 flowID: flows.records[index].id, downloadBytes: Int(flows.records[index].toClient.bytes),
+                                 firstTime: flows.records[index].firstTime, index: index, client: c,
+                                 joined: route == .joined(c), clientFin: fin)
+        if joins { routes[index] = .joined(c) }
     }
 
     @inline(__always)
@@ -350,6 +441,9 @@ struct FirstPass {
                               selection: "flows whose TLS SNI or DNS name matches the service names \(names)",
                               selectedByName: true, plan: plan, model: model, observers: observers)
         unit.captureStart = firstTime ?? 0
+        // A flow carries the service's name: streams are not chosen by volume.
+        volume?.stop()
+        volume = nil
         units.append(unit)
         unitByClient[client] = units.count - 1
         return units.count - 1
@@ -357,6 +451,7 @@ struct FirstPass {
 
     mutating func finishUnits() -> [StreamUnit] {
         for u in units { u.finish(captureEnd: lastTime) }
+        volume?.finish(captureEnd: lastTime)
         return units.filter { $0.packets > 0 || options.scope != .streams }
     }
 

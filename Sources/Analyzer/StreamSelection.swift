@@ -26,6 +26,9 @@ public struct StreamSelection: Sendable {
     public var minimumStreamBytes = 256 * 1024
     /// Without service names: a candidate must last at least this share of the longest-lived one.
     public var longLivedFraction = 0.5
+    /// Follow the candidates while reading (`VolumeStreams`) so that a file is read once; off, the
+    /// chosen flows are always read a second time (the reference the single pass is tested against).
+    public var followWhileReading = true
     public init() {}
 
     static let ignoredPorts: Set<UInt16> = [53, 5353, 123, 67, 68, 1900, 137, 138, 5355]
@@ -51,6 +54,13 @@ public struct StreamSelection: Sendable {
         return out.sorted { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : $0.client < $1.client }.map { ($0.client, $0.flows) }
     }
 
+    /// The `selection` sentence of a volume-chosen stream.
+    static func volumeDescription(_ flows: [FlowRecord], namedToo: Bool) -> String {
+        let down = TextReport.formatBytes(flows.reduce(0) { $0 + Int($1.toClient.bytes) })
+        return (namedToo ? "the model declares no service names; the" : "no flow matched the service names; the")
+            + " \(flows.count) \(namedToo ? "" : "unnamed ")flow(s) with the most download bytes (\(down))"
+    }
+
     /// Why nothing was analysed, in one line, naming what the capture did hold.
     public func noStreamNote(patterns set: ServicePatternSet, flowCount: Int, namedCount: Int) -> String {
         let patterns = set.patterns.map(\.pattern).joined(separator: ", ")
@@ -62,18 +72,17 @@ public struct StreamSelection: Sendable {
     }
 }
 
-/// The second pass over a file: only the chosen flows' packets, fed to one unit per client.
+/// The second pass over a file: only the chosen flows' packets, fed to one unit per client. Used when
+/// the single pass could not follow a chosen stream exactly (see `VolumeStreams`).
 enum SecondPass {
     static func run(source: FileSource, linkType: LinkType, plan: FeaturePlan, model: TreeModel?,
                     chosen: [(client: IPAddress, flows: [FlowRecord])], observers: Observers) throws -> [StreamUnit] {
         var unitOfKey: [FlowKey: Int] = [:]
         var units: [StreamUnit] = []
         for (i, choice) in chosen.enumerated() {
-            let down = TextReport.formatBytes(choice.flows.reduce(0) { $0 + Int($1.toClient.bytes) })
             let unit = StreamUnit(
                 client: choice.client, label: choice.client.description,
-                selection: (plan.patterns.isEmpty ? "the model declares no service names; the" : "no flow matched the service names; the")
-                    + " \(choice.flows.count) \(plan.patterns.isEmpty ? "" : "unnamed ")flow(s) with the most download bytes (\(down))",
+                selection: StreamSelection.volumeDescription(choice.flows, namedToo: plan.patterns.isEmpty),
                 plan: plan, model: model, observers: observers)
             for f in choice.flows {
                 unitOfKey[f.key] = i

@@ -40,6 +40,8 @@ final class StreamUnit {
     /// The report lists at most this many of a unit's flows (the first ones seen); the rest are counted.
     static let maximumListedFlows = 1_000
     var unlistedFlows = 0
+    /// Made by a second reading of the file (streams chosen by volume, see `VolumeStreams`).
+    var readTwice = false
     var packets = 0
     var downloadBytes = 0
     var uploadBytes = 0

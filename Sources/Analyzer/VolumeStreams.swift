@@ -1,0 +1,262 @@
+import Features
+import Flows
+import Trees
+import Wire
+
+/// Streams chosen by download volume, followed in the same pass as everything else.
+///
+/// `StreamSelection` chooses a client's stream from whole flows (their download bytes and
+/// durations), which are known only at the capture's end. Reading the capture a second time for
+/// the chosen flows' packets would make standard input and live capture wait for the end, so
+/// instead, while no flow has carried one of the model's service names:
+/// - every flow that could be chosen (TCP or UDP, not DNS / NTP / DHCP / SSDP… ports; unnamed,
+///   unless the model declares no names) is a candidate of its client, and its packets wait
+///   `delay` seconds in one time-ordered queue;
+/// - a candidate joins its client's unit as soon as it has brought `minimumFlowBytes` of download
+///   and at least `mergeFraction` of the client's largest candidate so far (the rule's own
+///   thresholds, applied as the bytes come);
+/// - a packet leaving the queue feeds its client's unit if its flow has joined by then, and is
+///   dropped otherwise. A media flow passes 64 kB within a second, so it joins with all its packets.
+///
+/// At the end `StreamSelection.fallbackStreams` decides on the whole flows as before. A client's
+/// unit *is* that decision when it holds exactly the chosen flows, each from its first packet:
+/// then nothing is read twice (the usual case: a VPN tunnel, a client's track connections).
+/// Otherwise (a small flow that joined early and ended under a quarter of the largest, a flow
+/// that qualified only after its first packets left the queue, a flow shorter than half the
+/// longest for a model without names) the analyzer reads the file again for that client; from a
+/// pipe or a live interface it keeps this unit and says how it differs.
+///
+/// Memory: the queue (at most `maximumQueued` packets; beyond, the oldest leave early and their
+/// flows, if they join later, count as incomplete) and one unit per client with a joined flow.
+/// Once a flow matches the service names, following stops and everything here is dropped.
+final class VolumeStreams {
+    /// How long a packet waits for its flow to qualify, seconds (live lines come this much later).
+    static let delay = 10.0
+    static let maximumQueued = 262_144
+
+    /// A candidate's packet waiting in the queue.
+    struct Queued {
+        var sample: PacketSample
+        var flowID: UInt64
+        var flowIndex: Int32
+        var client: Int32
+        /// A FIN from the client (a track's connection closing: the plays estimator reads it).
+        var clientFin: Bool
+    }
+
+    /// One client's candidates and unit.
+    final class Client {
+        let address: IPAddress
+        var unit: StreamUnit?
+        /// The most download bytes of one of its candidates so far.
+        var largest = 0
+        /// The flows that joined the unit.
+        var joined: Set<UInt64> = []
+        /// Flows that joined although some of their packets had already left the queue.
+        var incomplete = 0
+        /// Joined flows that later turned out not to be candidates (a name appeared).
+        var withdrawn = 0
+        init(address: IPAddress) { self.address = address }
+    }
+
+    let selection: StreamSelection
+    /// The model declares no service names: named flows are candidates too.
+    let namedToo: Bool
+    let plan: FeaturePlan
+    let model: TreeModel?
+    /// Observers get the units' windows, rows, sessions and plays as they happen (live capture, a
+    /// pipe); otherwise they are kept and handed on at the end for the units that are the answer.
+    let passThrough: Bool
+    private let observers: Observers
+    private(set) var active = true
+    /// The capture's first packet time (window times are relative to it).
+    var captureStart = 0.0
+    private(set) var clients: [Client] = []
+    private var clientOf: [IPAddress: Int32] = [:]
+    private var queue: [Queued] = []
+    /// By flow index: the id of the candidate flow last offered there, and whether it joined
+    /// (indices are reused after a flow ends; a queued packet of an older flow is looked up by id).
+    private var slotFlow: [UInt64] = []
+    private var slotJoined: [Bool] = []
+    private var head = 0
+    /// Packets up to this time have left the queue.
+    private(set) var releasedUpTo = -Double.infinity
+    /// Observer calls of the units, in the order they happened, when not passed through.
+    private var events: [(client: Int32, call: Event)] = []
+
+    enum Event {
+        case window(String, WindowReport)
+        case row(String, WindowResult)
+        case session(String, Int, Double, Double, Int, [Double])
+        case play(String, PlayReport)
+    }
+
+    init(selection: StreamSelection, namedToo: Bool, plan: FeaturePlan, model: TreeModel?, observers: Observers,
+         passThrough: Bool) {
+        self.selection = selection
+        self.namedToo = namedToo
+        self.plan = plan
+        self.model = model
+        self.observers = observers
+        self.passThrough = passThrough
+    }
+
+    /// Whether a new flow could be chosen by volume; its client's number if so.
+    func candidateClient(of record: FlowRecord) -> Int32? {
+        guard active, !StreamSelection.ignoredPorts.contains(record.serverPort),
+              !StreamSelection.ignoredPorts.contains(record.clientPort) else { return nil }
+        if let c = clientOf[record.clientAddress] { return c }
+        clients.append(Client(address: record.clientAddress))
+        let c = Int32(clients.count - 1)
+        clientOf[record.clientAddress] = c
+        return c
+    }
+
+    /// A candidate's packet: queued; true when the flow joins its client's unit with this packet.
+    @inline(__always)
+    func offer(_ sample: PacketSample, flowID: UInt64, downloadBytes bytes: Int, firstTime: Double, index: Int,
+               client c: Int32, joined: Bool, clientFin: Bool) -> Bool {
+        let client = clients[Int(c)]
+        if bytes > client.largest { client.largest = bytes }
+        if index >= slotFlow.count {
+            let count = max(index + 1, slotFlow.count * 2, 64)
+            slotFlow += repeatElement(0, count: count - slotFlow.count)
+            slotJoined += repeatElement(false, count: count - slotJoined.count)
+        }
+        if slotFlow[index] != flowID {
+            slotFlow[index] = flowID
+            slotJoined[index] = joined
+        }
+        var joins = false
+        if !joined, bytes >= selection.minimumFlowBytes, Double(bytes) >= selection.mergeFraction * Double(client.largest) {
+            joins = true
+            slotJoined[index] = true
+            client.joined.insert(flowID)
+            if firstTime <= releasedUpTo { client.incomplete += 1 }
+            if client.unit == nil { client.unit = makeUnit(for: c) }
+        }
+        if queue.count - head >= Self.maximumQueued { release(upTo: queue[head].sample.time) }
+        queue.append(Queued(sample: sample, flowID: flowID, flowIndex: Int32(index), client: c, clientFin: clientFin))
+        return joins
+    }
+
+    /// A joined flow got a name that is not the service's: it is no candidate after all.
+    func withdraw(client c: Int32) { clients[Int(c)].withdrawn += 1 }
+
+    /// `release(upTo:)` when a queued packet is due (the per-packet check).
+    @inline(__always)
+    func releaseIfDue(now: Double) {
+        if head < queue.count, queue[head].sample.time <= now - Self.delay { release(upTo: now - Self.delay) }
+    }
+
+    /// Feeds the units with the queued packets up to `time` (those of flows that joined by now).
+    func release(upTo time: Double) {
+        while head < queue.count, queue[head].sample.time <= time {
+            let q = queue[head]
+            head += 1
+            let client = clients[Int(q.client)]
+            let index = Int(q.flowIndex)
+            let joined = slotFlow[index] == q.flowID ? slotJoined[index] : client.joined.contains(q.flowID)
+            guard joined, let unit = client.unit else { continue }
+            unit.add(q.sample)
+            if q.clientFin { unit.plays.addClientClose(time: q.sample.time) }
+        }
+        releasedUpTo = max(releasedUpTo, time)
+        if head == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head > 4096, head * 2 > queue.count {
+            queue.removeSubrange(0..<head)
+            head = 0
+        }
+    }
+
+    /// Windows of silent units that ended by `time` (live: printed as they complete).
+    func advanceClock(to time: Double) {
+        for client in clients { client.unit?.advanceClock(to: time) }
+    }
+
+    /// A flow carried one of the service names: streams will not be chosen by volume.
+    func stop() {
+        active = false
+        clients = []
+        clientOf = [:]
+        queue = []
+        head = 0
+        slotFlow = []
+        slotJoined = []
+        events = []
+    }
+
+    /// The end of the capture: every queued packet goes, every unit ends at `captureEnd`.
+    func finish(captureEnd: Double?) {
+        guard active else { return }
+        release(upTo: .infinity)
+        for client in clients { client.unit?.finish(captureEnd: captureEnd) }
+    }
+
+    /// The client's unit when it holds exactly `flows` (the selection's choice), each whole.
+    func unit(holdingExactly flows: [FlowRecord], of address: IPAddress) -> StreamUnit? {
+        guard active, let c = clientOf[address] else { return nil }
+        let client = clients[Int(c)]
+        guard let unit = client.unit, client.incomplete == 0, client.withdrawn == 0,
+              client.joined == Set(flows.map(\.id)) else { return nil }
+        return unit
+    }
+
+    /// The client's unit whatever it holds (a pipe or live capture cannot be read again), and how
+    /// it differs from the selection's choice; nil when it has none.
+    func closestUnit(to flows: [FlowRecord], of address: IPAddress) -> (unit: StreamUnit, difference: String)? {
+        guard active, let c = clientOf[address], let unit = clients[Int(c)].unit else { return nil }
+        let client = clients[Int(c)]
+        let chosen = Set(flows.map(\.id))
+        var parts: [String] = []
+        let extra = client.joined.subtracting(chosen).count
+        let missing = chosen.subtracting(client.joined).count
+        if extra > 0 { parts.append("\(extra) flow(s) the rule leaves out at the end") }
+        if missing > 0 { parts.append("without \(missing) chosen flow(s)") }
+        if client.incomplete > 0 { parts.append("\(client.incomplete) flow(s) without their first packets") }
+        if client.withdrawn > 0 { parts.append("\(client.withdrawn) flow(s) that later carried another service's name") }
+        return (unit, parts.joined(separator: ", "))
+    }
+
+    /// Hands the kept observer calls of these units on, in the order they happened.
+    func replay(for units: [StreamUnit]) {
+        guard !passThrough, !events.isEmpty else { return }
+        let wanted = Set(clients.indices.filter { i in units.contains { $0 === clients[i].unit } }.map(Int32.init))
+        for (c, call) in events where wanted.contains(c) {
+            switch call {
+            case .window(let label, let w): observers.onWindow?(label, w)
+            case .row(let label, let r): observers.onRow?(label, r)
+            case .session(let label, let i, let s, let e, let p, let v): observers.onSession?(label, i, s, e, p, v)
+            case .play(let label, let p): observers.onPlay?(label, p)
+            }
+        }
+        events = []
+    }
+
+    private func makeUnit(for c: Int32) -> StreamUnit {
+        let address = clients[Int(c)].address
+        var unitObservers = observers
+        unitObservers.onCaptureStart = nil
+        if !passThrough {
+            // Kept until the end: only the units that are the answer hand them on.
+            if observers.onWindow != nil {
+                unitObservers.onWindow = { [unowned self] label, w in self.events.append((c, .window(label, w))) }
+            }
+            if observers.onRow != nil {
+                unitObservers.onRow = { [unowned self] label, r in self.events.append((c, .row(label, r))) }
+            }
+            if observers.onSession != nil {
+                unitObservers.onSession = { [unowned self] label, i, s, e, p, v in self.events.append((c, .session(label, i, s, e, p, v))) }
+            }
+            if observers.onPlay != nil {
+                unitObservers.onPlay = { [unowned self] label, p in self.events.append((c, .play(label, p))) }
+            }
+        }
+        let unit = StreamUnit(client: address, label: address.description, selection: "", plan: plan, model: model,
+                              observers: unitObservers)
+        unit.captureStart = captureStart
+        return unit
+    }
+}
