@@ -249,8 +249,11 @@ final class EndedFlows {
     func watch(_ record: FlowRecord, by unit: StreamUnit) {
         if unit.noteFlow(record) { watchers[record.id] = unit }
     }
+    /// Told of every ended flow while streams may be chosen by volume.
+    weak var volume: VolumeStreams?
     func add(_ record: FlowRecord) {
         if let unit = watchers.removeValue(forKey: record.id) { unit.finishFlow(record) }
+        volume?.flowEnded(record)
         count += 1
         if record.serviceName != nil { named += 1 }
         if Int(record.toClient.bytes) >= minimumBytes { candidates.append(record) }
@@ -310,6 +313,7 @@ struct FirstPass {
             guard options.selection.followWhileReading else { break }
             volume = VolumeStreams(selection: options.selection, namedToo: plan.patterns.isEmpty, plan: plan, model: model,
                                    observers: observers, passThrough: passThrough)
+            ended.volume = volume
         }
         if let single {
             units = [StreamUnit(client: single.client, label: single.label, selection: single.selection, plan: plan,

@@ -32,7 +32,8 @@ import Wire
 final class VolumeStreams {
     /// How long a packet waits for its flow to qualify, seconds (live lines come this much later).
     static let delay = 10.0
-    static let maximumQueued = 262_144
+    /// About 7 MB of queued packets (56 bytes each); a busier link waits less than `delay`.
+    static let maximumQueued = 131_072
 
     /// A candidate's packet waiting in the queue.
     struct Queued {
@@ -56,6 +57,11 @@ final class VolumeStreams {
         var incomplete = 0
         /// Joined flows that later turned out not to be candidates (a name appeared).
         var withdrawn = 0
+        /// The longest-lived candidate that ended so far, seconds.
+        var longestEnded = 0.0
+        /// Reading the file again for this client is certain (the unit cannot be the rule's choice):
+        /// it is no longer fed. Only when the input can be read again.
+        var abandoned = false
         init(address: IPAddress) { self.address = address }
     }
 
@@ -128,20 +134,52 @@ final class VolumeStreams {
             slotJoined[index] = joined
         }
         var joins = false
-        if !joined, bytes >= selection.minimumFlowBytes, Double(bytes) >= selection.mergeFraction * Double(client.largest) {
+        if !joined, !client.abandoned, bytes >= selection.minimumFlowBytes,
+           Double(bytes) >= selection.mergeFraction * Double(client.largest) {
             joins = true
             slotJoined[index] = true
             client.joined.insert(flowID)
-            if firstTime <= releasedUpTo { client.incomplete += 1 }
             if client.unit == nil { client.unit = makeUnit(for: c) }
+            if firstTime <= releasedUpTo {
+                // Its first packets left the queue before it qualified: the unit lacks them.
+                client.incomplete += 1
+                abandonIfRereadable(client)
+            }
         }
+        if client.abandoned { return joins }
         if queue.count - head >= Self.maximumQueued { release(upTo: queue[head].sample.time) }
         queue.append(Queued(sample: sample, flowID: flowID, flowIndex: Int32(index), client: c, clientFin: clientFin))
         return joins
     }
 
     /// A joined flow got a name that is not the service's: it is no candidate after all.
-    func withdraw(client c: Int32) { clients[Int(c)].withdrawn += 1 }
+    func withdraw(client c: Int32) {
+        clients[Int(c)].withdrawn += 1
+        abandonIfRereadable(clients[Int(c)])
+    }
+
+    /// A flow ended. A joined one that the rule will certainly leave out (under a quarter of the
+    /// client's largest candidate, which can only grow; for a model without names, shorter than half
+    /// of a candidate that already lasted longer) means the unit cannot be the rule's choice.
+    func flowEnded(_ record: FlowRecord) {
+        guard active, let c = clientOf[record.clientAddress] else { return }
+        let client = clients[Int(c)]
+        let bytes = Int(record.toClient.bytes)
+        guard bytes >= selection.minimumFlowBytes, !StreamSelection.ignoredPorts.contains(record.serverPort),
+              !StreamSelection.ignoredPorts.contains(record.clientPort) else { return }
+        if client.joined.contains(record.id) {
+            let outshone = !namedToo && Double(bytes) < selection.mergeFraction * Double(client.largest)
+            let short = namedToo && record.duration < selection.longLivedFraction * client.longestEnded
+            if outshone || short { abandonIfRereadable(client) }
+        }
+        client.longestEnded = max(client.longestEnded, record.duration)
+    }
+
+    private func abandonIfRereadable(_ client: Client) {
+        guard !passThrough, !client.abandoned else { return }
+        client.abandoned = true
+        client.unit = nil
+    }
 
     /// `release(upTo:)` when a queued packet is due (the per-packet check).
     @inline(__always)
@@ -199,7 +237,7 @@ final class VolumeStreams {
     func unit(holdingExactly flows: [FlowRecord], of address: IPAddress) -> StreamUnit? {
         guard active, let c = clientOf[address] else { return nil }
         let client = clients[Int(c)]
-        guard let unit = client.unit, client.incomplete == 0, client.withdrawn == 0,
+        guard let unit = client.unit, !client.abandoned, client.incomplete == 0, client.withdrawn == 0,
               client.joined == Set(flows.map(\.id)) else { return nil }
         return unit
     }
