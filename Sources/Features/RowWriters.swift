@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 
 /// Where a window row comes from: the capture, the analysed unit, the time origin of the
 /// relative columns (usually the capture's first packet) and an optional class label.
@@ -121,24 +122,5 @@ public struct FeatureJSONLWriter: Sendable {
         return value.description
     }
 
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func string(_ text: String) -> String { JSONText.string(text) }
 }
