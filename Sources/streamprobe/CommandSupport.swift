@@ -110,10 +110,12 @@ struct ModelOption: ParsableArguments {
 }
 
 /// `-j/--jobs`, the same in every command that works in parallel (analyze, evaluate, train,
-/// simulate, history add): threads, every core by default; no result depends on it.
+/// simulate, history add): threads, every core by default; no report, model or capture depends on it
+/// (evaluate --timing measures speed on that many threads).
 struct JobsOption: ParsableArguments {
     @Option(name: [.customShort("j"), .long],
-            help: ArgumentHelp("Threads working at once (default: every core); no output depends on it.", valueName: "n"))
+            help: ArgumentHelp("Threads working at once (default: every core); reports, models and captures are the same for any number.",
+                               valueName: "n"))
     var jobs: Int?
 
     /// The number of threads to use.
