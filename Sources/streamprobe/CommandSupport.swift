@@ -113,7 +113,7 @@ struct ModelOption: ParsableArguments {
 /// simulate, history add): threads, every core by default; no report, model or capture depends on it
 /// (evaluate --timing measures speed on that many threads).
 struct JobsOption: ParsableArguments {
-    @Option(name: [.customShort("j"), .long],
+    @Option(name: [.customShort("j"), .long], parsing: .unconditional,
             help: ArgumentHelp("Threads working at once (default: every core); reports, models and captures are the same for any number.",
                                valueName: "n"))
     var jobs: Int?
