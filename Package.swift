@@ -30,10 +30,12 @@ let package = Package(
         .target(name: "Capture", dependencies: ["CPcap", "CGzip"], swiftSettings: hotPath),
         // Flow key, flow table, service names (TLS SNI, DNS).
         .target(name: "Flows", dependencies: ["Wire"], swiftSettings: hotPath),
+        // JSON string literals, the one escaping of Features' rows and Trees' JSON. Depends on nothing.
+        .target(name: "JSONText"),
         // Windows, statistics, feature sets.
-        .target(name: "Features", dependencies: ["Wire", "Flows"], swiftSettings: hotPath),
-        // Model file, evaluators, trainer, metrics. Depends on nothing.
-        .target(name: "Trees"),
+        .target(name: "Features", dependencies: ["Wire", "Flows", "JSONText"], swiftSettings: hotPath),
+        // Model file, evaluators, trainer, metrics. Depends on nothing but JSONText.
+        .target(name: "Trees", dependencies: ["JSONText"]),
         // Frame builder, pcap writer, synthetic traffic.
         .target(name: "Simulator", dependencies: ["Wire"]),
         // The model files of models/, embedded into the binary with C23 #embed (see models.c).

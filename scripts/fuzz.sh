@@ -34,9 +34,9 @@ modules() {
         decode-*) echo "Wire Flows" ;;
         capture-file) echo "Wire Flows CGzip Capture" ;;
         pcapng-fallback) echo "Wire CGzip Capture" ;;
-        model-reader|csv-table) echo "Trees" ;;
+        model-reader|csv-table) echo "JSONText Trees" ;;
         dns-message|tls-client-hello) echo "Wire Flows" ;;
-        analyze-capture) echo "Wire Flows CGzip Capture Features Trees ModelData Analyzer" ;;
+        analyze-capture) echo "Wire Flows JSONText CGzip Capture Features Trees ModelData Analyzer" ;;
         seeds) echo "Wire Simulator" ;;
         *) echo "unknown fuzz target $1" >&2; exit 64 ;;
     esac

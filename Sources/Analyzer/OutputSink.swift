@@ -35,3 +35,41 @@ public final class OutputSink {
         if ownsHandle { try? handle.close() }
     }
 }
+
+/// A whole output written at once: to a file, or to standard output for nil or "-".
+public enum OutputFile {
+    /// A file that cannot be written is an `AnalysisError` naming it (exit 66).
+    public static func write(_ text: String, to path: String?) throws {
+        if let path, path != "-" {
+            do {
+                try text.write(toFile: path, atomically: true, encoding: .utf8)
+            } catch {
+                throw AnalysisError(source: path, problem: "cannot write: \(error.localizedDescription)", exitCode: ExitStatus.unreadableInput)
+            }
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+
+    /// Checks before any work that an output file can be created (its folder exists and is
+    /// writable), so a long job does not fail at its last step (exit 66).
+    public static func checkWritable(_ path: String) throws {
+        guard path != "-" else { return }
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { throw AnalysisError(source: path, problem: "is a directory, not a file to write", exitCode: ExitStatus.unreadableInput) }
+            guard FileManager.default.isWritableFile(atPath: path) else {
+                throw AnalysisError(source: path, problem: "cannot be written (permission denied)", exitCode: ExitStatus.unreadableInput)
+            }
+            return
+        }
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw AnalysisError(source: path, problem: "cannot be created: no such folder \(folder)", exitCode: ExitStatus.unreadableInput)
+        }
+        guard FileManager.default.isWritableFile(atPath: folder) else {
+            throw AnalysisError(source: path, problem: "cannot be created: the folder \(folder) is not writable", exitCode: ExitStatus.unreadableInput)
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 
 /// Where a window row comes from: the capture, the analysed unit, the time origin of the
 /// relative columns (usually the capture's first packet) and an optional class label.
@@ -79,10 +80,14 @@ public struct FeatureCSVWriter: Sendable {
 }
 
 /// JSON Lines: one object per window, keys in a fixed order, features as an object in
-/// the set's order; NaN and infinities are `null` (JSON has no such numbers).
-/// `{"capture":…,"unit":…,"window_index":0,"start_s":…,"end_s":…,"start_epoch":…,
+/// the set's order; NaN and infinities are `null` (JSON has no such numbers). Every row carries
+/// `schema_version` (docs/json.md, docs/schema/features-row.schema.json).
+/// `{"schema_version":1,"capture":…,"unit":…,"window_index":0,"start_s":…,"end_s":…,"start_epoch":…,
 /// "end_epoch":…,"packets":…,"skipped":false,"skip_reason":null,"features":{…},"label":…}`
 public struct FeatureJSONLWriter: Sendable {
+    /// The layout version every row carries; a change of meaning or name is a new version.
+    public static let schemaVersion = 1
+
     public let featureNames: [String]
 
     public init(featureNames: [String]) {
@@ -91,7 +96,8 @@ public struct FeatureJSONLWriter: Sendable {
 
     /// One window's line, with its line feed.
     public func row(_ window: WindowResult, source: RowSource) -> String {
-        var line = "{\"capture\":" + Self.string(source.capture)
+        var line = "{\"schema_version\":\(Self.schemaVersion)"
+        line += ",\"capture\":" + Self.string(source.capture)
         line += ",\"unit\":" + Self.string(source.unit)
         line += ",\"window_index\":\(window.index)"
         line += ",\"start_s\":" + Self.number(window.start - source.origin)
@@ -121,24 +127,5 @@ public struct FeatureJSONLWriter: Sendable {
         return value.description
     }
 
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func string(_ text: String) -> String { JSONText.string(text) }
 }

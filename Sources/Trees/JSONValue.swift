@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 
 /// A JSON value kept as it is, for the free-form parts of a model file (the card).
 /// Objects keep their key order, so a file written twice is the same bytes.
@@ -143,23 +144,8 @@ public struct JSONWriter {
         return d.description
     }
 
+    /// The project's one JSON string escaping (the JSONText module, shared with Features' rows).
     static func appendString(_ s: String, to out: inout String) {
-        out.append("\"")
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out.append("\\\"")
-            case "\\": out.append("\\\\")
-            case "\n": out.append("\\n")
-            case "\r": out.append("\\r")
-            case "\t": out.append("\\t")
-            default:
-                if scalar.value < 0x20 {
-                    out.append(String(format: "\\u%04x", scalar.value))
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out.append("\"")
+        JSONText.appendString(s, to: &out)
     }
 }

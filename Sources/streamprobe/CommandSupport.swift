@@ -1,7 +1,8 @@
 import Analyzer
 import ArgumentParser
-import Foundation
 import Capture
+import Features
+import Foundation
 import Trees
 import Wire
 
@@ -16,17 +17,25 @@ func exitError(_ error: Error) -> ExitCode {
     return ExitCode(ExitStatus.code(for: error))
 }
 
-/// Writes text to a file, or to stdout for "-".
-func writeOutput(_ text: String, to path: String?) throws {
-    if let path, path != "-" {
-        do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-        } catch {
-            throw AnalysisError(source: path, problem: "cannot write: \(error.localizedDescription)", exitCode: ExitStatus.unreadableInput)
-        }
-    } else {
-        FileHandle.standardOutput.write(Data(text.utf8))
+/// The one error path of a command: usage errors and exit codes go on as they are; any other
+/// error (a library's) becomes one line on stderr and its documented exit code.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as ExitCode {
+        throw e
+    } catch let e as ValidationError {
+        throw e
+    } catch let e as CleanExit {
+        throw e
+    } catch {
+        throw exitError(error)
     }
+}
+
+/// Writes text to a file, or to stdout for "-" (exit 66 when it cannot).
+func writeOutput(_ text: String, to path: String?) throws {
+    try OutputFile.write(text, to: path)
 }
 
 /// `--scope`: which packets form the analysed unit.
@@ -46,28 +55,9 @@ func analysisScope(_ scope: ScopeName, client: String?) throws -> AnalysisScope 
     }
 }
 
-/// Checks before any work that an output file can be created (its folder exists and is writable),
-/// so a long job does not fail at its last step.
+/// Checks before any work that an output file can be created (exit 66, not at the end of a long job).
 enum OutputCheck {
-    static func writable(_ path: String) throws {
-        guard path != "-" else { return }
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            if isDirectory.boolValue { throw AnalysisError(source: path, problem: "is a directory, not a file to write", exitCode: ExitStatus.unreadableInput) }
-            guard FileManager.default.isWritableFile(atPath: path) else {
-                throw AnalysisError(source: path, problem: "cannot be written (permission denied)", exitCode: ExitStatus.unreadableInput)
-            }
-            return
-        }
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw AnalysisError(source: path, problem: "cannot be created: no such folder \(folder)", exitCode: ExitStatus.unreadableInput)
-        }
-        guard FileManager.default.isWritableFile(atPath: folder) else {
-            throw AnalysisError(source: path, problem: "cannot be created: the folder \(folder) is not writable", exitCode: ExitStatus.unreadableInput)
-        }
-    }
+    static func writable(_ path: String) throws { try OutputFile.checkWritable(path) }
 }
 
 /// Shell completions for option values (`streamprobe --generate-completion-script bash|zsh|fish`).
@@ -87,11 +77,17 @@ enum Completions {
     }
 }
 
-/// `--filter` and `--client`, the same in every command that reads captures (analyze, features, flows):
-/// which packets are read, and one address whose packets form one unit.
-struct TrafficOptions: ParsableArguments {
+/// `--filter`, the same in every command that reads captures (analyze, features, flows).
+struct FilterOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("A BPF filter applied while reading (tcpdump syntax, compiled by libpcap).", valueName: "expression"))
     var filter: String?
+}
+
+/// `--filter` and `--client`, the same in every command that analyses streams (analyze, features):
+/// which packets are read, and one address whose packets form one unit.
+struct TrafficOptions: ParsableArguments {
+    @OptionGroup var filterOption: FilterOption
+    var filter: String? { filterOption.filter }
 
     @Option(name: .long, help: ArgumentHelp("Every IP packet to or from this address, as one unit (one stream), instead of the per-client streams.",
                                             valueName: "address"))
@@ -100,4 +96,66 @@ struct TrafficOptions: ParsableArguments {
     func validate() throws {
         if let client, IPAddress(client) == nil { throw ValidationError("--client: '\(client)' is not an IPv4 or IPv6 address") }
     }
+}
+
+/// `-m/--model`, the same in every command that reads a model (analyze, features, flows, evaluate,
+/// history add): one spelling, one help text, model-name completion. What the model does, and the
+/// default, is each command's own (its discussion says).
+struct ModelOption: ParsableArguments {
+    @Option(name: [.customShort("m"), .long],
+            help: ArgumentHelp("A model: the name of an embedded model (`streamprobe models` lists them) or a model file.",
+                               valueName: "name|path"),
+            completion: Completions.models)
+    var model: String?
+}
+
+/// `-j/--jobs`, the same in every command that works in parallel (analyze, evaluate, train,
+/// simulate, history add): threads, every core by default; no report, model or capture depends on it
+/// (evaluate --timing measures speed on that many threads).
+struct JobsOption: ParsableArguments {
+    @Option(name: [.customShort("j"), .long], parsing: .unconditional,
+            help: ArgumentHelp("Threads working at once (default: every core); reports, models and captures are the same for any number.",
+                               valueName: "n"))
+    var jobs: Int?
+
+    /// The number of threads to use.
+    var count: Int { jobs ?? ProcessInfo.processInfo.activeProcessorCount }
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+}
+
+/// `--window`, the same in analyze and features: the window length in seconds instead of the
+/// model's (analyze, features -m) or the feature set's (features). `train --window` records the
+/// length in the model it writes and also takes `--window-seconds`, so it declares its own.
+struct WindowOption: ParsableArguments {
+    @Option(name: .long, parsing: .unconditional,
+            help: ArgumentHelp("Window length in seconds (default: the model's, else the feature set's).", valueName: "seconds"))
+    var window: Double?
+
+    func validate() throws {
+        if let window, !(window > 0 && window <= 3600) { throw ValidationError("--window must be between 0 and 3600 seconds") }
+    }
+}
+
+/// `--feature-set` (alias `--set`), the same in features and train.
+struct FeatureSetOption: ParsableArguments {
+    @Option(name: [.customLong("feature-set"), .customLong("set")],
+            help: ArgumentHelp("Feature set (docs/features.md): \(FeatureSet.knownNames.joined(separator: ", ")), or \(StreamSummary.setName) (one row per session).",
+                               valueName: "set"),
+            completion: .list(FeatureSet.knownNames + [StreamSummary.setName]))
+    var name: String?
+}
+
+/// `--format text|json`, the same in analyze, evaluate and models.
+enum TextOrJSON: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+struct TextOrJSONFormat: ParsableArguments {
+    @Option(name: .long, help: "Output format: text, or json (schema_version 1; docs/json.md).")
+    var format: TextOrJSON = .text
+
+    var json: Bool { format == .json }
 }

@@ -21,14 +21,17 @@ struct EvaluateCommand: ParsableCommand {
             separately (the --group-column, else a `capture` column, else each input file is one sequence), \
             so rows must be one capture's windows in time order. --temporal none scores single windows; \
             --temporal N:centred or N:trailing tries another smoothing.
+
+            The model to score is given with -m (required).
             """)
 
-    @Option(name: [.short, .customLong("model")], help: "Model file, or the name of an embedded model.", completion: Completions.models) var model: String
+    @OptionGroup var modelOption: ModelOption
+    var model: String { modelOption.model ?? "" }
     @Argument(help: "Labelled CSV tables, or captures / folders of captures.") var inputs: [String]
     @Option(help: "For capture inputs: a CSV of capture path,label (default: the folder name).") var labels: String?
     @OptionGroup var table: TableInputOptions
-    @Option(help: "Output format: text or json.", completion: .list(["text", "json"])) var format = "text"
-    @Option(name: [.customShort("j"), .long], help: "Threads for batch prediction (default: every core).") var jobs: Int?
+    @OptionGroup var output: TextOrJSONFormat
+    @OptionGroup var jobs: JobsOption
     @Flag(help: "Also measure prediction speed.") var timing = false
     @Option(help: "Temporal smoothing: model (the model's own, default), none, or N:centred / N:trailing.")
     var temporal = "model"
@@ -43,8 +46,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard ["text", "json"].contains(format) else { throw ValidationError("--format must be text or json (got \(format))") }
-        if let j = jobs, j < 1 { throw ValidationError("--jobs must be at least 1") }
+        if modelOption.model == nil { throw ValidationError("give the model to score: -m NAME|PATH") }
         if !["model", "none"].contains(temporal) && TemporalSmoothing(spec: temporal) == nil {
             throw ValidationError("--temporal must be model, none, or N:centred / N:trailing with N in 1…10000 (got \(temporal))")
         }
@@ -58,7 +60,7 @@ struct EvaluateCommand: ParsableCommand {
                 let bound = try BoundModel(model)
                 let captures = try LabelledCaptures.load(
                     inputs: inputs, labelsFile: labels, plan: bound.plan, options: AnalysisOptions(scope: .streams),
-                    jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+                    jobs: jobs.count)
                 for n in captures.notes { TreesCLI.note(n) }
                 table = captures.table
             } catch {
@@ -75,14 +77,14 @@ struct EvaluateCommand: ParsableCommand {
         if !unknown.isEmpty {
             throw TreesCLI.fail("\(inputs[0]): label(s) \(unknown.sorted().joined(separator: ", ")) are not classes of \(model.name) (\(model.classes.joined(separator: ", ")))", TableError.exitStatus)
         }
-        let threads = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        let threads = jobs.count
         let smoothing = smoothing(of: model)
         let predicted = model.predictClasses(rows: data.rows, groups: data.groups, smoothing: smoothing, jobs: threads)
         let groupCount = Set(data.groups).count
         let truth = data.labels.map { model.classes.firstIndex(of: $0)! }
         let matrix = ConfusionMatrix(classes: model.classes, truth: truth, predicted: predicted)
         let speed = timing ? PredictionTiming.measure(model, rows: data.rows, jobs: threads) : nil
-        if format == "json" {
+        if output.json {
             var value = JSONValue.object([("schema_version", .number(1))])
             for (k, v) in matrix.jsonValue.objectValue ?? [] { value = value.setting(k, v) }
             value = value.setting("model", .string(model.name))

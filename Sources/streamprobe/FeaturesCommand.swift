@@ -24,19 +24,14 @@ struct FeaturesCommand: ParsableCommand {
     @Option(name: [.customShort("o"), .long], help: "Output file (default: stdout).")
     var output: String?
 
-    @Option(name: [.customLong("feature-set"), .customLong("set")],
-            help: ArgumentHelp("Feature set (default: reference-v1, or the model's with -m).", valueName: "set"),
-            completion: .list(FeatureSet.knownNames + [StreamSummary.setName]))
-    var featureSetName: String?
+    @OptionGroup var featureSet: FeatureSetOption
+    var featureSetName: String? { featureSet.name }
 
-    @Option(name: [.customShort("m"), .long], help: ArgumentHelp(
-        "Extract exactly what this model reads: its features in its order, its windows and the streams its service names select. "
-            + "With --feature-set summary-v1: also classify the windows with it and add each class's mean window probability (wm_p_<class>).",
-        valueName: "name|path"), completion: Completions.models)
-    var model: String?
+    @OptionGroup var modelOption: ModelOption
+    var model: String? { modelOption.model }
 
-    @Option(name: .long, help: "Window length in seconds (default: the set's).")
-    var window: Double?
+    @OptionGroup var windowOption: WindowOption
+    var window: Double? { windowOption.window }
 
     @Option(name: .long, help: "Step between window starts in seconds (sliding windows; default: tumbling).")
     var step: Double?
@@ -61,7 +56,7 @@ struct FeaturesCommand: ParsableCommand {
     @Option(name: .long, help: "Adds a label column with this value (for training).")
     var label: String?
 
-    @Option(name: .long, help: "csv or jsonl.")
+    @Option(name: .long, help: "Output format: csv, or jsonl (JSON Lines, schema_version 1; docs/json.md).")
     var format: Format = .csv
 
     @Flag(name: .customLong("skip-skipped"), help: "Leave out the rows of skipped windows.")
@@ -80,7 +75,6 @@ struct FeaturesCommand: ParsableCommand {
         if modelPlan && (window != nil || step != nil || minPackets != nil) {
             throw ValidationError("-m extracts the model's own windows: --window, --step and --min-packets go without it")
         }
-        if let window, !(window > 0 && window <= 3600) { throw ValidationError("--window must be between 0 and 3600 seconds") }
         if let step, !(step > 0 && step <= 3600) { throw ValidationError("--step must be between 0 and 3600 seconds") }
         if let minPackets, minPackets < 0 { throw ValidationError("--min-packets must be 0 or more") }
         _ = try plan()

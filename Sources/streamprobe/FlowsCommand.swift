@@ -16,7 +16,7 @@ struct FlowsCommand: ParsableCommand {
             or from DNS answers seen in the capture. A flow ends on FIN both ways, RST, 300 s idle, or the end \
             of the capture. After the table: packets by link, network and transport protocol, and decoding anomalies.
 
-            With --model (a flow model such as spotify-flow), each flow also gets a class, a \
+            With -m/--model (a flow model such as spotify-flow), each flow also gets a class, a \
             confidence and what decided it (decided_by): its service name, one of the model's ports, or \
             the model's trees on whole-flow features (flow-v1) for flows with neither; in every format.
             """)
@@ -27,15 +27,14 @@ struct FlowsCommand: ParsableCommand {
     @Option(help: "Output format: text, json or csv (csv: the flow table only).")
     var format: FlowsFormat = .text
 
-    @Option(name: .long, help: ArgumentHelp("A BPF filter applied while reading (tcpdump syntax, compiled by libpcap).", valueName: "expression"))
-    var filter: String?
+    @OptionGroup var traffic: FilterOption
+    var filter: String? { traffic.filter }
 
     @Option(help: "Show only the N largest flows.")
     var limit: Int?
 
-    @Option(name: .shortAndLong, help: "A flow model (name or path, e.g. spotify-flow): adds class, confidence and decided_by.",
-            completion: Completions.models)
-    var model: String?
+    @OptionGroup var modelOption: ModelOption
+    var model: String? { modelOption.model }
 
     @Flag(help: "CSV: append each flow's flow-v1 features (for training flow models).")
     var flowFeatures = false

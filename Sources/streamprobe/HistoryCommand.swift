@@ -29,7 +29,8 @@ struct HistoryCommand: ParsableCommand {
 struct HistoryAddCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
-        abstract: "Analyse captures and add their plays to the history database (a capture already there is skipped).")
+        abstract: "Analyse captures and add their plays to the history database (a capture already there is skipped).",
+        discussion: "The plays come from the model's answers: spotify-quality unless -m names another.")
 
     @Argument(help: "Capture files (pcap or pcapng).")
     var captures: [String] = []
@@ -40,11 +41,10 @@ struct HistoryAddCommand: ParsableCommand {
     @Option(name: .long, help: "The history database (SQLite; created if missing).")
     var db: String = defaultHistoryDatabase
 
-    @Option(name: [.customShort("m"), .long], help: "Model name or path.")
-    var model: String = "spotify-quality"
+    @OptionGroup var modelOption: ModelOption
+    var model: String { modelOption.model ?? "spotify-quality" }
 
-    @Option(name: [.customShort("j"), .long], help: "Captures analysed in parallel (default: all cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var jobs: JobsOption
 
     @Flag(name: [.customShort("q"), .long], help: "Print only the final count line.")
     var quiet = false
@@ -53,7 +53,6 @@ struct HistoryAddCommand: ParsableCommand {
         if captures.isEmpty && directory == nil { throw ValidationError("give capture files or --dir DIR") }
         if !captures.isEmpty && directory != nil { throw ValidationError("give capture files or --dir DIR, not both") }
         if captures.contains(FileSource.standardInput) { throw ValidationError("history add reads files (their bytes are the key), not standard input") }
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
     /// What one capture came to.
@@ -80,7 +79,7 @@ struct HistoryAddCommand: ParsableCommand {
         }
         let dbPath = db
         var added = 0, known = 0, failed = 0, plays = 0
-        OrderedBatch.run(paths, jobs: jobs, work: { path -> Outcome in
+        OrderedBatch.run(paths, jobs: jobs.count, work: { path -> Outcome in
             do {
                 let hash = try SHA256.hexDigest(ofFile: path)
                 // A capture already in the database is not analysed again. Each worker opens its own connection.
@@ -129,7 +128,7 @@ struct HistorySummaryCommand: ParsableCommand {
     @Option(name: .long, help: "The history database (SQLite).")
     var db: String = defaultHistoryDatabase
 
-    @Option(name: .long, help: "text, json or csv.")
+    @Option(name: .long, help: "Output format: text, json or csv.")
     var format: Format = .text
 
     @Option(name: .long, help: "Only this client (its address, as the report names it).")

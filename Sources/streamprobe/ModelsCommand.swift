@@ -7,22 +7,18 @@ import Trees
 struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
-        abstract: "List the available models (embedded, then $STREAMPROBE_MODELS, then share/streamprobe/models), or show one card.")
+        abstract: "List the available models (embedded, then $STREAMPROBE_MODELS, then share/streamprobe/models), or show one card.",
+        discussion: "With --format json: the list as one document, or for one model the same members and its card as stored.")
 
     @Argument(help: "A model name or file: show its card.", completion: Completions.models) var name: String?
 
-    @Option(help: "text, or json: the same as one document (schema_version 1; for one model, its card as stored).",
-            completion: .list(["text", "json"]))
-    var format = "text"
-
-    func validate() throws {
-        guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }
-    }
+    @OptionGroup var output: TextOrJSONFormat
+    var json: Bool { output.json }
 
     func run() throws {
         if let name {
             let model = try TreesCLI.resolveModel(name)
-            if format == "json" {
+            if json {
                 print(JSONWriter.render(.object([("schema_version", .number(1))] + entry(model).objectValue!
                                                   + [("card", model.card)])), terminator: "")
             } else {
@@ -32,20 +28,20 @@ struct ModelsCommand: ParsableCommand {
         }
         let available = ModelLocator.available(embedded: EmbeddedModels.json)
         var entries: [JSONValue] = []
-        if available.isEmpty && format == "text" { print("no models found"); return }
+        if available.isEmpty && !json { print("no models found"); return }
         for (name, origin) in available {
             do {
                 let model = try ModelLocator.load(origin, embedded: EmbeddedModels.json)
-                if format == "json" { entries.append(entry(model, origin: origin)) } else { print(ModelDescription.line(model)) }
+                if json { entries.append(entry(model, origin: origin)) } else { print(ModelDescription.line(model)) }
             } catch {
-                if format == "json" {
+                if json {
                     entries.append(.object([("name", .string(name)), ("error", .string(error.description))]))
                 } else {
                     print("\(name)  (unusable: \(error.description))")
                 }
             }
         }
-        if format == "json" { print(JSONWriter.render(.object([("schema_version", .number(1)), ("models", .array(entries))])), terminator: "") }
+        if json { print(JSONWriter.render(.object([("schema_version", .number(1)), ("models", .array(entries))])), terminator: "") }
     }
 
     /// What `models --format json` says of one model.

@@ -86,8 +86,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Corpus captures per profile.")
     var count: Int = 10
 
-    @Option(name: [.customShort("j"), .long], help: "Corpus captures generated in parallel (the bytes do not depend on it).")
-    var jobs: Int = 1
+    @OptionGroup var jobs: JobsOption
 
     func parsedProfiles() throws -> [Profile] {
         let names = corpus != nil ? (profiles ?? profile).split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } : [profile]
@@ -113,7 +112,6 @@ struct SimulateCommand: ParsableCommand {
         guard duration > 0, duration.isFinite else { throw ValidationError("-d/--duration must be a positive number of seconds") }
         guard clients >= 1, clients <= 200 else { throw ValidationError("--clients must be between 1 and 200") }
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard snaplen >= 14, snaplen <= 262_144 else { throw ValidationError("--snaplen must be between 14 and 262144 bytes") }
         guard VideoPlayer(rawValue: videoPlayer) != nil else {
             throw ValidationError("--video-player must be one of \(VideoPlayer.allCases.map(\.rawValue).joined(separator: ", ")) (got \(videoPlayer))")
@@ -132,7 +130,7 @@ struct SimulateCommand: ParsableCommand {
         do {
             if let corpus {
                 let entries = try Corpus.generate(directory: corpus, profiles: try parsedProfiles(), count: count, duration: duration, seed: seed,
-                                                  link: try parsedLink(), download: download, background: background, options: options, jobs: jobs)
+                                                  link: try parsedLink(), download: download, background: background, options: options, jobs: jobs.count)
                 print("wrote \(entries.count) captures (\(entries.reduce(0) { $0 + $1.packets }) packets) to \(corpus), listed in \(corpus)/manifest.csv")
             } else if let output {
                 let session = Session(profile: try parsedProfiles()[0], link: try parsedLink(), download: download, background: background,

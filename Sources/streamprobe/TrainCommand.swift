@@ -18,7 +18,8 @@ struct TrainCommand: ParsableCommand {
             Inputs may also be captures or folders of captures: each capture's label is the name of the \
             folder that holds it (as `simulate --corpus` writes them), or comes from --labels FILE \
             (CSV: path,label). Their windows are extracted with --feature-set (default stream-v1) from \
-            the streams that --service names select (else the flows with the most download bytes).
+            the streams that --service names select (else the flows with the most download bytes). For \
+            tables, --feature-set is the name recorded in the model (default custom).
             """)
 
     @Argument(help: "Labelled CSV tables, or captures / folders of captures.") var inputs: [String]
@@ -36,15 +37,15 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Class weights: none or balanced.") var classWeight = "none"
     @Flag(inversion: .prefixedNo, help: "Draw each tree's rows with replacement.") var bootstrap = true
     @Option(help: "Random seed: the same seed gives the same model file.") var seed: UInt64 = 0
-    @Option(name: [.customShort("j"), .long], help: "Threads (default: every core). The model does not depend on it.") var jobs: Int?
+    @OptionGroup var jobs: JobsOption
     @Option(help: "Cross-validation folds (0: none).") var folds = 5
     @Option(help: "Cross-validation: grouped (by capture/file) or stratified.") var cv = "grouped"
     @Option(help: "Model name (default: the output file's name).") var name: String?
     @Option(help: "Task the model answers (default: the name).") var task: String?
-    @Option(help: "Feature set: for capture inputs the set extracted (default stream-v1); for tables the name recorded in the model.",
-            completion: .list(FeatureSet.knownNames)) var featureSet: String?
+    @OptionGroup var featureSetOption: FeatureSetOption
+    var featureSet: String? { featureSetOption.name }
     @Option(name: [.customLong("window"), .customLong("window-seconds")], parsing: .unconditional,
-            help: "Analysis window in seconds recorded in the model.") var windowSeconds: Double?
+            help: ArgumentHelp("Window length in seconds, recorded in the model.", valueName: "seconds")) var windowSeconds: Double?
     @Option(help: ArgumentHelp("The model's classes in this order, comma-separated, e.g. low,normal,high (default: numeric, else text order).",
                                valueName: "a,b,…")) var classOrder: String?
 
@@ -55,7 +56,7 @@ struct TrainCommand: ParsableCommand {
         guard let c = SplitCriterion(rawValue: criterion) else { throw ValidationError("--criterion must be gini or entropy (got \(criterion))") }
         guard let w = ClassWeighting(rawValue: classWeight) else { throw ValidationError("--class-weight must be none or balanced (got \(classWeight))") }
         p.maxFeatures = mf; p.criterion = c; p.classWeight = w; p.bootstrap = bootstrap; p.seed = seed
-        p.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        p.jobs = jobs.count
         do { return try p.validated() } catch { throw ValidationError(error.description) }
     }
 
@@ -64,7 +65,6 @@ struct TrainCommand: ParsableCommand {
         guard TrainingRequest.Validation(rawValue: cv) != nil else { throw ValidationError("--cv must be grouped or stratified (got \(cv))") }
         if folds < 0 { throw ValidationError("--folds must be 0 or more") }
         if let windowSeconds, !(windowSeconds > 0 && windowSeconds <= 3600) { throw ValidationError("--window must be between 0 and 3600 seconds") }
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() throws {
@@ -80,7 +80,7 @@ struct TrainCommand: ParsableCommand {
                 plan = FeaturePlan(featureSet: set, config: set.defaultConfig, patterns: ServicePatternSet(service))
                 let captures = try LabelledCaptures.load(
                     inputs: inputs, labelsFile: labels, plan: plan!, options: AnalysisOptions(scope: .streams),
-                    jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+                    jobs: jobs.count)
                 for n in captures.notes { TreesCLI.note(n) }
                 loaded = (captures.table, captures.notes)
             } catch {

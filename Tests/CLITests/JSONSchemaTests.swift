@@ -7,8 +7,9 @@ import XCTest
 final class JSONSchemaTests: XCTestCase {
     var root: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
 
-    /// A small validator for the keywords the schemas use: type, const, enum, minimum, maximum,
-    /// required, properties (and: no undeclared member), items, $ref to #/$defs.
+    /// A small validator for the keywords the schemas use: type (a name or a list of names), const,
+    /// enum, minimum, maximum, required, properties (and: no undeclared member unless
+    /// additionalProperties gives their schema), additionalProperties, items, $ref to #/$defs.
     struct Validator {
         let root: [String: Any]
         var problems: [String] = []
@@ -22,15 +23,20 @@ final class JSONSchemaTests: XCTestCase {
             if let c = schema["const"] { if !same(value, c) { problems.append("\(path): \(value) is not \(c)") } }
             if let e = schema["enum"] as? [Any], !e.contains(where: { same(value, $0) }) { problems.append("\(path): \(value) is not one of \(e)") }
             if let t = schema["type"] as? String, !isType(value, t) { problems.append("\(path): not a \(t): \(value)"); return }
+            if let ts = schema["type"] as? [String], !ts.contains(where: { isType(value, $0) }) {
+                problems.append("\(path): not a \(ts.joined(separator: " or ")): \(value)"); return
+            }
             if let n = value as? NSNumber, !(value is Bool) {
                 if let lo = (schema["minimum"] as? NSNumber)?.doubleValue, !(n.doubleValue >= lo) { problems.append("\(path): \(n) < \(lo)") }
                 if let hi = (schema["maximum"] as? NSNumber)?.doubleValue, !(n.doubleValue <= hi) { problems.append("\(path): \(n) > \(hi)") }
             }
             if let object = value as? [String: Any] {
                 for key in schema["required"] as? [String] ?? [] where object[key] == nil { problems.append("\(path).\(key): missing") }
-                if let properties = schema["properties"] as? [String: Any] {
+                let properties = schema["properties"] as? [String: Any]
+                let additional = schema["additionalProperties"] as? [String: Any]
+                if properties != nil || additional != nil {
                     for (key, member) in object {
-                        guard let sub = properties[key] as? [String: Any] else { problems.append("\(path).\(key): not in the schema"); continue }
+                        guard let sub = properties?[key] as? [String: Any] ?? additional else { problems.append("\(path).\(key): not in the schema"); continue }
                         check(member, sub, at: "\(path).\(key)")
                     }
                 }
@@ -48,6 +54,7 @@ final class JSONSchemaTests: XCTestCase {
             case "boolean": return isBool(v)
             case "integer": return !isBool(v) && (v as? NSNumber).map { $0.doubleValue == $0.doubleValue.rounded() } ?? false
             case "number": return !isBool(v) && v is NSNumber
+            case "null": return v is NSNull
             default: return false
             }
         }
@@ -62,7 +69,7 @@ final class JSONSchemaTests: XCTestCase {
         func same(_ a: Any, _ b: Any) -> Bool {
             if let x = a as? String, let y = b as? String { return x == y }
             if let x = a as? NSNumber, let y = b as? NSNumber { return x == y }
-            return false
+            return a is NSNull && b is NSNull
         }
     }
 
@@ -96,6 +103,33 @@ final class JSONSchemaTests: XCTestCase {
         }
     }
 
+    /// `features --format jsonl`: every row (windows, skipped windows, summary-v1 sessions, a label)
+    /// matches docs/schema/features-row.schema.json and carries schema_version 1.
+    func testFeatureRowsMatchTheirSchema() throws {
+        let dir = try CLIRunner.temporaryDirectory("schema-rows")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("s.pcap").path
+        try Session(profile: .spotify(.high), link: .cable, download: .paced, background: [.web], duration: 90, seed: 93).write(to: capture)
+        var rows = 0, skipped = 0, labelled = 0
+        for args in [["features", capture, "--format", "jsonl"],
+                     ["features", capture, "--feature-set", "stream-v1", "--scope", "streams", "--label", "high", "--format", "jsonl"],
+                     ["features", capture, "--feature-set", "summary-v1", "-m", "spotify-quality", "--format", "jsonl"]] {
+            let r = try CLIRunner.run(args)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            for line in r.stdout.split(separator: "\n") {
+                try validate(String(line), schema: "features-row.schema.json")
+                let row = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                XCTAssertEqual(row["schema_version"] as? Int, 1)
+                rows += 1
+                if row["skipped"] as? Bool == true { skipped += 1 }
+                if row["label"] as? String == "high" { labelled += 1 }
+            }
+        }
+        XCTAssertGreaterThan(rows, 30)
+        XCTAssertGreaterThan(skipped, 0, "no skipped window was checked")
+        XCTAssertGreaterThan(labelled, 0)
+    }
+
     /// `models --format json` lists every embedded model with its figures; `evaluate` is versioned too.
     func testModelsJSON() throws {
         let r = try CLIRunner.run(["models", "--format", "json"])
@@ -115,6 +149,26 @@ final class JSONSchemaTests: XCTestCase {
         let schema: [String: Any] = ["type": "object", "required": ["a"], "properties": ["a": ["type": "integer", "minimum": 0]]]
         for (doc, expected) in [(#"{}"#, "missing"), (#"{"a": -1}"#, "< 0"), (#"{"a": 1.5}"#, "not a integer"),
                                 (#"{"a": 1, "b": 2}"#, "not in the schema"), (#"{"a": true}"#, "not a integer")] {
+            var v = Validator(root: schema)
+            v.check(try JSONSerialization.jsonObject(with: Data(doc.utf8)), schema, at: "$")
+            XCTAssertTrue(v.problems.contains { $0.contains(expected) }, "\(doc): \(v.problems)")
+        }
+        // A feature row's kinds: a list of types, null in an enum, additionalProperties.
+        let row: [String: Any] = ["type": "object", "properties": [
+            "f": ["type": ["object", "null"], "additionalProperties": ["type": ["number", "null"]]],
+            "r": ["enum": [NSNull(), "x"]]]]
+        for (doc, expected) in [(#"{"f": 3}"#, "not a object or null"), (#"{"f": {"a": "s"}}"#, "not a number or null"),
+                                (#"{"r": "y"}"#, "is not one of"), (#"{"r": 1}"#, "is not one of")] {
+            var v = Validator(root: row)
+            v.check(try JSONSerialization.jsonObject(with: Data(doc.utf8)), row, at: "$")
+            XCTAssertTrue(v.problems.contains { $0.contains(expected) }, "\(doc): \(v.problems)")
+        }
+        for doc in [#"{"f": null, "r": null}"#, #"{"f": {"a": 1.5, "b": null}, "r": "x"}"#] {
+            var v = Validator(root: row)
+            v.check(try JSONSerialization.jsonObject(with: Data(doc.utf8)), row, at: "$")
+            XCTAssertEqual(v.problems, [], doc)
+        }
+        for (doc, expected) in [(#"{}"#, "missing")] {
             var v = Validator(root: schema)
             v.check(try JSONSerialization.jsonObject(with: Data(doc.utf8)), schema, at: "$")
             XCTAssertTrue(v.problems.contains { $0.contains(expected) }, "\(doc): \(v.problems)")

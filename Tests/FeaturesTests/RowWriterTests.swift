@@ -24,6 +24,7 @@ final class RowWriterTests: XCTestCase {
         let writer = FeatureJSONLWriter(featureNames: ["a", "b", "c", "d"])
         let line = writer.row(window, source: RowSource(capture: "q\"x.pcap", unit: "all", origin: 1000))
         XCTAssertTrue(line.hasSuffix("}\n"))
+        XCTAssertTrue(line.hasPrefix("{\"schema_version\":1,\"capture\":\"q\\\"x.pcap\","), line)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         XCTAssertEqual(object["capture"] as? String, "q\"x.pcap")
         XCTAssertEqual(object["window_index"] as? Int, 2)
@@ -35,5 +36,11 @@ final class RowWriterTests: XCTestCase {
         XCTAssertTrue(line.contains("\"features\":{\"a\":0.1,\"b\":null,\"c\":1e-05,\"d\":null}"))
         let skippedLine = writer.row(skipped, source: RowSource(capture: "x", unit: "u", origin: 1000))
         XCTAssertTrue(skippedLine.contains("\"skip_reason\":\"too_few_packets\",\"features\":null"))
+        // Control characters and backslashes in a name are escaped (the JSONText escaping, shared with Trees).
+        let odd = writer.row(window, source: RowSource(capture: "a\\b\tc\u{1}d\u{7f}é", unit: "u", origin: 1000, label: "l\nm"))
+        XCTAssertTrue(odd.contains(#""capture":"a\\b\tc\u0001d\#u{7f}é""#), odd)
+        XCTAssertTrue(odd.contains(#""label":"l\nm"}"#), odd)
+        let back = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(odd.utf8)) as? [String: Any])
+        XCTAssertEqual(back["capture"] as? String, "a\\b\tc\u{1}d\u{7f}é")
     }
 }
