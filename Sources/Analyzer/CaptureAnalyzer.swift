@@ -231,8 +231,8 @@ enum FlowRoute: Equatable {
     /// Not the model's service: its packets are not analysed.
     case ignored
     /// No service name (so far), followed in case streams are chosen by volume (`VolumeStreams`):
-    /// a candidate of this volume client, not (yet) in its unit.
-    case held(Int32)
+    /// a candidate, not (yet) in its client's unit.
+    case held
     /// The same, joined to its volume client's unit.
     case joined(Int32)
 }
@@ -389,11 +389,11 @@ struct FirstPass {
         growRoutes(to: index)
         if touch.isNew {
             routes[index] = .pending
-            if let volume, let c = volume.candidateClient(of: flows.records[index]) { routes[index] = .held(c) }
+            if let volume, volume.isCandidate(flows.records[index]) { routes[index] = .held }
         }
         let route = routes[index]
         let direction: PacketDirection = touch.direction == .serverToClient ? .download : .upload
-        var candidate: Int32?
+        var candidate = false
         switch route {
         case .unit(let u):
             units[Int(u)].add(PacketSample(decoded, time: time, length: frameLength, direction: direction))
@@ -403,12 +403,12 @@ struct FirstPass {
             return
         case .pending:
             break
-        case .held(let c), .joined(let c):
-            candidate = c
+        case .held, .joined:
+            candidate = true
         }
         // Until the flow has a name (the ClientHello may come a few packets in), look again per packet;
         // for a model without names, a candidate's name does not matter.
-        if let name = flows.records[index].serviceName, candidate == nil || !plan.patterns.isEmpty {
+        if let name = flows.records[index].serviceName, !candidate || !plan.patterns.isEmpty {
             let record = flows.records[index]
             if plan.patterns.matches(name) {
                 let u = unit(for: record.clientAddress)
@@ -422,13 +422,14 @@ struct FirstPass {
             }
             return
         }
-        guard let c = candidate, let volume, volume.active else { return }
+        guard candidate, let volume, volume.active else { return }
         let fin = decoded.transport == .tcp && direction == .upload && decoded.tcpFlags.contains(.fin)
-        let joins = volume.offer(PacketSample(decoded, time: time, length: frameLength, direction: direction),
-                                 flowID: flows.records[index].id, downloadBytes: Int(flows.records[index].toClient.bytes),
-                                 firstTime: flows.records[index].firstTime, index: index, client: c,
-                                 joined: route == .joined(c), clientFin: fin)
-        if joins { routes[index] = .joined(c) }
+        if let c = volume.offer(PacketSample(decoded, time: time, length: frameLength, direction: direction),
+                                flowID: flows.records[index].id, downloadBytes: Int(flows.records[index].toClient.bytes),
+                                firstTime: flows.records[index].firstTime, index: index,
+                                clientAddress: flows.records[index].clientAddress, clientFin: fin) {
+            routes[index] = .joined(c)
+        }
     }
 
     @inline(__always)

@@ -27,7 +27,8 @@ import Wire
 /// pipe or a live interface it keeps this unit and says how it differs.
 ///
 /// Memory: the queue (at most `maximumQueued` packets; beyond, the oldest leave early and their
-/// flows, if they join later, count as incomplete) and one unit per client with a joined flow.
+/// flows, if they join later, count as incomplete), a few bytes per live flow, an entry per client
+/// with a flow of `minimumFlowBytes`, and one unit per client with a joined flow.
 /// Once a flow matches the service names, following stops and everything here is dropped.
 final class VolumeStreams {
     /// How long a packet waits for its flow to qualify, seconds (live lines come this much later).
@@ -40,7 +41,6 @@ final class VolumeStreams {
         var sample: PacketSample
         var flowID: UInt64
         var flowIndex: Int32
-        var client: Int32
         /// A FIN from the client (a track's connection closing: the plays estimator reads it).
         var clientFin: Bool
     }
@@ -83,7 +83,10 @@ final class VolumeStreams {
     /// By flow index: the id of the candidate flow last offered there, and whether it joined
     /// (indices are reused after a flow ends; a queued packet of an older flow is looked up by id).
     private var slotFlow: [UInt64] = []
+    private var slotClient: [Int32] = []
     private var slotJoined: [Bool] = []
+    /// Every flow that joined a unit, by id: its client.
+    private var joinedFlows: [UInt64: Int32] = [:]
     private var head = 0
     /// Packets up to this time have left the queue.
     private(set) var releasedUpTo = -Double.infinity
@@ -107,48 +110,58 @@ final class VolumeStreams {
         self.passThrough = passThrough
     }
 
-    /// Whether a new flow could be chosen by volume; its client's number if so.
-    func candidateClient(of record: FlowRecord) -> Int32? {
-        guard active, !StreamSelection.ignoredPorts.contains(record.serverPort),
-              !StreamSelection.ignoredPorts.contains(record.clientPort) else { return nil }
-        if let c = clientOf[record.clientAddress] { return c }
-        clients.append(Client(address: record.clientAddress))
+    /// Whether a new flow could be chosen by volume (its client gets an entry only once one of its
+    /// flows has `minimumFlowBytes` of download: a scan of a million addresses makes no entries).
+    func isCandidate(_ record: FlowRecord) -> Bool {
+        active && !StreamSelection.ignoredPorts.contains(record.serverPort) && !StreamSelection.ignoredPorts.contains(record.clientPort)
+    }
+
+    private func client(for address: IPAddress) -> Int32 {
+        if let c = clientOf[address] { return c }
+        clients.append(Client(address: address))
         let c = Int32(clients.count - 1)
-        clientOf[record.clientAddress] = c
+        clientOf[address] = c
         return c
     }
 
-    /// A candidate's packet: queued; true when the flow joins its client's unit with this packet.
+    /// A candidate's packet: queued. Returns the client whose unit the flow joins with this packet.
     @inline(__always)
     func offer(_ sample: PacketSample, flowID: UInt64, downloadBytes bytes: Int, firstTime: Double, index: Int,
-               client c: Int32, joined: Bool, clientFin: Bool) -> Bool {
-        let client = clients[Int(c)]
-        if bytes > client.largest { client.largest = bytes }
+               clientAddress: @autoclosure () -> IPAddress, clientFin: Bool) -> Int32? {
         if index >= slotFlow.count {
             let count = max(index + 1, slotFlow.count * 2, 64)
             slotFlow += repeatElement(0, count: count - slotFlow.count)
+            slotClient += repeatElement(-1, count: count - slotClient.count)
             slotJoined += repeatElement(false, count: count - slotJoined.count)
         }
         if slotFlow[index] != flowID {
             slotFlow[index] = flowID
-            slotJoined[index] = joined
+            slotClient[index] = -1
+            slotJoined[index] = false
         }
-        var joins = false
-        if !joined, !client.abandoned, bytes >= selection.minimumFlowBytes,
-           Double(bytes) >= selection.mergeFraction * Double(client.largest) {
-            joins = true
-            slotJoined[index] = true
-            client.joined.insert(flowID)
-            if client.unit == nil { client.unit = makeUnit(for: c) }
-            if firstTime <= releasedUpTo {
-                // Its first packets left the queue before it qualified: the unit lacks them.
-                client.incomplete += 1
-                abandonIfRereadable(client)
+        var joins: Int32?
+        if bytes >= selection.minimumFlowBytes {
+            if slotClient[index] < 0 { slotClient[index] = client(for: clientAddress()) }
+            let c = slotClient[index]
+            let client = clients[Int(c)]
+            if bytes > client.largest { client.largest = bytes }
+            if client.abandoned { return nil }
+            if !slotJoined[index], Double(bytes) >= selection.mergeFraction * Double(client.largest) {
+                joins = c
+                slotJoined[index] = true
+                client.joined.insert(flowID)
+                joinedFlows[flowID] = c
+                if client.unit == nil { client.unit = makeUnit(for: c) }
+                if firstTime <= releasedUpTo {
+                    // Its first packets left the queue before it qualified: the unit lacks them.
+                    client.incomplete += 1
+                    abandonIfRereadable(client)
+                    if client.abandoned { return joins }
+                }
             }
         }
-        if client.abandoned { return joins }
         if queue.count - head >= Self.maximumQueued { release(upTo: queue[head].sample.time) }
-        queue.append(Queued(sample: sample, flowID: flowID, flowIndex: Int32(index), client: c, clientFin: clientFin))
+        queue.append(Queued(sample: sample, flowID: flowID, flowIndex: Int32(index), clientFin: clientFin))
         return joins
     }
 
@@ -192,10 +205,14 @@ final class VolumeStreams {
         while head < queue.count, queue[head].sample.time <= time {
             let q = queue[head]
             head += 1
-            let client = clients[Int(q.client)]
             let index = Int(q.flowIndex)
-            let joined = slotFlow[index] == q.flowID ? slotJoined[index] : client.joined.contains(q.flowID)
-            guard joined, let unit = client.unit else { continue }
+            var c: Int32 = -1
+            if slotFlow[index] == q.flowID {
+                if slotJoined[index] { c = slotClient[index] }
+            } else if let joined = joinedFlows[q.flowID] {
+                c = joined   // the flow ended and its index was reused
+            }
+            guard c >= 0, let unit = clients[Int(c)].unit else { continue }
             unit.add(q.sample)
             if q.clientFin { unit.plays.addClientClose(time: q.sample.time) }
         }
@@ -222,7 +239,9 @@ final class VolumeStreams {
         queue = []
         head = 0
         slotFlow = []
+        slotClient = []
         slotJoined = []
+        joinedFlows = [:]
         events = []
     }
 
