@@ -286,21 +286,89 @@ public struct FlowsReport {
         if csvIncludesFeatures, flowFeatures != nil { out += "," + FlowFeatureSet.featureNames.joined(separator: ",") }
         out += "\n"
         if !header { out = "" }
+        // Rows are written as bytes (numbers and addresses digit by digit): a busy capture has ~10^5 rows,
+        // and a string per field made the table cost more than reading the capture.
+        var row = CSVBytes()
+        row.bytes.reserveCapacity(min(flows.count, limit ?? flows.count) * 120)
         let prefix = captureColumn ? ReportFormats.csvField(capture) + "," : ""
         for (i, f) in shown(limit).enumerated() {
-            out += prefix
-            let fields: [String] = [
-                "\(f.clientAddress)", "\(f.clientPort)", "\(f.serverAddress)", "\(f.serverPort)", f.protocolName,
-                "\(f.toServer.packets)", "\(f.toServer.bytes)", "\(f.toServer.payloadBytes)",
-                "\(f.toClient.packets)", "\(f.toClient.bytes)", "\(f.toClient.payloadBytes)",
-                FlowsReport.seconds(f.firstTime - start), FlowsReport.seconds(f.duration), f.endReason?.description ?? "",
-                ReportFormats.csvField(f.serviceName ?? ""), f.serviceName == nil ? "" : f.nameSource.description,
-            ]
-            out += fields.joined(separator: ",")
-            if let c = classifications?[i] { out += ",\(c.label),\(FlowsReport.confidence(c.confidence)),\(c.decidedBy)" }
-            if csvIncludesFeatures, let values = flowFeatures?[i] { out += values.map { ",\($0)" }.joined() }
-            out += "\n"
+            row.put(prefix)
+            row.put(f.clientAddress); row.comma()
+            row.put(UInt64(f.clientPort)); row.comma()
+            row.put(f.serverAddress); row.comma()
+            row.put(UInt64(f.serverPort)); row.comma()
+            row.put(f.protocolName); row.comma()
+            row.put(f.toServer)
+            row.put(f.toClient)
+            row.putFixed3(f.firstTime - start); row.comma()
+            row.putFixed3(f.duration); row.comma()
+            row.put(f.endReason?.description ?? ""); row.comma()
+            row.put(ReportFormats.csvField(f.serviceName ?? "")); row.comma()
+            row.put(f.serviceName == nil ? "" : f.nameSource.description)
+            if let c = classifications?[i] { row.put(",\(c.label),\(FlowsReport.confidence(c.confidence)),\(c.decidedBy)") }
+            if csvIncludesFeatures, let values = flowFeatures?[i] { row.put(values.map { ",\($0)" }.joined()) }
+            row.bytes.append(0x0A)
         }
+        out += String(decoding: row.bytes, as: UTF8.self)
         return out
+    }
+}
+
+/// UTF-8 bytes of CSV rows, written field by field without a string per field.
+struct CSVBytes {
+    var bytes: [UInt8] = []
+
+    mutating func comma() { bytes.append(0x2C) }
+
+    mutating func put(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    /// Decimal digits, as `String(value)`.
+    mutating func put(_ value: UInt64) {
+        let start = bytes.count
+        var v = value
+        repeat {
+            bytes.append(0x30 + UInt8(truncatingIfNeeded: v % 10))
+            v /= 10
+        } while v > 0
+        bytes[start...].reverse()
+    }
+
+    /// Packets, bytes and payload bytes, each followed by a comma.
+    mutating func put(_ counters: DirectionCounters) {
+        put(counters.packets); comma()
+        put(counters.bytes); comma()
+        put(counters.payloadBytes); comma()
+    }
+
+    /// The address as `description` writes it.
+    mutating func put(_ address: IPAddress) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: IPAddress.maximumTextLength) { buffer in
+            let n = address.writeText(into: buffer)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<n]))
+        }
+    }
+
+    /// `String(format: "%.3f", value)`, without Foundation's format parser for the common case: the
+    /// value times 1000, rounded to the nearest integer, is exact unless the product lies within its
+    /// rounding error of a half; those values, and huge or non-finite ones, still go to `String(format:)`.
+    mutating func putFixed3(_ value: Double) {
+        let scaled = value.magnitude * 1000
+        let whole = scaled.rounded(.down)
+        let fraction = scaled - whole
+        guard scaled < 1e15, (fraction - 0.5).magnitude > scaled.ulp else {
+            put(String(format: "%.3f", value))
+            return
+        }
+        let thousandths = UInt64(whole) + (fraction > 0.5 ? 1 : 0)
+        if value.sign == .minus { bytes.append(0x2D) }
+        put(thousandths / 1000)
+        let rest = thousandths % 1000
+        bytes.append(0x2E)
+        bytes.append(0x30 + UInt8(truncatingIfNeeded: rest / 100))
+        bytes.append(0x30 + UInt8(truncatingIfNeeded: rest / 10 % 10))
+        bytes.append(0x30 + UInt8(truncatingIfNeeded: rest % 10))
     }
 }
