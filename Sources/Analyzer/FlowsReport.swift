@@ -58,19 +58,18 @@ public struct FlowsReport {
         guard linkType.isSupported else {
             throw AnalysisError.unsupportedLinkType(source.name, source.linkType, source.linkTypeName)
         }
-        var config = configuration
-        config.keepFinished = true
-        var table = FlowTable(configuration: config)
+        var table = FlowTable(configuration: configuration)
         var summary = ProtocolSummary()
         var first: Double?
         var last = -Double.infinity
         let wantFeatures = features || classifier != nil
         var tracker = FlowFeatureTracker()
+        // Each flow goes straight to `kept` as it ends (no second buffer of finished flows in the table).
         var kept: [FlowRecord] = []
+        table.onFinish = { kept.append($0) }
         var omitted = 0
         // Finished flows beyond twice the listing's size: keep the largest, forget the rest.
         func prune(force: Bool) {
-            kept += table.takeFinished()
             guard kept.count > (force ? maximumListedFlows : maximumListedFlows + maximumListedFlows / 2) else { return }
             kept.sort { $0.totalBytes != $1.totalBytes ? $0.totalBytes > $1.totalBytes : $0.id < $1.id }
             let excess = kept.count - maximumListedFlows
@@ -101,14 +100,17 @@ public struct FlowsReport {
         var notes = source.warnings
         if case .truncated(let text) = end { notes.append(text) }
         let warning = notes.isEmpty ? nil : notes.joined(separator: "; ")
+        let evicted = table.evictedCount
+        table = FlowTable()   // the live-flow storage is no longer needed: free it before sorting
         var flows = kept
-        flows.sort { $0.totalBytes != $1.totalBytes ? $0.totalBytes > $1.totalBytes : $0.id < $1.id }
+        kept = []
+        FlowsReport.sortByBytes(&flows)
         var report = FlowsReport(capture: path, linkType: linkType.description, flows: flows, summary: summary,
                                  firstTime: first, lastTime: first == nil ? nil : last, warning: warning)
         report.omittedFlows = omitted
         report.linkTypeName = linkType.name
         report.linkTypeNumber = linkType.rawValue
-        report.evictedFlows = table.evictedCount
+        report.evictedFlows = evicted
         if wantFeatures {
             let values = tracker.values(for: flows)
             report.flowFeatures = values
@@ -133,6 +135,27 @@ public struct FlowsReport {
         case .text: return text(limit: limit)
         case .json: return json(limit: limit)
         case .csv: return csv(limit: limit)
+        }
+    }
+
+    /// Sorts largest first, then in creation order (ids are unique: a total order). The small keys are
+    /// sorted and the records are then moved once each, in place (cycle by cycle): sorting the records
+    /// themselves moved ~170-byte values through a merge buffer as large as the array.
+    static func sortByBytes(_ records: inout [FlowRecord]) {
+        var order = records.indices.map { (bytes: records[$0].totalBytes, id: records[$0].id, index: $0) }
+        order.sort { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : $0.id < $1.id }
+        // Position i receives the record at order[i].index.
+        var placed = [Bool](repeating: false, count: records.count)
+        for start in records.indices where !placed[start] {
+            let saved = records[start]
+            var current = start
+            while true {
+                placed[current] = true
+                let next = order[current].index
+                if next == start { records[current] = saved; break }
+                records[current] = records[next]
+                current = next
+            }
         }
     }
 
@@ -327,13 +350,19 @@ struct CSVBytes {
 
     /// Decimal digits, as `String(value)`.
     mutating func put(_ value: UInt64) {
-        let start = bytes.count
-        var v = value
-        repeat {
-            bytes.append(0x30 + UInt8(truncatingIfNeeded: v % 10))
-            v /= 10
-        } while v > 0
-        bytes[start...].reverse()
+        if value < 10 {
+            bytes.append(0x30 + UInt8(truncatingIfNeeded: value))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var i = 20, v = value
+            repeat {
+                i -= 1
+                digits[i] = 0x30 + UInt8(truncatingIfNeeded: v % 10)
+                v /= 10
+            } while v > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i...]))
+        }
     }
 
     /// Packets, bytes and payload bytes, each followed by a comma.

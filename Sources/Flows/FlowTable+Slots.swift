@@ -5,14 +5,29 @@ import Wire
 extension FlowTable {
     // MARK: - Table
 
+    /// A free slot of the index.
+    static let emptySlot = UInt64.max
+
+    /// A slot holds the low 32 bits of the flow's hash above its record index: probing compares the
+    /// hash bits in the slot and reads only the record that matches (every other record read would be
+    /// a cache miss), and moving slots (growth, deletion) finds their home position without records.
+    @inline(__always)
+    static func slot(index: Int, hash: UInt64) -> UInt64 { hash << 32 | UInt64(UInt32(truncatingIfNeeded: index)) }
+
+    @inline(__always)
+    static func home(ofSlot slot: UInt64, mask: Int) -> Int { Int(truncatingIfNeeded: slot >> 32) & mask }
+
     @inline(__always)
     func find(_ key: FlowKey, _ hash: UInt64) -> (Int?, Int) {
+        let tag = hash << 32
         var i = Int(truncatingIfNeeded: hash) & mask
         while true {
             let s = slots[i]
-            if s < 0 { return (nil, i) }
-            let r = Int(s)
-            if records[r].hash == hash && records[r].key == key { return (r, i) }
+            if s == FlowTable.emptySlot { return (nil, i) }
+            if s & 0xFFFF_FFFF_0000_0000 == tag {
+                let r = Int(UInt32(truncatingIfNeeded: s))
+                if records[r].key == key { return (r, i) }
+            }
             i = (i + 1) & mask
         }
     }
@@ -61,7 +76,7 @@ extension FlowTable {
             index = records.count
             records.append(record)
         }
-        slots[slot] = Int32(index)
+        slots[slot] = FlowTable.slot(index: index, hash: hash)
         liveCount += 1
         evictionLine.append((Int32(index), record.id))
         if evictionLine.count > 4 * max(liveCount, 4096) { compactEvictionLine() }
@@ -101,36 +116,38 @@ extension FlowTable {
     }
 
     mutating func grow() {
+        let old = slots
         let capacity = slots.count * 2
-        slots = ContiguousArray(repeating: -1, count: capacity)
+        slots = ContiguousArray(repeating: FlowTable.emptySlot, count: capacity)
         mask = capacity - 1
-        for index in records.indices where records[index].isLive {
-            var i = Int(truncatingIfNeeded: records[index].hash) & mask
-            while slots[i] >= 0 { i = (i + 1) & mask }
-            slots[i] = Int32(index)
+        for s in old where s != FlowTable.emptySlot {
+            var i = FlowTable.home(ofSlot: s, mask: mask)
+            while slots[i] != FlowTable.emptySlot { i = (i + 1) & mask }
+            slots[i] = s
         }
     }
 
     /// Removes the flow at `index` from the hash table (backward-shift deletion keeps probe chains intact).
     mutating func unlink(_ index: Int) {
-        var i = Int(truncatingIfNeeded: records[index].hash) & mask
-        while slots[i] != Int32(index) {
-            precondition(slots[i] >= 0, "flow table: live flow missing from its probe chain")
+        let entry = FlowTable.slot(index: index, hash: records[index].hash)
+        var i = FlowTable.home(ofSlot: entry, mask: mask)
+        while slots[i] != entry {
+            precondition(slots[i] != FlowTable.emptySlot, "flow table: live flow missing from its probe chain")
             i = (i + 1) & mask
         }
         var j = i
         while true {
             j = (j + 1) & mask
             let s = slots[j]
-            if s < 0 { break }
-            let ideal = Int(truncatingIfNeeded: records[Int(s)].hash) & mask
+            if s == FlowTable.emptySlot { break }
+            let ideal = FlowTable.home(ofSlot: s, mask: mask)
             let stays = i <= j ? (ideal > i && ideal <= j) : (ideal > i || ideal <= j)
             if !stays {
                 slots[i] = s
                 i = j
             }
         }
-        slots[i] = -1
+        slots[i] = FlowTable.emptySlot
     }
 
     // MARK: - Ending flows

@@ -77,7 +77,8 @@ public struct FlowTable {
     var evictionLine: ContiguousArray<(index: Int32, id: UInt64)> = []
     var evictionHead = 0
 
-    var slots: ContiguousArray<Int32>
+    /// The open-addressing index: see `FlowTable.slot(index:hash:)`.
+    var slots: ContiguousArray<UInt64>
     var mask: Int
     var freeIndices: [Int32] = []
     var names: [IPAddress: String] = [:]
@@ -91,7 +92,7 @@ public struct FlowTable {
 
     public init(configuration: FlowTableConfiguration = FlowTableConfiguration()) {
         self.configuration = configuration
-        slots = ContiguousArray(repeating: -1, count: 1024)
+        slots = ContiguousArray(repeating: FlowTable.emptySlot, count: 1024)
         mask = 1023
     }
 
@@ -165,8 +166,12 @@ public struct FlowTable {
 
     /// Ends every live flow (closed ones as `fin` / `rst`, the others as `endOfCapture`), in creation order.
     public mutating func finish() {
-        let live = records.indices.filter { records[$0].isLive }.sorted { records[$0].id < records[$1].id }
-        for index in live {
+        // (id, index) pairs sorted by id: the comparisons read no records.
+        var live: [(id: UInt64, index: Int)] = []
+        live.reserveCapacity(liveCount)
+        for index in records.indices where records[index].isLive { live.append((records[index].id, index)) }
+        live.sort { $0.id < $1.id }
+        for (_, index) in live {
             end(index, reason: records[index].isClosed ? closedReason(index) : .endOfCapture)
         }
     }
