@@ -19,9 +19,8 @@
 #
 # Usage: Benchmarks/bench-peers.sh [--keep]   (--keep: reuse the captures in bench-out/)
 # Env: RUNS (5), SP (a streamprobe binary to measure instead of building one), CALLGRIND (1; 0 skips
-#      the instruction counts), MEMORY (0; 1 also streams 0.2 M, 2 M and
-#      20 M uplink packets through `gen_mix -u N - | streamprobe flows -` and `... | streamprobe analyze -`
-#      and prints the peak RSS of each).
+#      the instruction counts), MEMORY (0; 1 also prints the peak RSS of `gen_mix -u N - | streamprobe
+#      flows -` for 0.2 M, 2 M and 20 M packets, and of `analyze` on the 0.2 M and 2 M uplink files).
 # Needs: swift, a C compiler, libpcap-dev, GNU time (/usr/bin/time), python3, valgrind (for CALLGRIND=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -165,14 +164,18 @@ done
 
 if [ "${MEMORY:-0}" = 1 ]; then
   echo
-  echo "== peak RSS, uplink mix streamed through a pipe (gen_mix -u N - | streamprobe ... -)"
+  echo "== peak RSS against capture length (uplink mix)"
+  # flows reads a pipe in one pass: 0.2 M, 2 M and 20 M packets stream from gen_mix without a file.
   for n in 200000 2000000 20000000; do
-    for cmd in "flows - --format csv" "analyze - -q"; do
-      # shellcheck disable=SC2086
-      /usr/bin/time -v bash -c "'$out/gen_mix' -u $n - 7 2>/dev/null | $sp $cmd >/dev/null" 2>"$out/time.txt"
-      printf "  %9s packets  streamprobe %-22s peak RSS %6.1f MB\n" "$n" "${cmd%% *}" \
-        "$(awk -F': ' '/Maximum resident set size/ { print $2 / 1024 }' "$out/time.txt")"
-    done
+    /usr/bin/time -v bash -c "'$out/gen_mix' -u $n - 7 2>/dev/null | $sp flows - --format csv >/dev/null" 2>"$out/time.txt"
+    printf "  %9s packets  gen_mix -u | streamprobe flows -   peak RSS %6.1f MB\n" "$n" \
+      "$(awk -F': ' '/Maximum resident set size/ { print $2 / 1024 }' "$out/time.txt")"
+  done
+  # analyze spools a pipe to a temporary file for its second pass (13 GB at 20 M packets): files only.
+  for f in "$out/uplink-200k.pcap" "$out/uplink-2m.pcap"; do
+    /usr/bin/time -v "$sp" analyze "$f" -q >/dev/null 2>"$out/time.txt"
+    printf "  %9s packets  streamprobe analyze FILE            peak RSS %6.1f MB\n" "$(packets_of "$f")" \
+      "$(awk -F': ' '/Maximum resident set size/ { print $2 / 1024 }' "$out/time.txt")"
   done
 fi
 echo "total $(($(date +%s) - start)) s"
