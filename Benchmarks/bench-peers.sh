@@ -71,18 +71,20 @@ done
 
 packets_of() { $sp flows "$1" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["packets"])'; }
 
-measure() { # prints: best-wall-seconds max-rss-kb
-  local best="" rss=0 t m t0 t1
+measure() { # prints: best-wall-seconds best-cpu-seconds max-rss-kb
+  local best="" cpu="" rss=0 t c m t0 t1
   for _ in $(seq "$runs"); do
     t0=$(date +%s%N)
     /usr/bin/time -v "$@" >/dev/null 2>"$out/time.txt" || { echo "bench-peers: failed: $*" >&2; cat "$out/time.txt" >&2; exit 1; }
     t1=$(date +%s%N)
     t=$(awk "BEGIN { print ($t1 - $t0) / 1e9 }")   # /usr/bin/time's own wall clock has 10 ms steps
+    c=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$out/time.txt")
     m=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$out/time.txt")
     if [ -z "$best" ] || awk "BEGIN { exit !($t < $best) }"; then best=$t; fi
+    if [ -z "$cpu" ] || awk "BEGIN { exit !($c < $cpu) }"; then cpu=$c; fi
     if [ "$m" -gt "$rss" ]; then rss=$m; fi
   done
-  echo "$best $rss"
+  echo "$best $cpu $rss"
 }
 
 ir() { # total instructions (callgrind Ir) of a command
@@ -92,7 +94,7 @@ ir() { # total instructions (callgrind Ir) of a command
 # runs a copy without debug sections (same code, symbols kept).
 sp_nodebug="$out/streamprobe-nodebug"
 
-declare -A wall rss ipp
+declare -A wall cpu rss ipp
 programs=(c_flows c_features flows features analyze)
 command_of() { # program capture
   case $1 in
@@ -112,8 +114,8 @@ for c in named uplink; do
   cat "$f" >/dev/null   # every program reads from the page cache
   for p in "${programs[@]}"; do
     # shellcheck disable=SC2046
-    read -r t m <<<"$(measure $(command_of $p "$f"))"
-    wall[$c,$p]=$t; rss[$c,$p]=$m
+    read -r t u m <<<"$(measure $(command_of $p "$f"))"
+    wall[$c,$p]=$t; cpu[$c,$p]=$u; rss[$c,$p]=$m
   done
 done
 
@@ -144,16 +146,18 @@ peer_of() { case $1 in flows) echo c_flows ;; features|analyze) echo c_features 
 
 echo
 echo "$(date -u +%Y-%m-%d) $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Sources Benchmarks || echo '+changes'), best of $runs, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "%-7s %-10s %-36s %8s %10s %9s %8s %8s\n" capture packets program "wall s" packets/s "peak RSS" "vs C" "instr/pkt"
+printf "%-7s %-10s %-36s %7s %10s %7s %6s %9s %9s %9s\n" capture packets program "wall s" packets/s "cpu s" "" "peak RSS" "vs C" "instr/pkt"
+printf "%-7s %-10s %-36s %7s %10s %7s %6s %9s %9s\n" "" "" "" "" "" "" "" "" "wall/cpu"
 for c in named uplink; do
   n=${count[$c]}
   for p in "${programs[@]}"; do
-    t=${wall[$c,$p]}; peer=$(peer_of $p)
-    ratio=""; [ -n "$peer" ] && ratio=$(awk "BEGIN { printf \"%.2fx\", $t / ${wall[$c,$peer]} }")
-    printf "%-7s %-10s %-36s %8.3f %10.2fM %6.1f MB %8s %8s\n" "$c" "$n" "$(label $p)" "$t" \
-      "$(awk "BEGIN { print $n / $t / 1e6 }")" "$(awk "BEGIN { print ${rss[$c,$p]} / 1024 }")" "$ratio" "${ipp[$c,$p]:--}"
+    t=${wall[$c,$p]}; u=${cpu[$c,$p]}; peer=$(peer_of $p)
+    ratio=""; [ -n "$peer" ] && ratio=$(awk "BEGIN { printf \"%.2f/%.2f\", $t / ${wall[$c,$peer]}, $u / ${cpu[$c,$peer]} }")
+    printf "%-7s %-10s %-36s %7.3f %9.2fM %7.2f %6s %6.1f MB %9s %9s\n" "$c" "$n" "$(label $p)" "$t" \
+      "$(awk "BEGIN { print $n / $t / 1e6 }")" "$u" "" "$(awk "BEGIN { print ${rss[$c,$p]} / 1024 }")" "$ratio" "${ipp[$c,$p]:--}"
   done
 done
+echo "(cpu s: user + system, 10 ms steps; on a shared machine the steadier figure)"
 echo
 for c in named uplink; do
   f=$(awk "BEGIN { printf \"%.2f\", ${wall[$c,flows]} / ${wall[$c,c_flows]} }")

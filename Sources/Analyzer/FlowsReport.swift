@@ -71,7 +71,7 @@ public struct FlowsReport {
         // Finished flows beyond twice the listing's size: keep the largest, forget the rest.
         func prune(force: Bool) {
             guard kept.count > (force ? maximumListedFlows : maximumListedFlows + maximumListedFlows / 2) else { return }
-            kept.sort { $0.totalBytes != $1.totalBytes ? $0.totalBytes > $1.totalBytes : $0.id < $1.id }
+            sortByBytes(&kept)
             let excess = kept.count - maximumListedFlows
             omitted += excess
             if wantFeatures { tracker.forget(kept[maximumListedFlows...].map(\.id)) }
