@@ -7,15 +7,15 @@
  *   - 30% of flows over IPv6; Ethernet link type; about 240 flows active at any time, interleaved.
  * Headers have real lengths; checksums are left zero (nothing here verifies them).
  *
- * With -u, a busy uplink instead (Benchmarks/bench-peers.sh's flow-heavy capture): about 3,000 flows
- * active at once from 4,096 clients to 65,536 servers, most of them short:
+ * With -u, a busy uplink instead (Benchmarks/bench-peers.sh's flow-heavy capture): 3,000 flows active
+ * at once in the generator, from 4,096 clients to 4,096 server names (two addresses each), most short:
  *   - TLS over TCP 443 (~50% of flows): handshake, a ClientHello with a real server_name extension
- *     (shop, news, maps, mail, CDN names: no audio service), 4..40 data segments of 100..1448 B each
- *     way, then FIN both ways (one in ten ends with a RST instead);
- *     4,096 names, each served by two addresses;
- *   - QUIC on UDP 443 (~30%): a 1250 B Initial (long header), 6..60 short-header datagrams;
- *   - DNS on UDP 53 (~20%): a query and a response with a CNAME and one or two A/AAAA answers;
- *   - 35% of flows over IPv6.
+ *     (shop, news, maps, mail, CDN names: no audio service), 4..40 data segments of 100..1448 B (one in
+ *     three from the client), then FIN both ways (one in ten ends with a RST+ACK instead);
+ *   - QUIC on UDP 443 (~30%): 6..60 datagrams, the first a 1250 B client Initial (long header);
+ *   - DNS on UDP 53 (~20%): a query and a response with a CNAME and two A or AAAA answers (the name's
+ *     two server addresses, so later flows to them get the name from DNS);
+ *   - 35% of flows over IPv6; packets of the active flows interleaved at random.
  * Deterministic for a given seed. Build: cc -O2 -o gen_mix gen_mix.c
  * Usage: gen_mix [-u] PACKETS OUT.pcap [SEED [TRAIN]]   (TRAIN 1: every packet from a random flow, the worst case) */
 #include <stdint.h>
