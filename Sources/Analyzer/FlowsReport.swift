@@ -58,21 +58,20 @@ public struct FlowsReport {
         guard linkType.isSupported else {
             throw AnalysisError.unsupportedLinkType(source.name, source.linkType, source.linkTypeName)
         }
-        var config = configuration
-        config.keepFinished = true
-        var table = FlowTable(configuration: config)
+        var table = FlowTable(configuration: configuration)
         var summary = ProtocolSummary()
         var first: Double?
         var last = -Double.infinity
         let wantFeatures = features || classifier != nil
         var tracker = FlowFeatureTracker()
+        // Each flow goes straight to `kept` as it ends (no second buffer of finished flows in the table).
         var kept: [FlowRecord] = []
+        table.onFinish = { kept.append($0) }
         var omitted = 0
         // Finished flows beyond twice the listing's size: keep the largest, forget the rest.
         func prune(force: Bool) {
-            kept += table.takeFinished()
             guard kept.count > (force ? maximumListedFlows : maximumListedFlows + maximumListedFlows / 2) else { return }
-            kept.sort { $0.totalBytes != $1.totalBytes ? $0.totalBytes > $1.totalBytes : $0.id < $1.id }
+            sortByBytes(&kept)
             let excess = kept.count - maximumListedFlows
             omitted += excess
             if wantFeatures { tracker.forget(kept[maximumListedFlows...].map(\.id)) }
@@ -101,14 +100,17 @@ public struct FlowsReport {
         var notes = source.warnings
         if case .truncated(let text) = end { notes.append(text) }
         let warning = notes.isEmpty ? nil : notes.joined(separator: "; ")
+        let evicted = table.evictedCount
+        table = FlowTable()   // the live-flow storage is no longer needed: free it before sorting
         var flows = kept
-        flows.sort { $0.totalBytes != $1.totalBytes ? $0.totalBytes > $1.totalBytes : $0.id < $1.id }
+        kept = []
+        FlowsReport.sortByBytes(&flows)
         var report = FlowsReport(capture: path, linkType: linkType.description, flows: flows, summary: summary,
                                  firstTime: first, lastTime: first == nil ? nil : last, warning: warning)
         report.omittedFlows = omitted
         report.linkTypeName = linkType.name
         report.linkTypeNumber = linkType.rawValue
-        report.evictedFlows = table.evictedCount
+        report.evictedFlows = evicted
         if wantFeatures {
             let values = tracker.values(for: flows)
             report.flowFeatures = values
@@ -133,6 +135,27 @@ public struct FlowsReport {
         case .text: return text(limit: limit)
         case .json: return json(limit: limit)
         case .csv: return csv(limit: limit)
+        }
+    }
+
+    /// Sorts largest first, then in creation order (ids are unique: a total order). The small keys are
+    /// sorted and the records are then moved once each, in place (cycle by cycle): sorting the records
+    /// themselves moved ~170-byte values through a merge buffer as large as the array.
+    static func sortByBytes(_ records: inout [FlowRecord]) {
+        var order = records.indices.map { (bytes: records[$0].totalBytes, id: records[$0].id, index: $0) }
+        order.sort { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : $0.id < $1.id }
+        // Position i receives the record at order[i].index.
+        var placed = [Bool](repeating: false, count: records.count)
+        for start in records.indices where !placed[start] {
+            let saved = records[start]
+            var current = start
+            while true {
+                placed[current] = true
+                let next = order[current].index
+                if next == start { records[current] = saved; break }
+                records[current] = records[next]
+                current = next
+            }
         }
     }
 
@@ -286,21 +309,95 @@ public struct FlowsReport {
         if csvIncludesFeatures, flowFeatures != nil { out += "," + FlowFeatureSet.featureNames.joined(separator: ",") }
         out += "\n"
         if !header { out = "" }
+        // Rows are written as bytes (numbers and addresses digit by digit): a busy capture has ~10^5 rows,
+        // and a string per field made the table cost more than reading the capture.
+        var row = CSVBytes()
+        row.bytes.reserveCapacity(min(flows.count, limit ?? flows.count) * 120)
         let prefix = captureColumn ? ReportFormats.csvField(capture) + "," : ""
         for (i, f) in shown(limit).enumerated() {
-            out += prefix
-            let fields: [String] = [
-                "\(f.clientAddress)", "\(f.clientPort)", "\(f.serverAddress)", "\(f.serverPort)", f.protocolName,
-                "\(f.toServer.packets)", "\(f.toServer.bytes)", "\(f.toServer.payloadBytes)",
-                "\(f.toClient.packets)", "\(f.toClient.bytes)", "\(f.toClient.payloadBytes)",
-                FlowsReport.seconds(f.firstTime - start), FlowsReport.seconds(f.duration), f.endReason?.description ?? "",
-                ReportFormats.csvField(f.serviceName ?? ""), f.serviceName == nil ? "" : f.nameSource.description,
-            ]
-            out += fields.joined(separator: ",")
-            if let c = classifications?[i] { out += ",\(c.label),\(FlowsReport.confidence(c.confidence)),\(c.decidedBy)" }
-            if csvIncludesFeatures, let values = flowFeatures?[i] { out += values.map { ",\($0)" }.joined() }
-            out += "\n"
+            row.put(prefix)
+            row.put(f.clientAddress); row.comma()
+            row.put(UInt64(f.clientPort)); row.comma()
+            row.put(f.serverAddress); row.comma()
+            row.put(UInt64(f.serverPort)); row.comma()
+            row.put(f.protocolName); row.comma()
+            row.put(f.toServer)
+            row.put(f.toClient)
+            row.putFixed3(f.firstTime - start); row.comma()
+            row.putFixed3(f.duration); row.comma()
+            row.put(f.endReason?.description ?? ""); row.comma()
+            row.put(ReportFormats.csvField(f.serviceName ?? "")); row.comma()
+            row.put(f.serviceName == nil ? "" : f.nameSource.description)
+            if let c = classifications?[i] { row.put(",\(c.label),\(FlowsReport.confidence(c.confidence)),\(c.decidedBy)") }
+            if csvIncludesFeatures, let values = flowFeatures?[i] { row.put(values.map { ",\($0)" }.joined()) }
+            row.bytes.append(0x0A)
         }
+        out += String(decoding: row.bytes, as: UTF8.self)
         return out
+    }
+}
+
+/// UTF-8 bytes of CSV rows, written field by field without a string per field.
+struct CSVBytes {
+    var bytes: [UInt8] = []
+
+    mutating func comma() { bytes.append(0x2C) }
+
+    mutating func put(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    /// Decimal digits, as `String(value)`.
+    mutating func put(_ value: UInt64) {
+        if value < 10 {
+            bytes.append(0x30 + UInt8(truncatingIfNeeded: value))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var i = 20, v = value
+            repeat {
+                i -= 1
+                digits[i] = 0x30 + UInt8(truncatingIfNeeded: v % 10)
+                v /= 10
+            } while v > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i...]))
+        }
+    }
+
+    /// Packets, bytes and payload bytes, each followed by a comma.
+    mutating func put(_ counters: DirectionCounters) {
+        put(counters.packets); comma()
+        put(counters.bytes); comma()
+        put(counters.payloadBytes); comma()
+    }
+
+    /// The address as `description` writes it.
+    mutating func put(_ address: IPAddress) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: IPAddress.maximumTextLength) { buffer in
+            let n = address.writeText(into: buffer)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<n]))
+        }
+    }
+
+    /// `String(format: "%.3f", value)`, without Foundation's format parser for the common case: the
+    /// value times 1000, rounded to the nearest integer, is exact unless the product lies within its
+    /// rounding error of a half; those values, and huge or non-finite ones, still go to `String(format:)`.
+    mutating func putFixed3(_ value: Double) {
+        let scaled = value.magnitude * 1000
+        let whole = scaled.rounded(.down)
+        let fraction = scaled - whole
+        guard scaled < 1e15, (fraction - 0.5).magnitude > scaled.ulp else {
+            put(String(format: "%.3f", value))
+            return
+        }
+        let thousandths = UInt64(whole) + (fraction > 0.5 ? 1 : 0)
+        if value.sign == .minus { bytes.append(0x2D) }
+        put(thousandths / 1000)
+        let rest = thousandths % 1000
+        bytes.append(0x2E)
+        bytes.append(0x30 + UInt8(truncatingIfNeeded: rest / 100))
+        bytes.append(0x30 + UInt8(truncatingIfNeeded: rest / 10 % 10))
+        bytes.append(0x30 + UInt8(truncatingIfNeeded: rest % 10))
     }
 }

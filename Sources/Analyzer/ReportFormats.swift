@@ -45,7 +45,11 @@ public enum ReportFormats {
         return out
     }
 
-    static func csvField(_ s: String) -> String { FeatureCSVWriter.escape(s) }
+    static func csvField(_ s: String) -> String {
+        // Most fields need no quoting: look at the bytes before the escaper walks characters.
+        guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
+        return FeatureCSVWriter.escape(s)
+    }
 }
 
 /// Writes each completed window as a JSON Lines record on stdout while a capture is read

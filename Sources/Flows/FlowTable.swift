@@ -64,20 +64,21 @@ public struct FlowTable {
     public let configuration: FlowTableConfiguration
     /// Flow records by index. Entries of ended flows stay until their index is reused; check
     /// `touch.isNew` or `FlowRecord.endReason`.
-    public private(set) var records: ContiguousArray<FlowRecord> = []
+    public internal(set) var records: ContiguousArray<FlowRecord> = []
     /// Ended flows, in the order they ended (only with `keepFinished`).
-    public private(set) var finished: [FlowRecord] = []
+    public internal(set) var finished: [FlowRecord] = []
     /// Called with each flow as it ends (idle timeout, closed, or `finish()`).
     public var onFinish: ((FlowRecord) -> Void)?
-    public private(set) var liveCount = 0
-    public private(set) var createdCount: UInt64 = 0
+    public internal(set) var liveCount = 0
+    public internal(set) var createdCount: UInt64 = 0
     /// Flows ended early because the table was full.
-    public private(set) var evictedCount = 0
+    public internal(set) var evictedCount = 0
     /// Live flow indices with their ids, oldest first from `evictionHead` (stale entries are skipped).
     var evictionLine: ContiguousArray<(index: Int32, id: UInt64)> = []
     var evictionHead = 0
 
-    var slots: ContiguousArray<Int32>
+    /// The open-addressing index: see `FlowTable.slot(index:hash:)`.
+    var slots: ContiguousArray<UInt64>
     var mask: Int
     var freeIndices: [Int32] = []
     var names: [IPAddress: String] = [:]
@@ -89,14 +90,9 @@ public struct FlowTable {
     /// Idle flows are looked for every this many seconds of capture time.
     static let scanInterval = 5.0
 
-    struct HelloAssembly {
-        var bytes: [UInt8]
-        var nextSeq: UInt32
-    }
-
     public init(configuration: FlowTableConfiguration = FlowTableConfiguration()) {
         self.configuration = configuration
-        slots = ContiguousArray(repeating: -1, count: 1024)
+        slots = ContiguousArray(repeating: FlowTable.emptySlot, count: 1024)
         mask = 1023
     }
 
@@ -170,8 +166,12 @@ public struct FlowTable {
 
     /// Ends every live flow (closed ones as `fin` / `rst`, the others as `endOfCapture`), in creation order.
     public mutating func finish() {
-        let live = records.indices.filter { records[$0].isLive }.sorted { records[$0].id < records[$1].id }
-        for index in live {
+        // (id, index) pairs sorted by id: the comparisons read no records.
+        var live: [(id: UInt64, index: Int)] = []
+        live.reserveCapacity(liveCount)
+        for index in records.indices where records[index].isLive { live.append((records[index].id, index)) }
+        live.sort { $0.id < $1.id }
+        for (_, index) in live {
             end(index, reason: records[index].isClosed ? closedReason(index) : .endOfCapture)
         }
     }
@@ -185,136 +185,6 @@ public struct FlowTable {
 
     /// The name learned from DNS for an address, if any.
     public func dnsName(for address: IPAddress) -> String? { names[address] }
-
-    // MARK: - Table
-
-    @inline(__always)
-    func find(_ key: FlowKey, _ hash: UInt64) -> (Int?, Int) {
-        var i = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let s = slots[i]
-            if s < 0 { return (nil, i) }
-            let r = Int(s)
-            if records[r].hash == hash && records[r].key == key { return (r, i) }
-            i = (i + 1) & mask
-        }
-    }
-
-    mutating func create(_ key: FlowKey, hash: UInt64, slot: Int, fromLow: Bool, packet p: DecodedPacket,
-                         time: Double) -> Int {
-        var slot = slot
-        if liveCount >= configuration.maximumLiveFlows {
-            evictOne()
-            slot = find(key, hash).1
-        }
-        if (liveCount + 1) * 2 > slots.count {
-            grow()
-            slot = find(key, hash).1
-        }
-        // Who is the client? See `ClientBasis`.
-        let clientIsLow: Bool
-        let basis: ClientBasis
-        let flags = p.tcpFlags
-        if p.transport == .tcp && flags.contains(.syn) {
-            let ack = flags.contains(.ack)
-            clientIsLow = ack ? !fromLow : fromLow
-            basis = ack ? .synAck : .syn
-        } else {
-            let lower = min(p.srcPort, p.dstPort), higher = max(p.srcPort, p.dstPort)
-            if lower != higher && ((lower < 1024 && higher >= 1024) || (lower < 49152 && higher >= 49152)) {
-                let sourceIsClient = p.srcPort == higher
-                clientIsLow = sourceIsClient == fromLow
-                basis = .ports
-            } else {
-                clientIsLow = fromLow
-                basis = .firstPacket
-            }
-        }
-        createdCount += 1
-        var record = FlowRecord(key: key, hash: hash, id: createdCount, time: time, clientIsLow: clientIsLow, basis: basis)
-        if configuration.learnNames, let name = names[record.serverAddress] {
-            record.serviceName = name
-            record.nameSource = .dns
-        }
-        let index: Int
-        if let free = freeIndices.popLast() {
-            index = Int(free)
-            records[index] = record
-        } else {
-            index = records.count
-            records.append(record)
-        }
-        slots[slot] = Int32(index)
-        liveCount += 1
-        evictionLine.append((Int32(index), record.id))
-        if evictionLine.count > 4 * max(liveCount, 4096) { compactEvictionLine() }
-        return index
-    }
-
-    /// Ends one live flow to make room (see the type's documentation).
-    mutating func evictOne() {
-        while evictionHead < evictionLine.count {
-            let (i, id) = evictionLine[evictionHead]
-            evictionHead += 1
-            let index = Int(i)
-            guard records[index].isLive, records[index].id == id else { continue }  // ended already
-            let packets = records[index].totalPackets
-            if packets > 2 && packets > records[index].packetsWhenSpared {
-                records[index].packetsWhenSpared = packets
-                evictionLine.append((i, id))
-                continue
-            }
-            evictedCount += 1
-            end(index, reason: .evicted)
-            if evictionHead > 4096 && evictionHead * 2 > evictionLine.count { compactEvictionLine() }
-            return
-        }
-    }
-
-    /// Drops the consumed front of the line (and stale entries when the line is much longer than
-    /// the live flows), so it stays within a small multiple of the live flows.
-    mutating func compactEvictionLine() {
-        var kept = ContiguousArray<(index: Int32, id: UInt64)>()
-        kept.reserveCapacity(liveCount + 1)
-        for e in evictionLine[evictionHead...] where records[Int(e.index)].isLive && records[Int(e.index)].id == e.id {
-            kept.append(e)
-        }
-        evictionLine = kept
-        evictionHead = 0
-    }
-
-    mutating func grow() {
-        let capacity = slots.count * 2
-        slots = ContiguousArray(repeating: -1, count: capacity)
-        mask = capacity - 1
-        for index in records.indices where records[index].isLive {
-            var i = Int(truncatingIfNeeded: records[index].hash) & mask
-            while slots[i] >= 0 { i = (i + 1) & mask }
-            slots[i] = Int32(index)
-        }
-    }
-
-    /// Removes the flow at `index` from the hash table (backward-shift deletion keeps probe chains intact).
-    mutating func unlink(_ index: Int) {
-        var i = Int(truncatingIfNeeded: records[index].hash) & mask
-        while slots[i] != Int32(index) {
-            precondition(slots[i] >= 0, "flow table: live flow missing from its probe chain")
-            i = (i + 1) & mask
-        }
-        var j = i
-        while true {
-            j = (j + 1) & mask
-            let s = slots[j]
-            if s < 0 { break }
-            let ideal = Int(truncatingIfNeeded: records[Int(s)].hash) & mask
-            let stays = i <= j ? (ideal > i && ideal <= j) : (ideal > i || ideal <= j)
-            if !stays {
-                slots[i] = s
-                i = j
-            }
-        }
-        slots[i] = -1
-    }
 
     // MARK: - Per packet
 
@@ -356,95 +226,6 @@ public struct FlowTable {
         } else if isAck && (basis == .ports || basis == .firstPacket) {
             records[index].clientIsLow = !fromLow
             records[index].clientBasis = .synAck
-        }
-    }
-
-    // MARK: - Ending flows
-
-    func closedReason(_ index: Int) -> FlowEndReason { records[index].resetSeen ? .reset : .fin }
-
-    func endReasonOnExpiry(_ index: Int) -> FlowEndReason {
-        records[index].isClosed ? closedReason(index) : .idleTimeout
-    }
-
-    mutating func expireIdle() {
-        for index in records.indices where records[index].isLive {
-            let closed = records[index].isClosed
-            let timeout = closed ? configuration.closedTimeout : configuration.idleTimeout
-            if now - records[index].lastTime > timeout {
-                end(index, reason: closed ? closedReason(index) : .idleTimeout)
-            }
-        }
-    }
-
-    mutating func end(_ index: Int, reason: FlowEndReason) {
-        unlink(index)
-        if recentIndex == index { recentIndex = -1 }
-        records[index].isLive = false
-        records[index].endReason = reason
-        if records[index].helloState == .assembling { hellos.removeValue(forKey: Int32(index)) }
-        records[index].helloState = .done
-        if configuration.learnNames && records[index].serviceName == nil,
-           let name = names[records[index].serverAddress] {
-            records[index].serviceName = name
-            records[index].nameSource = .dnsLater
-        }
-        liveCount -= 1
-        freeIndices.append(Int32(index))
-        let record = records[index]
-        if configuration.keepFinished { finished.append(record) }
-        onFinish?(record)
-    }
-
-    // MARK: - Names
-
-    mutating func learnServerName(_ index: Int, packet p: DecodedPacket, bytes: UnsafeRawBufferPointer) {
-        let payload = UnsafeRawBufferPointer(rebasing: bytes[p.payloadOffset..<(p.payloadOffset + p.capturedPayloadLength)])
-        let key = Int32(index)
-        let result: TLSClientHello.Result
-        if records[index].helloState == .waiting {
-            result = TLSClientHello.parse(payload)
-            if case .needMore = result {
-                // Split ClientHello: keep this segment until the rest arrives (only if nothing was cut).
-                if p.capturedPayloadLength == p.payloadLength && payload.count < configuration.maximumHelloBytes {
-                    hellos[key] = HelloAssembly(bytes: Array(payload), nextSeq: p.tcpSeq &+ UInt32(truncatingIfNeeded: p.payloadLength))
-                    records[index].helloState = .assembling
-                    return
-                }
-            }
-        } else {
-            guard var assembly = hellos[key] else { records[index].helloState = .done; return }
-            let delta = Int32(bitPattern: p.tcpSeq &- assembly.nextSeq)
-            if delta < 0 { return }   // a retransmission of what we have
-            guard delta == 0, p.capturedPayloadLength == p.payloadLength,
-                  assembly.bytes.count + payload.count <= configuration.maximumHelloBytes else {
-                hellos.removeValue(forKey: key)
-                records[index].helloState = .done
-                return
-            }
-            hellos.removeValue(forKey: key)   // unique again: append without copying
-            assembly.bytes.append(contentsOf: payload)
-            assembly.nextSeq = assembly.nextSeq &+ UInt32(truncatingIfNeeded: p.payloadLength)
-            result = assembly.bytes.withUnsafeBytes { TLSClientHello.parse($0) }
-            if case .needMore = result {
-                hellos[key] = assembly
-                return
-            }
-        }
-        records[index].helloState = .done
-        if case .serverName(let name) = result {
-            records[index].serviceName = name
-            records[index].nameSource = .tlsSNI
-        }
-    }
-
-    mutating func learnDNS(packet p: DecodedPacket, bytes: UnsafeRawBufferPointer) {
-        let payload = UnsafeRawBufferPointer(rebasing: bytes[p.payloadOffset..<(p.payloadOffset + p.capturedPayloadLength)])
-        for answer in DNSMessage.addressAnswers(payload) {
-            if names.count >= configuration.dnsCacheLimit && names[answer.address] == nil {
-                names.removeAll(keepingCapacity: true)
-            }
-            names[answer.address] = answer.queriedName
         }
     }
 }

@@ -5,12 +5,15 @@ import Wire
 public struct ProtocolSummary: Sendable {
     // One flat counter array (one uniqueness check per packet): packets, bytes, vlanTagged, fragments,
     // then by link, network, transport, other IP protocol (256) and anomaly code.
-    static let linkBase = 4
-    static let networkBase = linkBase + LinkLayer.allCases.count
-    static let transportBase = networkBase + NetworkLayer.allCases.count
-    static let protocolBase = transportBase + TransportLayer.allCases.count
-    static let anomalyBase = protocolBase + 256
-    static let counterCount = anomalyBase + DecodeError.codeCount
+    // The bases are constant expressions (each layer enum's last case + 1, checked against `allCases` by
+    // ProtocolSummaryTests): `static let`s from `allCases.count` were lazy globals, a `swift_once` call
+    // for each of them on every packet.
+    static var linkBase: Int { 4 }
+    static var networkBase: Int { linkBase + Int(LinkLayer.unsupported.rawValue) + 1 }
+    static var transportBase: Int { networkBase + Int(NetworkLayer.other.rawValue) + 1 }
+    static var protocolBase: Int { transportBase + Int(TransportLayer.other.rawValue) + 1 }
+    static var anomalyBase: Int { protocolBase + 256 }
+    static var counterCount: Int { anomalyBase + DecodeError.codeCount }
 
     var counters = ContiguousArray<UInt64>(repeating: 0, count: ProtocolSummary.counterCount)
     /// Packets with `network == .other`, by EtherType.

@@ -106,20 +106,20 @@ public struct DecodedPacket: Sendable {
 public func decode(linkType: LinkType, bytes: UnsafeRawBufferPointer) -> DecodedPacket {
     var p = DecodedPacket()
     do throws(DecodeError) {
-        switch linkType.rawValue {
-        case 1:
+        switch linkType.framing {
+        case .ethernet:
             p.link = .ethernet
             let eth = try EthernetHeader(bytes, at: 0)
             try decodeEtherType(eth.etherType, at: EthernetHeader.length, bytes, &p)
-        case 113:
+        case .linuxCooked:
             p.link = .linuxCooked
             let sll = try LinuxCookedHeader(bytes, at: 0)
             try decodeEtherType(sll.protocolType, at: LinuxCookedHeader.length, bytes, &p)
-        case 276:
+        case .linuxCooked2:
             p.link = .linuxCooked2
             let sll2 = try LinuxCooked2Header(bytes, at: 0)
             try decodeEtherType(sll2.protocolType, at: LinuxCooked2Header.length, bytes, &p)
-        case 12, 14, 101:
+        case .rawIP:
             p.link = .rawIP
             guard bytes.count >= 1 else { throw .truncated(.raw, needed: 1, available: 0) }
             switch bytes[0] >> 4 {
@@ -127,16 +127,16 @@ public func decode(linkType: LinkType, bytes: UnsafeRawBufferPointer) -> Decoded
             case 6: try decodeIPv6(at: 0, bytes, &p)
             case let v: throw .malformed(.raw, .badVersion, expected: 4, found: Int(v))
             }
-        case 228:
+        case .rawIPv4:
             p.link = .rawIP
             try decodeIPv4(at: 0, bytes, &p)
-        case 229:
+        case .rawIPv6:
             p.link = .rawIP
             try decodeIPv6(at: 0, bytes, &p)
-        case 0, 108:
+        case .loopback(let networkOrder):
             p.link = .loopback
             let lo = try LoopbackHeader(bytes, at: 0)
-            let family = lo.addressFamily(networkOrder: linkType.rawValue == 108)
+            let family = lo.addressFamily(networkOrder: networkOrder)
             if LoopbackHeader.isIPv4(family: family) {
                 try decodeIPv4(at: LoopbackHeader.length, bytes, &p)
             } else if LoopbackHeader.isIPv6(family: family) {
@@ -145,7 +145,7 @@ public func decode(linkType: LinkType, bytes: UnsafeRawBufferPointer) -> Decoded
                 p.network = .other
                 throw .malformed(.loopback, .unknownAddressFamily, expected: 2, found: Int(truncatingIfNeeded: family))
             }
-        default:
+        case .unsupported:
             p.link = .unsupported
         }
     } catch {
@@ -167,10 +167,10 @@ private func decodeEtherType(_ first: EtherType, at start: Int, _ bytes: UnsafeR
         offset += VLANTag.length
     }
     p.etherType = type
-    switch type.rawValue {
-    case 0x0800: try decodeIPv4(at: offset, bytes, &p)
-    case 0x86DD: try decodeIPv6(at: offset, bytes, &p)
-    case 0x0806:
+    switch type {
+    case .ipv4: try decodeIPv4(at: offset, bytes, &p)
+    case .ipv6: try decodeIPv6(at: offset, bytes, &p)
+    case .arp:
         p.network = .arp
         p.networkOffset = offset
     default:
@@ -260,8 +260,8 @@ private func decodeTransport(_ proto: IPProtocolNumber, at start: Int, end: Int,
                              _ p: inout DecodedPacket) throws(DecodeError) {
     p.transportOffset = start
     let view = limited(bytes, end)
-    switch proto.rawValue {
-    case 6:
+    switch proto {
+    case .tcp:
         p.transport = .tcp
         let tcp = try TCPHeader(view, at: start)
         p.hasPorts = true
@@ -275,7 +275,7 @@ private func decodeTransport(_ proto: IPProtocolNumber, at start: Int, end: Int,
         if !tcp.optionsCaptured {
             throw .truncated(.tcp, needed: headerLength, available: view.count - start)
         }
-    case 17:
+    case .udp:
         p.transport = .udp
         let udp = try UDPHeader(view, at: start)
         p.hasPorts = true
@@ -295,13 +295,13 @@ private func decodeTransport(_ proto: IPProtocolNumber, at start: Int, end: Int,
                 throw .malformed(.udp, .badTotalLength, expected: declared, found: room)
             }
         }
-    case 1:
+    case .icmp:
         p.transport = .icmp
         setPayload(start: start, end: end, bytes, &p)
-    case 58:
+    case .icmpv6:
         p.transport = .icmpv6
         setPayload(start: start, end: end, bytes, &p)
-    case 59:
+    case .ipv6NoNext:
         p.transport = .none
     default:
         p.transport = .other

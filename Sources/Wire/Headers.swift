@@ -14,107 +14,131 @@ func be32(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt32 {
     UInt32(bigEndian: b.loadUnaligned(fromByteOffset: o, as: UInt32.self))
 }
 
+/// What the header views share: the bytes they borrow, where the header starts, big-endian reads of a
+/// field at its offset in the header, and the one length check each `init` makes.
+public protocol HeaderView {
+    var bytes: UnsafeRawBufferPointer { get }
+    var offset: Int { get }
+}
+
+extension HeaderView {
+    /// The byte `field` bytes into the header.
+    @usableFromInline @inline(__always) func u8(_ field: Int) -> UInt8 { bytes[offset + field] }
+    /// The big-endian 16-bit field `field` bytes into the header.
+    @usableFromInline @inline(__always) func u16(_ field: Int) -> UInt16 { be16(bytes, offset + field) }
+    /// The big-endian 32-bit field `field` bytes into the header.
+    @usableFromInline @inline(__always) func u32(_ field: Int) -> UInt32 { be32(bytes, offset + field) }
+}
+
+/// The bytes captured from `offset` on, or `truncated(layer)` when they are fewer than `needed`.
+@usableFromInline @inline(__always)
+func captured(_ bytes: UnsafeRawBufferPointer, from offset: Int, needing needed: Int,
+              _ layer: DecodeError.Layer) throws(DecodeError) -> Int {
+    let available = bytes.count - offset
+    guard available >= needed else { throw .truncated(layer, needed: needed, available: max(0, available)) }
+    return available
+}
+
+/// Throws `malformed(layer, .badVersion)` when the first byte is there and its high nibble is not `version`.
+@usableFromInline @inline(__always)
+func checkVersion(_ bytes: UnsafeRawBufferPointer, at offset: Int, _ version: UInt8,
+                  _ layer: DecodeError.Layer) throws(DecodeError) {
+    if bytes.count - offset >= 1 && bytes[offset] >> 4 != version {
+        throw .malformed(layer, .badVersion, expected: Int(version), found: Int(bytes[offset] >> 4))
+    }
+}
+
 /// Ethernet II (IEEE 802.3).
 ///
 ///     DESTINATION = 0..<6    SOURCE = 6..<12    ETHERTYPE = 12..<14
-public struct EthernetHeader {
+public struct EthernetHeader: HeaderView {
     public static let length = 14
     public let bytes: UnsafeRawBufferPointer
     public let offset: Int
 
     @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) throws(DecodeError) {
-        guard bytes.count - offset >= EthernetHeader.length else {
-            throw .truncated(.ethernet, needed: EthernetHeader.length, available: max(0, bytes.count - offset))
-        }
+        _ = try captured(bytes, from: offset, needing: Self.length, .ethernet)
         self.bytes = bytes
         self.offset = offset
     }
 
-    @inlinable @inline(__always) public var etherType: EtherType { EtherType(rawValue: be16(bytes, offset + 12)) }
+    @inlinable @inline(__always) public var etherType: EtherType { EtherType(rawValue: u16(12)) }
 }
 
 /// An 802.1Q / 802.1ad tag, after the EtherType that announced it.
 ///
 ///     TCI = 0..<2 (PCP 3 bits, DEI 1 bit, VID 12 bits)    ETHERTYPE = 2..<4
-public struct VLANTag {
+public struct VLANTag: HeaderView {
     public static let length = 4
     public let bytes: UnsafeRawBufferPointer
     public let offset: Int
 
     @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodeError) {
-        guard bytes.count - offset >= VLANTag.length else {
-            throw .truncated(.vlan, needed: VLANTag.length, available: max(0, bytes.count - offset))
-        }
+        _ = try captured(bytes, from: offset, needing: Self.length, .vlan)
         self.bytes = bytes
         self.offset = offset
     }
 
-    @inlinable @inline(__always) public var vlanID: UInt16 { be16(bytes, offset) & 0x0FFF }
-    @inlinable @inline(__always) public var priority: UInt8 { UInt8(truncatingIfNeeded: be16(bytes, offset) >> 13) }
-    @inlinable @inline(__always) public var etherType: EtherType { EtherType(rawValue: be16(bytes, offset + 2)) }
+    @inlinable @inline(__always) public var vlanID: UInt16 { u16(0) & 0x0FFF }
+    @inlinable @inline(__always) public var priority: UInt8 { UInt8(truncatingIfNeeded: u16(0) >> 13) }
+    @inlinable @inline(__always) public var etherType: EtherType { EtherType(rawValue: u16(2)) }
 }
 
 /// Linux cooked capture v1 (DLT_LINUX_SLL).
 ///
 ///     PACKET_TYPE = 0..<2    ARPHRD_TYPE = 2..<4    ADDR_LEN = 4..<6    ADDR = 6..<14    PROTOCOL = 14..<16
-public struct LinuxCookedHeader {
+public struct LinuxCookedHeader: HeaderView {
     public static let length = 16
     public let bytes: UnsafeRawBufferPointer
     public let offset: Int
 
     @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) throws(DecodeError) {
-        guard bytes.count - offset >= LinuxCookedHeader.length else {
-            throw .truncated(.linuxCooked, needed: LinuxCookedHeader.length, available: max(0, bytes.count - offset))
-        }
+        _ = try captured(bytes, from: offset, needing: Self.length, .linuxCooked)
         self.bytes = bytes
         self.offset = offset
     }
 
-    @inlinable @inline(__always) public var packetType: UInt16 { be16(bytes, offset) }
-    @inlinable @inline(__always) public var arphrdType: UInt16 { be16(bytes, offset + 2) }
-    @inlinable @inline(__always) public var protocolType: EtherType { EtherType(rawValue: be16(bytes, offset + 14)) }
+    @inlinable @inline(__always) public var packetType: UInt16 { u16(0) }
+    @inlinable @inline(__always) public var arphrdType: UInt16 { u16(2) }
+    @inlinable @inline(__always) public var protocolType: EtherType { EtherType(rawValue: u16(14)) }
 }
 
 /// Linux cooked capture v2 (DLT_LINUX_SLL2).
 ///
 ///     PROTOCOL = 0..<2    RESERVED = 2..<4    IF_INDEX = 4..<8    ARPHRD_TYPE = 8..<10
 ///     PACKET_TYPE = 10    ADDR_LEN = 11       ADDR = 12..<20
-public struct LinuxCooked2Header {
+public struct LinuxCooked2Header: HeaderView {
     public static let length = 20
     public let bytes: UnsafeRawBufferPointer
     public let offset: Int
 
     @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) throws(DecodeError) {
-        guard bytes.count - offset >= LinuxCooked2Header.length else {
-            throw .truncated(.linuxCooked2, needed: LinuxCooked2Header.length, available: max(0, bytes.count - offset))
-        }
+        _ = try captured(bytes, from: offset, needing: Self.length, .linuxCooked2)
         self.bytes = bytes
         self.offset = offset
     }
 
-    @inlinable @inline(__always) public var protocolType: EtherType { EtherType(rawValue: be16(bytes, offset)) }
-    @inlinable @inline(__always) public var interfaceIndex: UInt32 { be32(bytes, offset + 4) }
-    @inlinable @inline(__always) public var arphrdType: UInt16 { be16(bytes, offset + 8) }
-    @inlinable @inline(__always) public var packetType: UInt8 { bytes[offset + 10] }
+    @inlinable @inline(__always) public var protocolType: EtherType { EtherType(rawValue: u16(0)) }
+    @inlinable @inline(__always) public var interfaceIndex: UInt32 { u32(4) }
+    @inlinable @inline(__always) public var arphrdType: UInt16 { u16(8) }
+    @inlinable @inline(__always) public var packetType: UInt8 { u8(10) }
 }
 
 /// BSD loopback (DLT_NULL: address family in the capturing host's byte order; DLT_LOOP: network order).
 ///
 ///     ADDRESS_FAMILY = 0..<4
-public struct LoopbackHeader {
+public struct LoopbackHeader: HeaderView {
     public static let length = 4
     public let bytes: UnsafeRawBufferPointer
     public let offset: Int
 
     @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) throws(DecodeError) {
-        guard bytes.count - offset >= LoopbackHeader.length else {
-            throw .truncated(.loopback, needed: LoopbackHeader.length, available: max(0, bytes.count - offset))
-        }
+        _ = try captured(bytes, from: offset, needing: Self.length, .loopback)
         self.bytes = bytes
         self.offset = offset
     }
@@ -141,7 +165,7 @@ public struct LoopbackHeader {
 ///     VERSION_IHL = 0    TOS = 1    TOTAL_LENGTH = 2..<4    IDENTIFICATION = 4..<6    FLAGS_FRAGMENT = 6..<8
 ///     TTL = 8            PROTOCOL = 9    CHECKSUM = 10..<12  SOURCE = 12..<16          DESTINATION = 16..<20
 ///     OPTIONS = 20..<IHL*4
-public struct IPv4Header {
+public struct IPv4Header: HeaderView {
     public static let minimumLength = 20
     public let bytes: UnsafeRawBufferPointer
     public let offset: Int
@@ -150,13 +174,8 @@ public struct IPv4Header {
     /// and that the total length, unless 0 (TCP segmentation offload), covers the header.
     @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodeError) {
-        let available = bytes.count - offset
-        if available >= 1 && bytes[offset] >> 4 != 4 {
-            throw .malformed(.ipv4, .badVersion, expected: 4, found: Int(bytes[offset] >> 4))
-        }
-        guard available >= IPv4Header.minimumLength else {
-            throw .truncated(.ipv4, needed: IPv4Header.minimumLength, available: max(0, available))
-        }
+        try checkVersion(bytes, at: offset, 4, .ipv4)
+        let available = try captured(bytes, from: offset, needing: Self.minimumLength, .ipv4)
         let first = bytes[offset]
         let headerLength = Int(first & 0x0F) * 4
         guard headerLength >= IPv4Header.minimumLength else {
@@ -171,15 +190,15 @@ public struct IPv4Header {
         self.offset = offset
     }
 
-    @inlinable @inline(__always) public var headerLength: Int { Int(bytes[offset] & 0x0F) * 4 }
-    @inlinable @inline(__always) public var totalLength: Int { Int(be16(bytes, offset + 2)) }
-    @inlinable @inline(__always) public var identification: UInt16 { be16(bytes, offset + 4) }
-    @inlinable @inline(__always) public var dontFragment: Bool { be16(bytes, offset + 6) & 0x4000 != 0 }
-    @inlinable @inline(__always) public var moreFragments: Bool { be16(bytes, offset + 6) & 0x2000 != 0 }
+    @inlinable @inline(__always) public var headerLength: Int { Int(u8(0) & 0x0F) * 4 }
+    @inlinable @inline(__always) public var totalLength: Int { Int(u16(2)) }
+    @inlinable @inline(__always) public var identification: UInt16 { u16(4) }
+    @inlinable @inline(__always) public var dontFragment: Bool { u16(6) & 0x4000 != 0 }
+    @inlinable @inline(__always) public var moreFragments: Bool { u16(6) & 0x2000 != 0 }
     /// Fragment offset in bytes.
-    @inlinable @inline(__always) public var fragmentOffset: Int { Int(be16(bytes, offset + 6) & 0x1FFF) * 8 }
-    @inlinable @inline(__always) public var ttl: UInt8 { bytes[offset + 8] }
-    @inlinable @inline(__always) public var protocolNumber: IPProtocolNumber { IPProtocolNumber(rawValue: bytes[offset + 9]) }
+    @inlinable @inline(__always) public var fragmentOffset: Int { Int(u16(6) & 0x1FFF) * 8 }
+    @inlinable @inline(__always) public var ttl: UInt8 { u8(8) }
+    @inlinable @inline(__always) public var protocolNumber: IPProtocolNumber { IPProtocolNumber(rawValue: u8(9)) }
     @inlinable @inline(__always) public var source: IPAddress { IPAddress(ipv4At: offset + 12, in: bytes) }
     @inlinable @inline(__always) public var destination: IPAddress { IPAddress(ipv4At: offset + 16, in: bytes) }
 }
@@ -188,27 +207,22 @@ public struct IPv4Header {
 ///
 ///     VERSION_CLASS_FLOW = 0..<4    PAYLOAD_LENGTH = 4..<6    NEXT_HEADER = 6    HOP_LIMIT = 7
 ///     SOURCE = 8..<24               DESTINATION = 24..<40
-public struct IPv6Header {
+public struct IPv6Header: HeaderView {
     public static let length = 40
     public let bytes: UnsafeRawBufferPointer
     public let offset: Int
 
     @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodeError) {
-        let available = bytes.count - offset
-        if available >= 1 && bytes[offset] >> 4 != 6 {
-            throw .malformed(.ipv6, .badVersion, expected: 6, found: Int(bytes[offset] >> 4))
-        }
-        guard available >= IPv6Header.length else {
-            throw .truncated(.ipv6, needed: IPv6Header.length, available: max(0, available))
-        }
+        try checkVersion(bytes, at: offset, 6, .ipv6)
+        _ = try captured(bytes, from: offset, needing: Self.length, .ipv6)
         self.bytes = bytes
         self.offset = offset
     }
 
-    @inlinable @inline(__always) public var payloadLength: Int { Int(be16(bytes, offset + 4)) }
-    @inlinable @inline(__always) public var nextHeader: IPProtocolNumber { IPProtocolNumber(rawValue: bytes[offset + 6]) }
-    @inlinable @inline(__always) public var hopLimit: UInt8 { bytes[offset + 7] }
+    @inlinable @inline(__always) public var payloadLength: Int { Int(u16(4)) }
+    @inlinable @inline(__always) public var nextHeader: IPProtocolNumber { IPProtocolNumber(rawValue: u8(6)) }
+    @inlinable @inline(__always) public var hopLimit: UInt8 { u8(7) }
     @inlinable @inline(__always) public var source: IPAddress { IPAddress(ipv6At: offset + 8, in: bytes) }
     @inlinable @inline(__always) public var destination: IPAddress { IPAddress(ipv6At: offset + 24, in: bytes) }
 }
@@ -217,7 +231,7 @@ public struct IPv6Header {
 /// `NEXT_HEADER = 0, HDR_EXT_LEN = 1` with length (HDR_EXT_LEN + 1) × 8; fragment (44) is 8 bytes
 /// (`NEXT_HEADER = 0, RESERVED = 1, OFFSET_FLAGS = 2..<4, IDENTIFICATION = 4..<8`); AH (51) counts
 /// its length in 4-byte units: (PAYLOAD_LEN + 2) × 4.
-public struct IPv6ExtensionHeader {
+public struct IPv6ExtensionHeader: HeaderView {
     public let bytes: UnsafeRawBufferPointer
     public let offset: Int
     public let kind: IPProtocolNumber
@@ -225,20 +239,19 @@ public struct IPv6ExtensionHeader {
 
     @inlinable
     public static func isExtension(_ p: IPProtocolNumber) -> Bool {
-        switch p.rawValue {
-        case 0, 43, 44, 51, 60: return true
+        switch p {
+        case .hopByHop, .ipv6Routing, .ipv6Fragment, .ah, .ipv6DestinationOptions: return true
         default: return false
         }
     }
 
     @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int, kind: IPProtocolNumber) throws(DecodeError) {
-        let available = bytes.count - offset
-        guard available >= 8 else { throw .truncated(.ipv6Extension, needed: 8, available: max(0, available)) }
+        let available = try captured(bytes, from: offset, needing: 8, .ipv6Extension)
         let length: Int
-        switch kind.rawValue {
-        case 44: length = 8
-        case 51: length = (Int(bytes[offset + 1]) + 2) * 4
+        switch kind {
+        case .ipv6Fragment: length = 8
+        case .ah: length = (Int(bytes[offset + 1]) + 2) * 4
         default: length = (Int(bytes[offset + 1]) + 1) * 8
         }
         guard available >= length else { throw .truncated(.ipv6Extension, needed: length, available: available) }
@@ -248,11 +261,11 @@ public struct IPv6ExtensionHeader {
         self.length = length
     }
 
-    @inlinable @inline(__always) public var nextHeader: IPProtocolNumber { IPProtocolNumber(rawValue: bytes[offset]) }
+    @inlinable @inline(__always) public var nextHeader: IPProtocolNumber { IPProtocolNumber(rawValue: u8(0)) }
     /// For a fragment header: the offset in bytes.
-    @inlinable @inline(__always) public var fragmentOffset: Int { Int(be16(bytes, offset + 2) & 0xFFF8) }
+    @inlinable @inline(__always) public var fragmentOffset: Int { Int(u16(2) & 0xFFF8) }
     /// For a fragment header: the M flag.
-    @inlinable @inline(__always) public var moreFragments: Bool { be16(bytes, offset + 2) & 1 != 0 }
+    @inlinable @inline(__always) public var moreFragments: Bool { u16(2) & 1 != 0 }
 }
 
 /// TCP (RFC 9293).
@@ -260,7 +273,7 @@ public struct IPv6ExtensionHeader {
 ///     SOURCE_PORT = 0..<2    DESTINATION_PORT = 2..<4    SEQUENCE = 4..<8    ACKNOWLEDGMENT = 8..<12
 ///     DATA_OFFSET = 12 (high nibble; low bit = NS)    FLAGS = 13    WINDOW = 14..<16
 ///     CHECKSUM = 16..<18    URGENT = 18..<20    OPTIONS = 20..<DATA_OFFSET*4
-public struct TCPHeader {
+public struct TCPHeader: HeaderView {
     public static let minimumLength = 20
     public let bytes: UnsafeRawBufferPointer
     public let offset: Int
@@ -269,10 +282,7 @@ public struct TCPHeader {
     /// were captured is `optionsCaptured` (a snap length can cut them; the fixed fields are still good).
     @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodeError) {
-        let available = bytes.count - offset
-        guard available >= TCPHeader.minimumLength else {
-            throw .truncated(.tcp, needed: TCPHeader.minimumLength, available: max(0, available))
-        }
+        _ = try captured(bytes, from: offset, needing: Self.minimumLength, .tcp)
         let dataOffset = Int(bytes[offset + 12] >> 4) * 4
         guard dataOffset >= TCPHeader.minimumLength else {
             throw .malformed(.tcp, .badHeaderLength, expected: TCPHeader.minimumLength, found: dataOffset)
@@ -281,15 +291,15 @@ public struct TCPHeader {
         self.offset = offset
     }
 
-    @inlinable @inline(__always) public var sourcePort: UInt16 { be16(bytes, offset) }
-    @inlinable @inline(__always) public var destinationPort: UInt16 { be16(bytes, offset + 2) }
-    @inlinable @inline(__always) public var sequenceNumber: UInt32 { be32(bytes, offset + 4) }
-    @inlinable @inline(__always) public var acknowledgmentNumber: UInt32 { be32(bytes, offset + 8) }
+    @inlinable @inline(__always) public var sourcePort: UInt16 { u16(0) }
+    @inlinable @inline(__always) public var destinationPort: UInt16 { u16(2) }
+    @inlinable @inline(__always) public var sequenceNumber: UInt32 { u32(4) }
+    @inlinable @inline(__always) public var acknowledgmentNumber: UInt32 { u32(8) }
     /// The header length in bytes (data offset × 4).
-    @inlinable @inline(__always) public var headerLength: Int { Int(bytes[offset + 12] >> 4) * 4 }
+    @inlinable @inline(__always) public var headerLength: Int { Int(u8(12) >> 4) * 4 }
     /// The nine flag bits: NS (0x100), CWR, ECE, URG, ACK, PSH, RST, SYN, FIN (0x01).
-    @inlinable @inline(__always) public var flags: TCPFlags { TCPFlags(rawValue: be16(bytes, offset + 12) & 0x01FF) }
-    @inlinable @inline(__always) public var window: UInt16 { be16(bytes, offset + 14) }
+    @inlinable @inline(__always) public var flags: TCPFlags { TCPFlags(rawValue: u16(12) & 0x01FF) }
+    @inlinable @inline(__always) public var window: UInt16 { u16(14) }
     @inlinable @inline(__always) public var optionsCaptured: Bool { bytes.count - offset >= headerLength }
 }
 
@@ -327,24 +337,21 @@ public struct TCPFlags: OptionSet, Hashable, Sendable, CustomStringConvertible {
 /// UDP (RFC 768).
 ///
 ///     SOURCE_PORT = 0..<2    DESTINATION_PORT = 2..<4    LENGTH = 4..<6    CHECKSUM = 6..<8
-public struct UDPHeader {
+public struct UDPHeader: HeaderView {
     public static let length = 8
     public let bytes: UnsafeRawBufferPointer
     public let offset: Int
 
     @inlinable @inline(__always)
     public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodeError) {
-        let available = bytes.count - offset
-        guard available >= UDPHeader.length else {
-            throw .truncated(.udp, needed: UDPHeader.length, available: max(0, available))
-        }
+        _ = try captured(bytes, from: offset, needing: Self.length, .udp)
         self.bytes = bytes
         self.offset = offset
     }
 
-    @inlinable @inline(__always) public var sourcePort: UInt16 { be16(bytes, offset) }
-    @inlinable @inline(__always) public var destinationPort: UInt16 { be16(bytes, offset + 2) }
+    @inlinable @inline(__always) public var sourcePort: UInt16 { u16(0) }
+    @inlinable @inline(__always) public var destinationPort: UInt16 { u16(2) }
     /// Header plus payload, as the sender wrote it.
-    @inlinable @inline(__always) public var length: Int { Int(be16(bytes, offset + 4)) }
-    @inlinable @inline(__always) public var checksum: UInt16 { be16(bytes, offset + 6) }
+    @inlinable @inline(__always) public var length: Int { Int(u16(4)) }
+    @inlinable @inline(__always) public var checksum: UInt16 { u16(6) }
 }

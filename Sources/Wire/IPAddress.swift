@@ -94,27 +94,65 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Dotted quad for IPv4; RFC 5952 text for IPv6 (lower case, longest zero run compressed).
     public var description: String {
-        if let v = ipv4Value {
-            return "\(v >> 24).\((v >> 16) & 0xFF).\((v >> 8) & 0xFF).\(v & 0xFF)"
+        String(unsafeUninitializedCapacity: IPAddress.maximumTextLength) { writeText(into: $0) }
+    }
+
+    /// The most bytes `writeText(into:)` writes (a full IPv6 address, 8 groups of 4 hex digits).
+    public static let maximumTextLength = 39
+
+    /// Writes `description`'s UTF-8 bytes into `out` (at least `maximumTextLength` bytes) and returns
+    /// how many: the `flows` report writes two addresses per flow without a string for each.
+    @inlinable
+    public func writeText(into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        precondition(out.count >= IPAddress.maximumTextLength, "IPAddress.writeText needs 39 bytes")
+        var n = 0
+        if isIPv4 {
+            let v = UInt32(truncatingIfNeeded: low)
+            var shift: UInt32 = 24
+            while true {
+                let octet = UInt8(truncatingIfNeeded: v >> shift)
+                if octet >= 100 { out[n] = 0x30 + octet / 100; n += 1 }
+                if octet >= 10 { out[n] = 0x30 + octet / 10 % 10; n += 1 }
+                out[n] = 0x30 + octet % 10; n += 1
+                if shift == 0 { return n }
+                out[n] = UInt8(ascii: "."); n += 1
+                shift -= 8
+            }
         }
-        var groups = [UInt16](repeating: 0, count: 8)
-        for i in 0..<4 {
-            groups[i] = UInt16(truncatingIfNeeded: high >> UInt64(48 - 16 * i))
-            groups[4 + i] = UInt16(truncatingIfNeeded: low >> UInt64(48 - 16 * i))
+        let high = self.high, low = self.low
+        func group(_ i: Int) -> UInt16 {
+            UInt16(truncatingIfNeeded: (i < 4 ? high : low) >> UInt64(48 - 16 * (i & 3)))
         }
         // Longest run of two or more zero groups, first one on a tie.
-        var bestStart = -1, bestLen = 0, i = 0
+        var bestStart = -1, bestLength = 0, i = 0
         while i < 8 {
-            if groups[i] == 0 {
+            if group(i) == 0 {
                 var j = i
-                while j < 8 && groups[j] == 0 { j += 1 }
-                if j - i > bestLen && j - i >= 2 { bestStart = i; bestLen = j - i }
+                while j < 8 && group(j) == 0 { j += 1 }
+                if j - i > bestLength && j - i >= 2 { bestStart = i; bestLength = j - i }
                 i = j
             } else { i += 1 }
         }
-        func hex(_ r: Range<Int>) -> String { r.map { String(groups[$0], radix: 16) }.joined(separator: ":") }
-        if bestStart < 0 { return hex(0..<8) }
-        return hex(0..<bestStart) + "::" + hex((bestStart + bestLen)..<8)
+        var k = 0
+        while k < 8 {
+            if k == bestStart {
+                out[n] = UInt8(ascii: ":"); out[n + 1] = UInt8(ascii: ":"); n += 2
+                k += bestLength
+                continue
+            }
+            if k > 0 && k != bestStart + bestLength { out[n] = UInt8(ascii: ":"); n += 1 }
+            let g = group(k)
+            var shift: UInt16 = 12
+            while shift > 0 && g >> shift == 0 { shift -= 4 }   // no leading zeros; "0" for 0
+            while true {
+                let nibble = UInt8(truncatingIfNeeded: g >> shift) & 0xF
+                out[n] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble; n += 1
+                if shift == 0 { break }
+                shift -= 4
+            }
+            k += 1
+        }
+        return n
     }
 
     /// Parses dotted-quad IPv4 or IPv6 text (with `::`, and an embedded dotted quad at the end).

@@ -19,7 +19,7 @@ public struct EtherType: RawRepresentable, Hashable, Sendable, CustomStringConve
     @inlinable public static var mpls: EtherType { EtherType(rawValue: 0x8847) }
 
     /// True for the three tag types the decoder walks through.
-    @inlinable public var isVLANTag: Bool { rawValue == 0x8100 || rawValue == 0x88A8 || rawValue == 0x9100 }
+    @inlinable public var isVLANTag: Bool { self == .vlan || self == .qinq || self == .qinqLegacy }
 
     public var description: String {
         switch rawValue {
@@ -126,12 +126,38 @@ public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConver
         }
     }
 
+    /// How `decode(linkType:bytes:)` reads a frame of this link type: the one list of the link types
+    /// it understands.
+    @usableFromInline
+    enum Framing {
+        case ethernet, linuxCooked, linuxCooked2
+        /// IPv4 or IPv6, told by the version nibble.
+        case rawIP
+        case rawIPv4, rawIPv6
+        /// A 4-byte address family, in the writer's byte order (DLT_NULL) or in network order (DLT_LOOP).
+        case loopback(networkOrder: Bool)
+        case unsupported
+    }
+
+    @inlinable @inline(__always)
+    var framing: Framing {
+        switch self {
+        case .ethernet: return .ethernet
+        case .linuxSLL: return .linuxCooked
+        case .linuxSLL2: return .linuxCooked2
+        case .raw, .rawOpenBSD, .linktypeRaw: return .rawIP
+        case .ipv4: return .rawIPv4
+        case .ipv6: return .rawIPv6
+        case .null: return .loopback(networkOrder: false)
+        case .loop: return .loopback(networkOrder: true)
+        default: return .unsupported
+        }
+    }
+
     /// The link layers `decode(linkType:bytes:)` understands.
     public var isSupported: Bool {
-        switch rawValue {
-        case 0, 1, 12, 14, 101, 108, 113, 228, 229, 276: return true
-        default: return false
-        }
+        if case .unsupported = framing { return false }
+        return true
     }
 
     public var description: String { "\(rawValue) (\(name))" }

@@ -235,6 +235,14 @@ final class FlowTableTests: XCTestCase {
 }
 
 final class ProtocolSummaryTests: XCTestCase {
+    /// The counter bases are written as constants (last case + 1): they must match the enums' case counts.
+    func testCounterBasesMatchTheLayerEnums() {
+        XCTAssertEqual(ProtocolSummary.networkBase - ProtocolSummary.linkBase, LinkLayer.allCases.count)
+        XCTAssertEqual(ProtocolSummary.transportBase - ProtocolSummary.networkBase, NetworkLayer.allCases.count)
+        XCTAssertEqual(ProtocolSummary.protocolBase - ProtocolSummary.transportBase, TransportLayer.allCases.count)
+        XCTAssertEqual(ProtocolSummary.counterCount - ProtocolSummary.anomalyBase, DecodeError.codeCount)
+    }
+
     func testPacketsByProtocolAndNamedAnomalies() {
         var h = FlowHarness()
         let good = tcp(phone, cdn, 50000, 443, seq: 1, .syn, vlan: true)

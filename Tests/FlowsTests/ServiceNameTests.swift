@@ -79,6 +79,47 @@ final class ServiceNameTests: XCTestCase {
         }
     }
 
+    /// The inline reader (names compared on the stack) answers exactly as the general one (a dictionary
+    /// of CNAME targets), on well-formed responses, duplicate CNAME targets, case differences, more
+    /// records than the inline path keeps, and thousands of corrupted variants.
+    func testInlineDNSReadingMatchesTheGeneralPath() {
+        func both(_ bytes: [UInt8]) -> ([DNSMessage.Answer], [DNSMessage.Answer]) {
+            bytes.withUnsafeBytes { b in
+                var general: [DNSMessage.Answer] = []
+                if b.count >= 12 && b[2] & 0x80 != 0 && b[3] & 0x0F == 0 && (b[6] != 0 || b[7] != 0) {   // a response with answers
+                    DNSMessage.generalAnswers(b) { general.append(DNSMessage.Answer(address: $0, queriedName: $1)) }
+                }
+                return (DNSMessage.addressAnswers(b), general)
+            }
+        }
+        let many = (0..<40).map { DNSAnswer.a("host\($0).example.net", IPAddress(ipv4: 0x0A00_0000 + UInt32($0))) }
+        let responses: [[UInt8]] = [
+            DNSBuilder.response(id: 7, question: "audio-fa.scdn.co", answers: [
+                .cname("audio-fa.scdn.co", target: "audio-fa.scdn.co.edgesuite.net"),
+                .cname("audio-fa.scdn.co.edgesuite.net", target: "a1713.dscb.akamai.net"),
+                .a("a1713.dscb.akamai.net", cdn), .a("a1713.dscb.akamai.net", api)]),
+            DNSBuilder.response(id: 8, question: "Mixed.Case.ORG", answers: [
+                .cname("first.example", target: "EDGE.example.net"), .cname("second.example", target: "edge.EXAMPLE.net"),
+                .a("edge.example.net", cdn), .a("other.example", api)]),
+            DNSBuilder.response(id: 9, question: "loop.example", answers: [
+                .cname("a.example", target: "b.example"), .cname("b.example", target: "a.example"), .a("a.example", cdn)]),
+            DNSBuilder.response(id: 10, question: "many.example", answers: many),
+        ]
+        var rng = SeededRandom(seed: 21)
+        for response in responses {
+            let (inline, general) = both(response)
+            XCTAssertFalse(inline.isEmpty)
+            XCTAssertEqual(inline, general)
+            for _ in 0..<2000 {
+                var bytes = response
+                for _ in 0..<(1 + rng.next() % 4) { bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+                if rng.next() % 4 == 0 { bytes = Array(bytes[0..<Int(rng.next() % UInt64(bytes.count + 1))]) }
+                let (a, b) = both(bytes)
+                XCTAssertEqual(a, b)
+            }
+        }
+    }
+
     /// A generated capture mixing IPv4, IPv6, VLAN tags, TCP and UDP, written as a pcap file, read back
     /// through `Capture.FileSource`: flows, client sides, SNI (whole and split), DNS names (CNAME chain).
     func testMixedCaptureFromAPcapFile() throws {
