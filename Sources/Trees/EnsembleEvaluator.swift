@@ -77,53 +77,56 @@ public struct EnsembleEvaluator: Sendable {
     /// The trees' nodes in one array, each tree depth first with children in adjacent slots allocated
     /// when their parent is placed: a node's children sit just after it, so walking down mostly stays
     /// within nearby cache lines. Leaves point into `leafValues`, which holds only the leaves' rows.
+    /// The trees are validated (`ModelValidator`: every node reached once from the root).
     struct Layout {
-        var nodes: [PackedNode] = []
+        var nodes: [PackedNode]
         var roots: [Int32] = []
         var treeClass: [Int32] = []
-        var leafValues: [Double] = []
+        var leafValues: [Double]
 
         init(_ trees: [TreeArrays], width: Int) {
-            let total = trees.reduce(0) { $0 + $1.nodeCount }
-            nodes.reserveCapacity(total)
-            leafValues.reserveCapacity((total / 2 + trees.count) * width)
+            var total = 0, leafCount = 0
+            for tree in trees {
+                total += tree.nodeCount
+                for f in tree.feature where f < 0 { leafCount += 1 }
+            }
+            nodes = [PackedNode](repeating: PackedNode(threshold: 0, left: 0, feature: -1, missingLeft: false), count: total)
+            leafValues = [Double](repeating: 0, count: leafCount * width)
             roots.reserveCapacity(trees.count)
             treeClass.reserveCapacity(trees.count)
             var queue: [Int] = []
             var slot: [Int] = []
-            for tree in trees {
-                roots.append(Int32(nodes.count))
-                treeClass.append(Int32(tree.outputClass ?? 0))
-                slot.removeAll(keepingCapacity: true)
-                slot.append(contentsOf: repeatElement(-1, count: tree.nodeCount))
-                slot[0] = nodes.count
-                nodes.append(PackedNode(threshold: 0, left: 0, feature: -1, missingLeft: false))
-                queue.append(0)
-                tree.value.withUnsafeBufferPointer { values in
-                    while let i = queue.popLast() {
-                        place(tree, node: i, at: slot[i], values: values, width: width, slot: &slot, queue: &queue)
+            var next = 0, leafEnd = 0
+            nodes.withUnsafeMutableBufferPointer { out in
+                leafValues.withUnsafeMutableBufferPointer { leaves in
+                    for tree in trees {
+                        roots.append(Int32(next))
+                        treeClass.append(Int32(tree.outputClass ?? 0))
+                        slot.removeAll(keepingCapacity: true)
+                        slot.append(contentsOf: repeatElement(0, count: tree.nodeCount))
+                        slot[0] = next
+                        next += 1
+                        queue.append(0)
+                        tree.withBuffers { t in
+                            while let i = queue.popLast() {
+                                if t.feature[i] >= 0 {
+                                    // The children's slots, reserved now, side by side.
+                                    slot[t.left[i]] = next
+                                    slot[t.right[i]] = next + 1
+                                    out[slot[i]] = PackedNode(threshold: t.threshold[i], left: Int32(next),
+                                                              feature: Int16(t.feature[i]), missingLeft: t.missingLeft[i])
+                                    next += 2
+                                    queue.append(t.right[i])
+                                    queue.append(t.left[i])
+                                } else {
+                                    (leaves.baseAddress! + leafEnd).update(from: t.value.baseAddress! + i * width, count: width)
+                                    out[slot[i]] = PackedNode(threshold: 0, left: Int32(leafEnd), feature: -1, missingLeft: false)
+                                    leafEnd += width
+                                }
+                            }
+                        }
                     }
                 }
-            }
-        }
-
-        /// Writes node `i` of `tree` into its slot; an inner node first reserves its children's slots.
-        mutating func place(_ tree: TreeArrays, node i: Int, at: Int, values: UnsafeBufferPointer<Double>, width: Int,
-                            slot: inout [Int], queue: inout [Int]) {
-            if tree.feature[i] >= 0 {
-                let first = nodes.count
-                slot[tree.left[i]] = first
-                slot[tree.right[i]] = first + 1
-                nodes.append(PackedNode(threshold: 0, left: 0, feature: -1, missingLeft: false))
-                nodes.append(PackedNode(threshold: 0, left: 0, feature: -1, missingLeft: false))
-                queue.append(tree.right[i])
-                queue.append(tree.left[i])
-                nodes[at] = PackedNode(threshold: tree.threshold[i], left: Int32(first),
-                                       feature: Int16(tree.feature[i]), missingLeft: tree.missingLeft[i])
-            } else {
-                let offset = leafValues.count
-                for c in (i * width)..<(i * width + width) { leafValues.append(values[c]) }
-                nodes[at] = PackedNode(threshold: 0, left: Int32(offset), feature: -1, missingLeft: false)
             }
         }
     }

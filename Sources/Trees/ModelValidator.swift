@@ -75,6 +75,59 @@ enum ModelValidator {
                 throw fail("\(place).output_class", "= \(c) is set, but only margin_softmax trees have one")
             }
         }
+        // A valid tree (the usual case) is checked in one tight pass; on any problem the loop below
+        // finds the first one in node order and names it.
+        switch nodesAreValid(tree, featureCount: f, width: width, distribution: aggregation == .meanDistribution) {
+        case .valid: break
+        case .validButNotNormalised: normaliseLeaves(&tree, width: width)
+        case .invalid: try findFirstProblem(&tree, at: place, featureCount: f, width: width, aggregation: aggregation, fail: fail)
+        }
+        try checkReachability(tree, at: place, fail: fail)
+    }
+
+    enum NodeCheck { case valid, validButNotNormalised, invalid }
+
+    /// The node checks of `findFirstProblem` (arrays of equal length given), without messages.
+    static func nodesAreValid(_ tree: TreeArrays, featureCount f: Int, width: Int, distribution: Bool) -> NodeCheck {
+        let n = tree.feature.count
+        let negativeIsBad = distribution ? 1 : 0
+        return tree.withBuffers { t in
+            var normalised = true
+            for i in 0..<n {
+                let feat = t.feature[i]
+                if feat >= 0 {
+                    let left = t.left[i], right = t.right[i]
+                    guard feat < f, t.threshold[i].isFinite, left >= 1, left < n, right >= 1, right < n else { return .invalid }
+                } else {
+                    guard feat == -1 || feat == -2, t.left[i] == -1, t.right[i] == -1 else { return .invalid }
+                    var bad = 0, sum = 0.0
+                    for j in (i * width)..<(i * width + width) {
+                        let x = t.value[j]
+                        // Not finite, or negative in a distribution; no branch per number.
+                        bad |= (x.isFinite ? 0 : 1) | (x < 0 ? negativeIsBad : 0)
+                        sum += x
+                    }
+                    guard bad == 0, !distribution || sum > 0 else { return .invalid }
+                    if distribution && abs(sum - 1) > 1e-9 { normalised = false }
+                }
+            }
+            return normalised ? .valid : .validButNotNormalised
+        }
+    }
+
+    /// Every leaf's class distribution divided by its sum, as `validateLeaf` does (valid leaves).
+    static func normaliseLeaves(_ tree: inout TreeArrays, width: Int) {
+        for i in 0..<tree.feature.count where tree.feature[i] < 0 {
+            var sum = 0.0
+            for j in (i * width)..<(i * width + width) { sum += tree.value[j] }
+            if abs(sum - 1) > 1e-9 { for j in (i * width)..<(i * width + width) { tree.value[j] /= sum } }
+        }
+    }
+
+    /// The node checks one node after the other, throwing at the first problem.
+    static func findFirstProblem(_ tree: inout TreeArrays, at place: String, featureCount f: Int, width: Int,
+                                 aggregation: Aggregation, fail: (String, String) -> ModelError) throws(ModelError) {
+        let n = tree.feature.count
         for i in 0..<n {
             let feat = tree.feature[i]
             if feat >= 0 {
@@ -91,25 +144,32 @@ enum ModelValidator {
                 try validateLeaf(&tree.value, leaf: i, at: place, width: width, aggregation: aggregation, fail: fail)
             }
         }
-        try checkReachability(tree, at: place, fail: fail)
     }
 
     /// A leaf's numbers are finite; a class distribution is non-negative, sums to more than 0, and
-    /// is normalised to sum to 1.
+    /// is normalised to sum to 1. One pass over the row; the first problem in the order above is reported.
     static func validateLeaf(_ value: inout [Double], leaf i: Int, at place: String, width: Int, aggregation: Aggregation,
                              fail: (String, String) -> ModelError) throws(ModelError) {
-        let range = (i * width)..<(i * width + width)
-        for j in range where !value[j].isFinite { throw fail("\(place).value[\(j)]", "is not finite (leaf \(i))") }
-        guard aggregation == .meanDistribution else { return }
-        for j in range where value[j] < 0 {
-            throw fail("\(place).value[\(j)]", "= \(value[j]) is negative (leaf \(i) is a class distribution)")
-        }
+        let first = i * width
+        var nonFinite = -1, negative = -1
         var sum = 0.0
-        for j in range { sum += value[j] }
-        if !(sum > 0) { throw fail("\(place).value[\(i * width)]", "leaf \(i)'s class distribution sums to 0") }
+        value.withUnsafeBufferPointer { v in
+            for j in first..<(first + width) {
+                let x = v[j]
+                if !x.isFinite && nonFinite < 0 { nonFinite = j }
+                if x < 0 && negative < 0 { negative = j }
+                sum += x
+            }
+        }
+        if nonFinite >= 0 { throw fail("\(place).value[\(nonFinite)]", "is not finite (leaf \(i))") }
+        guard aggregation == .meanDistribution else { return }
+        if negative >= 0 {
+            throw fail("\(place).value[\(negative)]", "= \(value[negative]) is negative (leaf \(i) is a class distribution)")
+        }
+        if !(sum > 0) { throw fail("\(place).value[\(first)]", "leaf \(i)'s class distribution sums to 0") }
         // Counts or weights become a distribution; a distribution already summing to 1 (± rounding)
         // is kept as written, so writing a loaded model gives the same numbers.
-        if abs(sum - 1) > 1e-9 { for j in range { value[j] /= sum } }
+        if abs(sum - 1) > 1e-9 { for j in first..<(first + width) { value[j] /= sum } }
     }
 
     /// Every node reached exactly once from the root: no cycles, no shared or orphaned nodes.
