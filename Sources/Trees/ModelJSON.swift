@@ -19,6 +19,9 @@ extension ModelReader {
         case string(String)
         /// An array holding only numbers (and the empty array).
         case numbers([Double])
+        /// An array of integers (none -0) held as `Int`: only a compiled model gives it, for an
+        /// array it stored as integers. The same document as `.numbers` of the same values.
+        case integers([Int])
         case array([Value])
         case object([(String, Value)])
 
@@ -33,7 +36,7 @@ extension ModelReader {
             case .bool: return "true or false"
             case .number: return "a number"
             case .string: return "a string"
-            case .numbers, .array: return "an array"
+            case .numbers, .integers, .array: return "an array"
             case .object: return "an object"
             }
         }

@@ -77,6 +77,7 @@ enum ModelReader {
             let v = try required(key)
             switch v {
             case .numbers(let n): return n
+            case .integers(let n): return n.map(Double.init)
             case .array(let items):
                 // Not all numbers (the fast path gave up): name the first that is not.
                 let k = items.firstIndex { if case .number = $0 { return false }; return true } ?? 0
@@ -89,6 +90,7 @@ enum ModelReader {
         func optionalNumbers(_ key: String) throws(ModelError) -> [Double]? { has(key) ? try numbers(key) : nil }
 
         func ints(_ key: String) throws(ModelError) -> [Int] {
+            if case .integers(let n)? = members[key] { return n }
             let n = try numbers(key)
             var out = [Int]()
             out.reserveCapacity(n.count)
@@ -217,6 +219,7 @@ enum ModelReader {
         case .number(let d): return .number(d)
         case .string(let s): return .string(s)
         case .numbers(let n): return .array(n.map { .number($0) })
+        case .integers(let n): return .array(n.map { .number(Double($0)) })
         case .array(let a): return .array(a.map(jsonValue))
         case .object(let o): return .object(o.map { ($0.0, jsonValue($0.1)) })
         }

@@ -24,6 +24,7 @@ struct ValueDecoder: Decoder {
         switch value {
         case .array(let items): return Unkeyed(items: items, codingPath: codingPath)
         case .numbers(let n): return Unkeyed(items: n.map { .number($0) }, codingPath: codingPath)
+        case .integers(let n): return Unkeyed(items: n.map { .number(Double($0)) }, codingPath: codingPath)
         default:
             throw DecodingError.typeMismatch([Any].self, .init(codingPath: codingPath, debugDescription: "expected an array"))
         }

@@ -119,7 +119,7 @@ struct AnalyzeCommand: ParsableCommand {
         let bound: BoundModel
         let options: AnalysisOptions
         do {
-            let treeModel = try ModelLocator.resolve(nameOrPath: model, embedded: EmbeddedModels.json)
+            let treeModel = try ModelLocator.resolve(nameOrPath: model, embedded: EmbeddedModels.models)
             bound = try BoundModel(treeModel, windowOverride: window)
             if let window, let trained = treeModel.window?.seconds, window != trained {
                 printError("warning: model '\(treeModel.name)' learned from \(trained) s windows; its answers on \(window) s windows are not what its card measured")
