@@ -2,7 +2,7 @@ import Foundation
 
 /// Finds a model by path or name. Order:
 /// 1. `nameOrPath` as a file path (when such a file exists, or it ends in `.json` or contains `/`);
-/// 2. a model embedded in the binary under that name (`embedded`: name → the file's bytes);
+/// 2. a model embedded in the binary under that name (`embedded`: name → its bytes, JSON or compiled);
 /// 3. `NAME.json` in the directory `$STREAMPROBE_MODELS`;
 /// 4. `NAME.json` in `../share/streamprobe/models` next to the executable, then `models/` next to it.
 public enum ModelLocator {
@@ -23,8 +23,8 @@ public enum ModelLocator {
         if nameOrPath.hasSuffix(".json") || nameOrPath.contains("/") {
             throw ModelError(source: nameOrPath, problem: "no such file")
         }
-        if let json = embedded[nameOrPath] {
-            return try TreeModel.decode(json: json, source: "embedded:\(nameOrPath)")
+        if let bytes = embedded[nameOrPath] {
+            return try TreeModel.decode(bytes: bytes, source: "embedded:\(nameOrPath)")
         }
         for dir in searchDirectories(environment: environment, executablePath: executablePath) {
             let path = (dir as NSString).appendingPathComponent(nameOrPath + ".json")
@@ -69,8 +69,8 @@ public enum ModelLocator {
         switch origin {
         case .file(let path): return try TreeModel.load(path: path)
         case .embedded(let name):
-            guard let json = embedded[name] else { throw ModelError(source: "embedded:\(name)", problem: "is not embedded") }
-            return try TreeModel.decode(json: json, source: "embedded:\(name)")
+            guard let bytes = embedded[name] else { throw ModelError(source: "embedded:\(name)", problem: "is not embedded") }
+            return try TreeModel.decode(bytes: bytes, source: "embedded:\(name)")
         }
     }
 }

@@ -16,13 +16,14 @@ public struct PredictionTiming: Sendable {
     public static func measure(_ model: TreeModel, rows: [Double], jobs: Int) -> PredictionTiming {
         let f = model.featureCount, k = model.classCount
         let n = rows.count / f
+        let evaluator = model.evaluator  // built (on first use) outside the timed loops
         var out = [Double](repeating: 0, count: n * k)
         func best(_ threads: Int) -> Double {
             var fastest = Double.infinity
             for _ in 0..<3 {
                 let t0 = threads == 1 ? threadCPUSeconds() : wallSeconds()
                 rows.withUnsafeBufferPointer { r in
-                    out.withUnsafeMutableBufferPointer { o in model.evaluator.predictProbabilities(rows: r, into: o, jobs: threads) }
+                    out.withUnsafeMutableBufferPointer { o in evaluator.predictProbabilities(rows: r, into: o, jobs: threads) }
                 }
                 fastest = min(fastest, (threads == 1 ? threadCPUSeconds() : wallSeconds()) - t0)
             }
@@ -36,7 +37,7 @@ public struct PredictionTiming: Sendable {
         rows.withUnsafeBufferPointer { r in
             p.withUnsafeMutableBufferPointer { pb in
                 for i in 0..<calls {
-                    model.evaluator.probabilities(row: UnsafeBufferPointer(rebasing: r[(i * f)..<(i * f + f)]), into: pb)
+                    evaluator.probabilities(row: UnsafeBufferPointer(rebasing: r[(i * f)..<(i * f + f)]), into: pb)
                     sink += pb[0]
                 }
             }

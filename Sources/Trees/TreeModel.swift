@@ -142,8 +142,11 @@ public struct TreeModel: Sendable {
     /// The whole-stream stage (`stream_model` in the file), when the model has one.
     public var streamModel: NestedModel?
 
-    /// The compiled evaluator (packed nodes); built once at load.
-    public let evaluator: EnsembleEvaluator
+    /// The compiled evaluator (packed nodes), built once, at its first use: a model is validated
+    /// when it loads, but a stage that never predicts (the stream stage of a capture without a
+    /// stream) does not pay for its evaluator.
+    public var evaluator: EnsembleEvaluator { lazyEvaluator.value }
+    let lazyEvaluator: LazyEvaluator
 
     /// Builds a model from parts, validating everything as a loaded file would be.
     public init(name: String, task: String, description: String? = nil, classes: [String], featureSet: String,
@@ -157,8 +160,10 @@ public struct TreeModel: Sendable {
         self.featureSet = featureSet; self.featureNames = featureNames; self.window = window
         self.scaler = scaler; self.ensemble = ensemble; self.selection = selection; self.card = card
         self.source = source
-        self.evaluator = EnsembleEvaluator(ensemble: ensemble, classCount: classes.count,
-                                           featureCount: featureNames.count, scaler: scaler)
+        let (classCount, featureCount) = (classes.count, featureNames.count)
+        self.lazyEvaluator = LazyEvaluator { [ensemble] in
+            EnsembleEvaluator(ensemble: ensemble, classCount: classCount, featureCount: featureCount, scaler: scaler)
+        }
     }
 
     public var classCount: Int { classes.count }
@@ -170,4 +175,29 @@ public struct TreeModel: Sendable {
 public final class NestedModel: Sendable {
     public let model: TreeModel
     public init(_ model: TreeModel) { self.model = model }
+}
+
+/// An evaluator built on first use, once, whichever thread asks first.
+final class LazyEvaluator: @unchecked Sendable {
+    private let lock = NSLock()
+    private var built: EnsembleEvaluator?
+    private var make: (@Sendable () -> EnsembleEvaluator)?
+
+    init(_ make: @escaping @Sendable () -> EnsembleEvaluator) { self.make = make }
+
+    var isBuilt: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return built != nil
+    }
+
+    var value: EnsembleEvaluator {
+        lock.lock()
+        defer { lock.unlock() }
+        if let built { return built }
+        let evaluator = make!()
+        built = evaluator
+        make = nil
+        return evaluator
+    }
 }

@@ -115,7 +115,7 @@ struct AnalyzeCommand: ParsableCommand {
             if let windowsCSV { try OutputFile.checkWritable(windowsCSV) }
             if let html, !batch { try OutputFile.checkWritable(html) }
             if let save { try OutputFile.checkWritable(save) }
-            let treeModel = try ModelLocator.resolve(nameOrPath: model, embedded: EmbeddedModels.json)
+            let treeModel = try ModelLocator.resolve(nameOrPath: model, embedded: EmbeddedModels.models)
             let bound = try BoundModel(treeModel, windowOverride: window)
             if let window, let trained = treeModel.window?.seconds, window != trained {
                 printError("warning: model '\(treeModel.name)' learned from \(trained) s windows; its answers on \(window) s windows are not what its card measured")

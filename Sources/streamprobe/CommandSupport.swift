@@ -66,7 +66,7 @@ enum Completions {
     static let captures = CompletionKind.file(extensions: ["pcap", "pcapng", "cap", "ntar", "dmp"])
     /// Embedded model names and `*.json` files are both valid for -m.
     static let models = CompletionKind.custom { _, _, prefix in
-        let names = ModelLocator.available(embedded: EmbeddedModels.json).map(\.name)
+        let names = ModelLocator.available(embedded: EmbeddedModels.models).map(\.name)
         return names.filter { $0.hasPrefix(prefix) }
     }
     /// Interfaces a live capture can open.

@@ -109,7 +109,7 @@ struct FeaturesCommand: ParsableCommand {
         var bound: BoundModel?
         if let model {
             do {
-                bound = try BoundModel(try ModelLocator.resolve(nameOrPath: model, embedded: EmbeddedModels.json))
+                bound = try BoundModel(try ModelLocator.resolve(nameOrPath: model, embedded: EmbeddedModels.models))
             } catch {
                 throw exitError(error)
             }

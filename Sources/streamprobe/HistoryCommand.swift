@@ -67,7 +67,7 @@ struct HistoryAddCommand: ParsableCommand {
         let history: HistoryDatabase
         var paths = captures
         do {
-            bound = try BoundModel(try ModelLocator.resolve(nameOrPath: model, embedded: EmbeddedModels.json))
+            bound = try BoundModel(try ModelLocator.resolve(nameOrPath: model, embedded: EmbeddedModels.models))
             history = try HistoryDatabase(path: db)
             if let directory { paths = try CaptureDiscovery.list(directory).all }
         } catch {

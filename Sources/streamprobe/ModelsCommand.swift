@@ -26,12 +26,12 @@ struct ModelsCommand: ParsableCommand {
             }
             return
         }
-        let available = ModelLocator.available(embedded: EmbeddedModels.json)
+        let available = ModelLocator.available(embedded: EmbeddedModels.models)
         var entries: [JSONValue] = []
         if available.isEmpty && !json { print("no models found"); return }
         for (name, origin) in available {
             do {
-                let model = try ModelLocator.load(origin, embedded: EmbeddedModels.json)
+                let model = try ModelLocator.load(origin, embedded: EmbeddedModels.models)
                 if json { entries.append(entry(model, origin: origin)) } else { print(ModelDescription.line(model)) }
             } catch {
                 if json {

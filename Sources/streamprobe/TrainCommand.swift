@@ -157,7 +157,7 @@ enum TreesCLI {
     }
 
     static func resolveModel(_ nameOrPath: String) throws -> TreeModel {
-        do { return try ModelLocator.resolve(nameOrPath: nameOrPath, embedded: EmbeddedModels.json) } catch {
+        do { return try ModelLocator.resolve(nameOrPath: nameOrPath, embedded: EmbeddedModels.models) } catch {
             throw fail(error.description, ModelError.exitStatus)
         }
     }

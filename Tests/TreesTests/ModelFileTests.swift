@@ -184,6 +184,18 @@ final class ModelFileTests: XCTestCase {
         assertRejects(mutated { _, _, t in t["value"] = [0, 0, 0, 0, 1, 3] }, "sums to 0")
     }
 
+    /// Leaf rows and leaf children; with problems at two nodes, the first node's is named, whatever its kind.
+    func testLeafProblemsAndTheFirstProblemNamed() {
+        assertRejects(mutated { _, _, t in t["value"] = [0, 0, 4, -1, 1, 3] },
+                      "ensemble.trees[0].value[3] = -1.0 is negative (leaf 1 is a class distribution)")
+        assertRejects(mutated { _, _, t in t["left"] = [1, 5, -1] }, "ensemble.trees[0].left[1] = 5 (right -1): a leaf's children must be -1")
+        assertRejects(mutated { _, _, t in t["feature"] = [0, -3, -2] }, "ensemble.trees[0].feature[1] = -3 is neither a feature index nor a leaf")
+        assertRejects(mutated { _, _, t in t["value"] = [0, 0, 4, -1, 1, 3]; t["left"] = [1, -1, 7] }, "ensemble.trees[0].value[3] = -1.0 is negative")
+        assertRejects(mutated { _, _, t in t["value"] = [0, 0, 4, 1, -1, 3]; t["left"] = [1, 7, -1] }, "ensemble.trees[0].left[1] = 7 (right -1)")
+        assertRejects(mutated { _, _, t in t["value"] = [0, 0, 0, 0, -1, 3]; t["feature"] = [2, -1, -2] },
+                      "ensemble.trees[0].feature[0] = 2 is out of range (model has 2 features)")
+    }
+
     func testClassesFeaturesAndScaler() {
         assertRejects(mutated { d, _, _ in d["classes"] = ["a"] }, "classes has 1 labels")
         assertRejects(mutated { d, _, _ in d["classes"] = ["a", "a"] }, "classes lists \"a\" twice")
