@@ -37,7 +37,7 @@ modules() {
         model-reader|csv-table) echo "JSONText Trees" ;;
         dns-message|tls-client-hello) echo "Wire Flows" ;;
         analyze-capture) echo "Wire Flows JSONText CGzip Capture Features Trees ModelData Analyzer" ;;
-        seeds) echo "Wire Simulator" ;;
+        seeds) echo "JSONText Trees Wire Simulator" ;;
         *) echo "unknown fuzz target $1" >&2; exit 64 ;;
     esac
 }

@@ -4,6 +4,7 @@
 // bytes every time. Built and run by scripts/fuzz.sh; not part of the package build.
 import Foundation
 import Simulator
+import Trees
 import Wire
 
 let output = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "fuzz-seeds"
@@ -212,7 +213,13 @@ let models: [(String, String)] = [
     ("stream-model", #"{"format":"streamprobe-model","format_version":1,"name":"two-stage","task":"audio-quality","classes":["low","high"],"feature_set":"stream-v1","features":["bytes_per_second"],"stream_model":{"format":"streamprobe-model","format_version":1,"name":"stage","task":"audio-quality","classes":["low","high"],"feature_set":"summary-v1","features":["wm_p_low","wm_p_high"],"decision":{"version":1,"calibration":{"method":"identity"}},"ensemble":{"kind":"decision_tree","comparison":"<=","aggregation":"mean_distribution","trees":[{"feature":[0,-1,-1],"threshold":[0.5,0,0],"left":[1,-1,-1],"right":[2,-1,-1],"missing_left":[1,0,0],"value":[0,0,1,0,0,1]}]}},"ensemble":{"kind":"decision_tree","comparison":"<=","aggregation":"mean_distribution","trees":[{"feature":[0,-1,-1],"threshold":[1000.0,0,0],"left":[1,-1,-1],"right":[2,-1,-1],"missing_left":[1,0,0],"value":[0,0,1,0,0,1]}]}}"#),
     ("escapes-and-numbers", #"{"format":"streamprobe-model","format_version":1,"name":"esc\u00e9\"\\\/\n","task":"t","classes":["\ud83c\udfb5","b"],"feature_set":"custom","features":["x"],"card":{"n":[-0.0,1e-300,1.7976931348623157e308,123456789012345678901234567890,true,false,null,{"":[]}]},"ensemble":{"kind":"decision_tree","comparison":"<=","aggregation":"mean_distribution","trees":[{"feature":[-2],"threshold":[0],"left":[-1],"right":[-1],"missing_left":[0],"value":[1,1]}]}}"#),
 ]
-for (name, text) in models { seed("model-reader", name + ".json", text) }
+for (name, text) in models {
+    seed("model-reader", name + ".json", text)
+    // The compiled form of the same model (models/README.md): the reader tells the two apart by their first bytes.
+    if let compiled = try? CompiledModel.compile(json: Data(text.utf8), source: name) {
+        seed("model-reader", name + ".spmodel", [UInt8](compiled))
+    }
+}
 
 // MARK: CSV tables (hand-written, small; as `streamprobe features --label` writes them, and as pandas does)
 

@@ -1,6 +1,7 @@
-// libFuzzer target: the model file reader (TreeModel.decode(json:source:): JSON parser, schema,
-// validation of the trees), then what a loaded model must do without trapping: predict on a row of
-// zeros and a row of NaNs, and write itself back out as JSON that reads again.
+// libFuzzer target: the model file reader, JSON or compiled (TreeModel.decode(bytes:source:): JSON
+// parser or compiled-form reader, schema, validation of the trees), then what a loaded model must do
+// without trapping: predict on a row of zeros and a row of NaNs, write itself back out as JSON that
+// reads again, and (from JSON) compile to a form that reads as the same model.
 // Built and run by scripts/fuzz.sh (docs/fuzzing.md); not part of the package build.
 import Foundation
 import Trees
@@ -10,7 +11,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let json = size == 0 ? Data() : Data(bytes: data!, count: size)
     let model: TreeModel
     do {
-        model = try TreeModel.decode(json: json, source: "fuzz.json")
+        model = try TreeModel.decode(bytes: json, source: "fuzz.json")
     } catch {
         precondition(!error.description.isEmpty)
         return 0
@@ -24,6 +25,19 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         _ = try TreeModel.decode(json: text, source: "fuzz-rewritten.json")
     } catch {
         preconditionFailure("a model that was read cannot be read back after writing: \(error)")
+    }
+    if !CompiledModel.isCompiled(json) {
+        do {
+            let compiled = try TreeModel.decode(compiled: try CompiledModel.compile(json: json, source: "fuzz.json"), source: "fuzz.spmodel")
+            for value in [0.0, 1.0, Double.nan] {
+                let row = [Double](repeating: value, count: model.featureNames.count)
+                let (a, b) = (model.predict(row), compiled.predict(row))
+                precondition(a.classIndex == b.classIndex && a.probabilities.elementsEqual(b.probabilities) { $0 == $1 || ($0.isNaN && $1.isNaN) },
+                             "the compiled form predicts differently")
+            }
+        } catch {
+            preconditionFailure("a model read from JSON does not compile and read back: \(error)")
+        }
     }
     return 0
 }

@@ -139,6 +139,26 @@ final class CompiledModelTests: XCTestCase {
         }
     }
 
+    /// JSON cannot hold NaN or infinity, so a compiled model that does is refused (fuzzing found a
+    /// NaN leaf value that was read, then written back as `null` and not readable).
+    func testNonFiniteNumbersAreRefused() throws {
+        let json = #"{"format":"streamprobe-model","format_version":1,"name":"m","task":"t","classes":["a","b"],"feature_set":"custom","features":["x"],"ensemble":{"kind":"decision_tree","comparison":"<=","aggregation":"mean_distribution","trees":[{"feature":[0,-1,-1],"threshold":[0.123456789,0,0],"left":[1,-1,-1],"right":[2,-1,-1],"missing_left":[1,0,0],"value":[0,0,0.25,0.75,0.625,0.375]}]}}"#
+        let compiled = try CompiledModel.compile(json: Data(json.utf8), source: "m.json")
+        XCTAssertNoThrow(try TreeModel.decode(compiled: compiled, source: "m.spmodel"))
+        for target in [0.123456789, 0.625] {
+            for bad in [Double.nan, .infinity, -.infinity] {
+                let from = withUnsafeBytes(of: target.bitPattern.littleEndian) { Data($0) }
+                let to = withUnsafeBytes(of: bad.bitPattern.littleEndian) { Data($0) }
+                let at = try XCTUnwrap(compiled.range(of: from), "\(target) stored as a double")
+                var damaged = compiled
+                damaged.replaceSubrange(at, with: to)
+                XCTAssertThrowsError(try TreeModel.decode(compiled: damaged, source: "m.spmodel"), "\(target) → \(bad)") {
+                    XCTAssertTrue("\($0)".contains("a number that is not finite"), "\($0)")
+                }
+            }
+        }
+    }
+
     func testIndexBeyondTheTableAndDeepNestingAreRefused() throws {
         var w = CompiledWriter()
         w.bytes = CompiledModel.magic
