@@ -20,7 +20,7 @@
 # Usage: Benchmarks/bench-peers.sh [--keep]   (--keep: reuse the captures in bench-out/)
 # Env: RUNS (5), SP (a streamprobe binary to measure instead of building one), CALLGRIND (1; 0 skips
 #      the instruction counts), MEMORY (0; 1 also prints the peak RSS of `gen_mix -u N - | streamprobe
-#      flows -` for 0.2 M, 2 M and 20 M packets, and of `analyze` on the 0.2 M and 2 M uplink files).
+#      flows -` and `… | streamprobe analyze -` for 0.2 M, 2 M and 20 M packets).
 # Needs: swift, a C compiler, libpcap-dev, GNU time (/usr/bin/time), python3, valgrind (for CALLGRIND=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -175,10 +175,10 @@ if [ "${MEMORY:-0}" = 1 ]; then
     printf "  %9s packets  gen_mix -u | streamprobe flows -   peak RSS %6.1f MB\n" "$n" \
       "$(awk -F': ' '/Maximum resident set size/ { print $2 / 1024 }' "$out/time.txt")"
   done
-  # analyze spools a pipe to a temporary file for its second pass (13 GB at 20 M packets): files only.
-  for f in "$out/uplink-200k.pcap" "$out/uplink-2m.pcap"; do
-    /usr/bin/time -v "$sp" analyze "$f" -q >/dev/null 2>"$out/time.txt"
-    printf "  %9s packets  streamprobe analyze FILE            peak RSS %6.1f MB\n" "$(packets_of "$f")" \
+  # analyze reads a pipe in one pass too (streams chosen by volume are followed while reading).
+  for n in 200000 2000000 20000000; do
+    /usr/bin/time -v bash -c "'$out/gen_mix' -u $n - 7 2>/dev/null | $sp analyze - -q >/dev/null" 2>"$out/time.txt"
+    printf "  %9s packets  gen_mix -u | streamprobe analyze -  peak RSS %6.1f MB\n" "$n" \
       "$(awk -F': ' '/Maximum resident set size/ { print $2 / 1024 }' "$out/time.txt")"
   done
 fi
