@@ -24,18 +24,20 @@ let package = Package(
         ),
         // Header views and the decoder. Depends on nothing.
         .target(name: "Wire", swiftSettings: hotPath),
+        // The seeded generator (SplitMix64) shared by the trainer, the simulator and the tests. Depends on nothing.
+        .target(name: "SplitMix"),
         // gzip-compressed captures read as a stream (zlib behind a stdio FILE; Debian zlib1g-dev).
         .target(name: "CGzip", linkerSettings: [.linkedLibrary("z")]),
         // Packet sources: file, live interface, directory. The only importer of CPcap.
         .target(name: "Capture", dependencies: ["CPcap", "CGzip"], swiftSettings: hotPath),
         // Flow key, flow table, service names (TLS SNI, DNS).
         .target(name: "Flows", dependencies: ["Wire"], swiftSettings: hotPath),
-        // Windows, statistics, feature sets.
-        .target(name: "Features", dependencies: ["Wire", "Flows"], swiftSettings: hotPath),
-        // Model file, evaluators, trainer, metrics. Depends on nothing.
-        .target(name: "Trees"),
-        // Frame builder, pcap writer, synthetic traffic.
-        .target(name: "Simulator", dependencies: ["Wire"]),
+        // Windows, statistics, feature sets. Depends on nothing: the Analyzer hands it packet samples.
+        .target(name: "Features", swiftSettings: hotPath),
+        // Model file, evaluators, trainer, metrics. Depends only on the seeded generator.
+        .target(name: "Trees", dependencies: ["SplitMix"]),
+        // Frame builder, pcap writer, synthetic traffic (Wire's header numbers, SplitMix64 for seeding).
+        .target(name: "Simulator", dependencies: ["Wire", "SplitMix"]),
         // The model files of models/, embedded into the binary with C23 #embed (see models.c).
         .target(name: "ModelData"),
         // The pipeline (capture → flows → sessions → windows → features → model) and the report renderers.
@@ -49,18 +51,18 @@ let package = Package(
         .executableTarget(
             name: "streamprobe",
             dependencies: [
-                "Analyzer", "Capture", "Wire", "Flows", "Features", "Trees", "Simulator", "History",
+                "Analyzer", "Capture", "Wire", "Features", "Trees", "Simulator", "History",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Simulator"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Simulator"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "Wire", "Capture", "Simulator"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Wire", "Flows", "Capture", "Simulator"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TreesTests", dependencies: ["Trees"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Wire", "Capture", "Simulator", "SplitMix"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TreesTests", dependencies: ["Trees", "SplitMix"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Wire", "Capture"]),
-        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Simulator", "Capture", "Trees", "Features", "Flows"]),
-        .testTarget(name: "CLITests", dependencies: ["streamprobe", "Simulator"]),
+        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Simulator", "Capture", "Trees", "Flows", "Wire"]),
+        .testTarget(name: "CLITests", dependencies: ["streamprobe", "Simulator", "Wire"]),
         .testTarget(name: "HistoryTests", dependencies: ["History", "Analyzer", "Simulator"]),
     ],
     swiftLanguageModes: [.v6]

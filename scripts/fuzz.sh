@@ -34,10 +34,10 @@ modules() {
         decode-*) echo "Wire Flows" ;;
         capture-file) echo "Wire Flows CGzip Capture" ;;
         pcapng-fallback) echo "Wire CGzip Capture" ;;
-        model-reader|csv-table) echo "Trees" ;;
+        model-reader|csv-table) echo "SplitMix Trees" ;;
         dns-message|tls-client-hello) echo "Wire Flows" ;;
-        analyze-capture) echo "Wire Flows CGzip Capture Features Trees ModelData Analyzer" ;;
-        seeds) echo "Wire Simulator" ;;
+        analyze-capture) echo "Wire Flows CGzip Capture Features SplitMix Trees ModelData Analyzer" ;;
+        seeds) echo "Wire SplitMix Simulator" ;;
         *) echo "unknown fuzz target $1" >&2; exit 64 ;;
     esac
 }

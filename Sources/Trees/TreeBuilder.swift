@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SplitMix
+
 /// Grows one CART tree on binned features (histogram split search), depth first, samples partitioned
 /// in place. Missing values (NaN) have their own bin; a split tries them on each side and keeps the
 /// side with the lower impurity; when the node has none, they go to the side with more samples.
@@ -31,7 +38,7 @@ struct TreeBuilder: Sendable {
 
     func build(treeIndex: Int) -> Result {
         let n = binning.rowCount, f = binning.featureCount, k = classCount
-        var rng = SeededRandom(seed: params.seed, stream: UInt64(treeIndex))
+        var rng = SplitMix64(seed: params.seed, stream: UInt64(treeIndex))
         var weight = [Double](repeating: 0, count: n)
         var samples: [Int32] = []
         if params.bootstrap {
@@ -210,9 +217,3 @@ struct TreeBuilder: Sendable {
 
     var entropy: Bool { params.criterion == .entropy }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
