@@ -104,7 +104,7 @@ extension Engine {
     private func tcpEvent(_ c: TCPConnection, _ t: Double, fromClient: Bool, flags: TCPFlags, seq: UInt64, ack: UInt64, length: Int,
                           delayed: Bool = false) {
         let content: Int32 = delayed ? 1 : -1
-        push(Event(time: t, order: 0, kind: .tcp, flow: c.index, fromClient: fromClient, flags: flags.rawValue, length: Int32(length),
+        push(Event(time: t, order: 0, kind: .tcp, flow: c.index, fromClient: fromClient, flags: UInt8(truncatingIfNeeded: flags.rawValue), length: Int32(length),
                    seq: seq, ack: ack, content: content))
     }
 
