@@ -1,6 +1,6 @@
 /// A group of features computed together from the same packets.
 public enum FeatureFamily: String, Sendable, Hashable, CaseIterable {
-    /// The reference analyzer's 37 window features (DESIGN.md §4).
+    /// The reference analyzer's 37 window features (the compatibility baseline; docs/features.md).
     case reference
     /// Per-direction bytes, packets, mean sizes and their ratios, per window.
     case direction
@@ -27,11 +27,7 @@ public enum FeatureFamily: String, Sendable, Hashable, CaseIterable {
 
     public static let referenceNames: [String] = ReferenceSlot.allCases.map(\.name)
 
-    public static let directionNames: [String] = [
-        "down_bytes", "up_bytes", "down_packets", "up_packets", "down_mean_pkt_size", "up_mean_pkt_size",
-        "down_up_bytes_ratio", "down_up_packets_ratio", "down_up_mean_size_ratio", "down_bytes_share",
-        "down_bytes_per_second", "up_bytes_per_second",
-    ]
+    public static let directionNames: [String] = DirectionSlot.allCases.map(\.name)
 
     public static let contextNames: [String] = [
         "ctx_seconds", "ctx_down_bytes", "ctx_down_bytes_per_second", "ctx_up_bytes_per_second",
@@ -55,11 +51,7 @@ public enum FeatureFamily: String, Sendable, Hashable, CaseIterable {
     ]
 
     /// Column names exactly as in the webcam-presence CSVs.
-    public static let webcamNames: [String] = [
-        "Pkts number", "Avg pkts interval", "Avg pkts size", "Inbound pkts", "Outbound pkts",
-        "In pkts interval", "Out pkts interval", "In pkts size", "Out pkts size", "Bit Rate",
-        "Inbound bit rate", "Outbound bit rate",
-    ]
+    public static let webcamNames: [String] = WebcamSlot.allCases.map(\.name)
 
     /// Where each known feature lives: name → (family, slot in the family's vector).
     static let index: [String: FeatureID] = {
