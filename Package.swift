@@ -55,13 +55,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Tests only: counts the test thread's mallocs (glibc), for the allocation tests of the per-packet path.
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Simulator"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Simulator"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "Wire", "Capture", "Simulator"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Wire", "Capture", "Simulator", "SplitMix"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TreesTests", dependencies: ["Trees", "SplitMix"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Wire", "Capture"]),
-        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Simulator", "Capture", "Trees", "Flows", "Wire"]),
+        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Simulator", "Capture", "Trees", "Flows", "Wire",
+                                                      "Features", "CAllocationCounter"]),
         .testTarget(name: "CLITests", dependencies: ["streamprobe", "Simulator", "Wire"]),
         .testTarget(name: "HistoryTests", dependencies: ["History", "Analyzer", "Simulator"]),
     ],

@@ -11,12 +11,19 @@ final class ParityTests: XCTestCase {
         let f = model.featureCount, k = model.classCount
         let flat = expected.rows.flatMap { $0.map { $0 ?? .nan } }
         XCTAssertEqual(flat.count, expected.rows.count * f, file: file, line: line)
+        XCTAssertGreaterThan(expected.rows.count, 0, file: file, line: line)
+        XCTAssertEqual(expected.probabilities.count, expected.rows.count, file: file, line: line)
         for jobs in [1, 2] {
             let batch = model.predictProbabilities(rows: flat, jobs: jobs)
+            XCTAssertEqual(batch.count, expected.rows.count * k, file: file, line: line)
             var worst = 0.0
             for (r, want) in expected.probabilities.enumerated() {
                 XCTAssertEqual(want.count, k, file: file, line: line)
-                for c in 0..<k { worst = max(worst, abs(batch[r * k + c] - want[c])) }
+                for c in 0..<k {
+                    // `!(difference <= worst)` keeps a NaN (which `max` would drop), so a NaN fails below.
+                    let difference = abs(batch[r * k + c] - want[c])
+                    if !(difference <= worst) { worst = difference }
+                }
             }
             XCTAssertLessThanOrEqual(worst, tolerance, "\(name) jobs \(jobs): largest difference \(worst)", file: file, line: line)
         }
@@ -26,7 +33,7 @@ final class ParityTests: XCTestCase {
             let single = model.predict(Array(flat[(r * f)..<(r * f + f)]))
             XCTAssertEqual(single.probabilities, Array(batch[(r * k)..<(r * k + k)]), file: file, line: line)
             XCTAssertEqual(single.classIndex, TreeModel.argmax(expected.probabilities[r]), "row \(r)", file: file, line: line)
-            XCTAssertEqual(single.confidence, single.probabilities[single.classIndex])
+            XCTAssertEqual(single.confidence, single.probabilities[single.classIndex], file: file, line: line)
         }
     }
 
