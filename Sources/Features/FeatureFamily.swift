@@ -43,12 +43,7 @@ public enum FeatureFamily: String, Sendable, Hashable, CaseIterable {
         "lv_peak_gap_mean_pkts", "lv_duty_cycle_pkts", "lv_cv_second_pkts",
     ]
 
-    public static let rhythmNames: [String] = [
-        "lr_seconds", "lr_idle_share", "lr_active_second_share", "lr_max_idle_s", "lr_long_gap_idle_share",
-        "lr_heavy_share", "lr_heavy_max_idle_s", "lr_heavy_long_gap_share", "lr_gap_p50_s", "lr_gap_p90_s",
-        "lr_bursts_per_min", "lr_burst_p50_s", "lr_burst_max_s", "lr_interval_p50_s", "lr_interval_cv",
-        "lr_interval_regularity", "lr_period_s", "lr_period_strength",
-    ]
+    public static let rhythmNames: [String] = RhythmSlot.allCases.map(\.name)
 
     /// Column names exactly as in the webcam-presence CSVs.
     public static let webcamNames: [String] = WebcamSlot.allCases.map(\.name)

@@ -2,14 +2,18 @@
 /// the family's row, and the names come from the cases, so the order of the names and the slots the
 /// computation fills cannot drift apart.
 protocol FeatureSlot: RawRepresentable<Int>, CaseIterable {
-    /// The published feature name; by default the `snake_case` of the case name (`bytesPerSecond` →
-    /// `bytes_per_second`).
+    /// The published feature name; by default `namePrefix` and the `snake_case` of the case name
+    /// (`bytesPerSecond` → `bytes_per_second`).
     var name: String { get }
+    /// What every name of the family starts with (`lr_` for the rhythm family); empty by default.
+    static var namePrefix: String { get }
 }
 
 extension FeatureSlot {
+    static var namePrefix: String { "" }
+
     var name: String {
-        var out = ""
+        var out = Self.namePrefix
         for c in String(describing: self) {
             if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
         }

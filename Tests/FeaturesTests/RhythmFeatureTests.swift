@@ -13,6 +13,15 @@ final class RhythmFeatureTests: XCTestCase {
         return Dictionary(uniqueKeysWithValues: zip(FeatureFamily.rhythmNames, out))
     }
 
+    func testNamesAreThePublishedOnes() {
+        XCTAssertEqual(FeatureFamily.rhythmNames, [
+            "lr_seconds", "lr_idle_share", "lr_active_second_share", "lr_max_idle_s", "lr_long_gap_idle_share",
+            "lr_heavy_share", "lr_heavy_max_idle_s", "lr_heavy_long_gap_share", "lr_gap_p50_s", "lr_gap_p90_s",
+            "lr_bursts_per_min", "lr_burst_p50_s", "lr_burst_max_s", "lr_interval_p50_s", "lr_interval_cv",
+            "lr_interval_regularity", "lr_period_s", "lr_period_strength",
+        ])
+    }
+
     /// 60 s of bins: a `burstBins`-bin burst of 100 kB per bin every `periodBins`, and a 2 kB chat message in the
     /// middle of every gap (active, but not heavy).
     private func bursts(periodBins: Int, burstBins: Int) -> [Int] {
