@@ -5,6 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=${SCRATCH:-.build-release-tests}
-swift build -c release --build-tests --scratch-path "$scratch" --enable-testable-imports
-swift test -c release --skip-build --scratch-path "$scratch" \
-    --filter PerPacketAllocationTests "$@"
+swift test -c release --scratch-path "$scratch" --enable-testable-imports --filter PerPacketAllocationTests "$@"
