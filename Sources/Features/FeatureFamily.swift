@@ -29,19 +29,9 @@ public enum FeatureFamily: String, Sendable, Hashable, CaseIterable {
 
     public static let directionNames: [String] = DirectionSlot.allCases.map(\.name)
 
-    public static let contextNames: [String] = [
-        "ctx_seconds", "ctx_down_bytes", "ctx_down_bytes_per_second", "ctx_up_bytes_per_second",
-        "unit_seconds", "unit_down_bytes_per_second", "ctx_burst_count", "ctx_burst_mean_bytes",
-        "ctx_burst_max_bytes", "ctx_burst_mean_duration", "ctx_burst_throughput", "ctx_silence_mean",
-        "ctx_silence_max", "ctx_silence_current", "ctx_duty_cycle", "ctx_last_burst_bytes",
-        "ctx_cycle_bytes_per_second",
-    ]
+    public static let contextNames: [String] = ContextSlot.allCases.map(\.name)
 
-    public static let shapeNames: [String] = [
-        "lv_seconds", "lv_down_bytes_per_second", "lv_idle_bin_share", "lv_peak_count", "lv_peak_gap_mean",
-        "lv_duty_cycle", "lv_cv_second_bytes", "lv_idle_bin_share_pkts", "lv_peak_count_pkts",
-        "lv_peak_gap_mean_pkts", "lv_duty_cycle_pkts", "lv_cv_second_pkts",
-    ]
+    public static let shapeNames: [String] = ShapeSlot.allCases.map(\.name)
 
     public static let rhythmNames: [String] = RhythmSlot.allCases.map(\.name)
 
