@@ -24,6 +24,8 @@ let package = Package(
         ),
         // Header views and the decoder. Depends on nothing.
         .target(name: "Wire", swiftSettings: hotPath),
+        // The seeded generator (SplitMix64) shared by the trainer, the simulator and the tests. Depends on nothing.
+        .target(name: "SplitMix"),
         // gzip-compressed captures read as a stream (zlib behind a stdio FILE; Debian zlib1g-dev).
         .target(name: "CGzip", linkerSettings: [.linkedLibrary("z")]),
         // Packet sources: file, live interface, directory. The only importer of CPcap.
@@ -32,12 +34,12 @@ let package = Package(
         .target(name: "Flows", dependencies: ["Wire"], swiftSettings: hotPath),
         // JSON string literals, the one escaping of Features' rows and Trees' JSON. Depends on nothing.
         .target(name: "JSONText"),
-        // Windows, statistics, feature sets.
-        .target(name: "Features", dependencies: ["Wire", "Flows", "JSONText"], swiftSettings: hotPath),
-        // Model file, evaluators, trainer, metrics. Depends on nothing but JSONText.
-        .target(name: "Trees", dependencies: ["JSONText"]),
-        // Frame builder, pcap writer, synthetic traffic.
-        .target(name: "Simulator", dependencies: ["Wire"]),
+        // Windows, statistics, feature sets. Depends only on JSONText: the Analyzer hands it packet samples.
+        .target(name: "Features", dependencies: ["JSONText"], swiftSettings: hotPath),
+        // Model file, evaluators, trainer, metrics. Depends only on JSONText and the seeded generator.
+        .target(name: "Trees", dependencies: ["JSONText", "SplitMix"]),
+        // Frame builder, pcap writer, synthetic traffic (Wire's header numbers, SplitMix64 for seeding).
+        .target(name: "Simulator", dependencies: ["Wire", "SplitMix"]),
         // The model files of models/, embedded into the binary with C23 #embed (see models.c).
         .target(name: "ModelData"),
         // The pipeline (capture → flows → sessions → windows → features → model) and the report renderers.
@@ -51,18 +53,21 @@ let package = Package(
         .executableTarget(
             name: "streamprobe",
             dependencies: [
-                "Analyzer", "Capture", "Wire", "Flows", "Features", "Trees", "Simulator", "History",
+                "Analyzer", "Capture", "Wire", "Features", "Trees", "Simulator", "History",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Tests only: counts the test thread's mallocs (glibc), for the allocation tests of the per-packet path.
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Simulator"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Simulator"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "Wire", "Capture", "Simulator"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Wire", "Flows", "Capture", "Simulator"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TreesTests", dependencies: ["Trees"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Wire", "Capture", "Simulator", "SplitMix"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TreesTests", dependencies: ["Trees", "SplitMix"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Wire", "Capture"]),
-        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Simulator", "Capture", "Trees", "Features", "Flows"]),
-        .testTarget(name: "CLITests", dependencies: ["streamprobe", "Simulator"]),
+        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Simulator", "Capture", "Trees", "Flows", "Wire",
+                                                      "Features", "CAllocationCounter"]),
+        .testTarget(name: "CLITests", dependencies: ["streamprobe", "Simulator", "Wire"]),
         .testTarget(name: "HistoryTests", dependencies: ["History", "Analyzer", "Simulator"]),
     ],
     swiftLanguageModes: [.v6]

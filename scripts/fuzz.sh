@@ -34,10 +34,10 @@ modules() {
         decode-*) echo "Wire Flows" ;;
         capture-file) echo "Wire Flows CGzip Capture" ;;
         pcapng-fallback) echo "Wire CGzip Capture" ;;
-        model-reader|csv-table) echo "JSONText Trees" ;;
+        model-reader|csv-table) echo "JSONText SplitMix Trees" ;;
         dns-message|tls-client-hello) echo "Wire Flows" ;;
-        analyze-capture) echo "Wire Flows JSONText CGzip Capture Features Trees ModelData Analyzer" ;;
-        seeds) echo "JSONText Trees Wire Simulator" ;;
+        analyze-capture) echo "Wire Flows JSONText CGzip Capture Features SplitMix Trees ModelData Analyzer" ;;
+        seeds) echo "JSONText SplitMix Trees Wire Simulator" ;;
         *) echo "unknown fuzz target $1" >&2; exit 64 ;;
     esac
 }

@@ -8,7 +8,7 @@ and writes one CSV row per window (skipped windows too, with empty feature cells
 
     window_index,start_epoch,end_epoch,packets,skipped,skip_reason,<37 features>
 
-Definitions follow DESIGN.md section 4 (numpy percentile 'linear', population std,
+Definitions are those of docs/features.md, reference-v1 (numpy percentile 'linear', population std,
 pandas Series.skew()/kurt(), entropy of np.bincount over sizes clipped to 0..1500 with
 the reference's +1e-10 inside log2). Timestamps are seconds + nanoseconds * 1e-9, the
 same double arithmetic as streamprobe's Capture module, so both sides see identical times.

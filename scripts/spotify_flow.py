@@ -24,7 +24,7 @@ import model_json  # noqa: E402
 # Spotify's domains. Spotify publishes no allow-list of its own; these are the Spotify entries of the
 # community-maintained rule lists used by proxies and DNS filters (v2fly domain-list-community `data/spotify`,
 # blackmatrix7/ios_rule_script `rule/Clash/Spotify/Spotify.yaml`, 2024-2025), restricted to domains Spotify owns
-# and the CDN names made for it, cross-checked with the host names in librespot (research notes S1) and the
+# and the CDN names made for it, cross-checked with the host names in librespot (source S1 in docs/simulator.md) and the
 # shared capture (S8).
 NAME_PATTERNS = [
     "spotify.com", "*.spotify.com",

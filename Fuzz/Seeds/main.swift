@@ -36,7 +36,7 @@ let dnsAnswer6 = DNSBuilder.response(id: 8, question: "www.example.com", type: .
                                      answers: [.aaaa("www.example.com", server6)])
 
 /// Frames for a link layer; `ethernetOnly` adds what only Ethernet-like headers carry (ARP, VLAN tags).
-func frames(_ link: Simulator.LinkLayer) -> [(String, [UInt8])] {
+func frames(_ link: LinkFields) -> [(String, [UInt8])] {
     var out: [(String, [UInt8])] = [
         ("tcp-syn", FrameBuilder.tcp(link: link, src: client, dst: server, srcPort: 50000, dstPort: 443, seq: 1, flags: .syn,
                                      options: [.mss(1460), .sackPermitted, .windowScale(7)],
@@ -57,7 +57,7 @@ func frames(_ link: Simulator.LinkLayer) -> [(String, [UInt8])] {
                                       srcPort: 3, dstPort: 4, payload: [7])),
     ]
     let fragments = FrameBuilder.fragments(link: link, src: client, dst: server, ip: IPFields(dontFragment: false),
-                                           protocolNumber: 17, identification: 9, datagram: FrameBuilder.udpDatagram(
+                                           protocolNumber: .udp, identification: 9, datagram: FrameBuilder.udpDatagram(
                                                src: client, dst: server, srcPort: 5, dstPort: 6, payload: [UInt8](repeating: 1, count: 100)),
                                            fragmentSize: 48)
     for (i, f) in fragments.prefix(2).enumerated() { out.append(("ipv4-fragment-\(i)", f)) }
@@ -68,13 +68,13 @@ func frames(_ link: Simulator.LinkLayer) -> [(String, [UInt8])] {
         out.append(("arp", FrameBuilder.arp(operation: .request, senderMAC: .host, senderIP: client, targetIP: resolver)))
         out.append(("vlan", FrameBuilder.tcp(link: .ethernet(vlans: [5]), src: client, dst: server, srcPort: 50000, dstPort: 443, seq: 2,
                                              ack: 1, flags: .ack, payload: hello)))
-        out.append(("qinq", FrameBuilder.udp(link: .ethernet(vlans: [VLANTag(id: 100, tpid: VLANTag.dot1ad), 5]), src: resolver,
+        out.append(("qinq", FrameBuilder.udp(link: .ethernet(vlans: [VLANTagFields(id: 100, tpid: .qinq), 5]), src: resolver,
                                              dst: client, srcPort: 53, dstPort: 40000, payload: dnsAnswer)))
     }
     return out
 }
 
-let links: [(String, Simulator.LinkLayer)] = [
+let links: [(String, LinkFields)] = [
     ("ethernet", .ethernet()), ("sll", .linuxCooked()), ("sll2", .linuxCooked2()), ("raw", .raw), ("loopback", .null),
 ]
 for (name, link) in links {
@@ -84,7 +84,7 @@ for (name, link) in links {
 // MARK: capture files
 
 /// A pcap in memory (little endian, as PcapWriter writes it).
-func pcap(_ link: Simulator.LinkLayer, nanosecond: Bool = false, snaplen: UInt32 = 262_144, cut: Int? = nil) -> [UInt8] {
+func pcap(_ link: LinkFields, nanosecond: Bool = false, snaplen: UInt32 = 262_144, cut: Int? = nil) -> [UInt8] {
     let w = PcapWriter.memory(linkType: link.linkType, nanosecond: nanosecond, snaplen: snaplen)
     var t = 1_700_000_000.25
     for (_, f) in frames(link) {
@@ -118,7 +118,7 @@ seed("capture-file", "pcap-ethernet-snap64", pcap(.ethernet(), snaplen: 64, cut:
 seed("capture-file", "pcap-ethernet-big-endian", bigEndian(pcap(.ethernet())))
 
 /// A pcapng in memory with these interfaces; frame i goes to interface i % count.
-func pcapng(_ interfaces: [(Simulator.LinkLayer, UInt32, Bool)]) -> [UInt8] {
+func pcapng(_ interfaces: [(LinkFields, UInt32, Bool)]) -> [UInt8] {
     let w = PcapngWriter.memory(interfaces: interfaces.map { .init(linkType: $0.0.linkType, snaplen: $0.1, name: "if\($0.0.linkType)", nanosecond: $0.2) })
     var t = 1_700_000_000.5
     let perInterface = interfaces.map { frames($0.0) }

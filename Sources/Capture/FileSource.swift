@@ -51,18 +51,66 @@ public final class FileSource: PacketSource {
     /// Opens `path` (`-`: standard input), checking it first so that the error says precisely what
     /// is wrong, and installs the BPF `filter` if one is given. With `spoolPipes`, a pipe's packets
     /// are also written to a hidden temporary file as they are read, so `reopen()` can read them again.
-    public init(path: String, filter: String? = nil, spoolPipes: Bool = false) throws(CaptureError) {
+    public convenience init(path: String, filter: String? = nil, spoolPipes: Bool = false) throws(CaptureError) {
+        let opened = try Self.openCapture(path: path)
+        try self.init(opened, filter: filter, spool: spoolPipes && opened.isPipe)
+    }
+
+    /// Reads an already open capture file (e.g. one opened before privileges were dropped) from
+    /// its start; `name` is its path, for messages.
+    public convenience init(descriptor: Int32, name: String, filter: String? = nil) throws(CaptureError) {
+        var st = stat()
+        let size = fstat(descriptor, &st) == 0 ? Int64(st.st_size) : 0
+        let handle: PcapHandle
+        switch PcapHandle.openOffline(descriptor: descriptor, source: name) {
+        case .success(let h): handle = h
+        case .failure(let failure):
+            throw CaptureError(.corrupt, source: name, message: "cannot read the capture again: \(failure.text)")
+        }
+        try self.init(OpenedCapture(name: name, readPath: "/dev/fd/\(descriptor)", fileKind: nil, fileSize: size,
+                                    isPipe: false, handle: handle),
+                      filter: filter, spool: false)
+    }
+
+    /// The one initialiser both open paths end in: the libpcap handle and what is known about the file.
+    private init(_ opened: OpenedCapture, filter: String?, spool spoolPipe: Bool) throws(CaptureError) {
+        name = opened.name
+        readPath = opened.readPath
+        fileKind = opened.fileKind
+        fileSize = opened.fileSize
+        handle = opened.handle
+        linkType = handle.linkType
+        linkTypeName = handle.linkTypeName
+        if let filter { try handle.setFilter(filter) }
+        if spoolPipe { spool = try Self.openSpool(handle.pointer, for: name) }
+    }
+
+    /// A capture opened by libpcap, before the filter is installed.
+    private struct OpenedCapture {
+        var name: String
+        /// What was opened (`/dev/stdin` for `-`).
+        var readPath: String
+        var fileKind: CaptureFileKind.Kind?
+        var fileSize: Int64
+        /// A pipe or device: its first bytes could not be looked at, and it can be read only once.
+        var isPipe: Bool
+        var handle: PcapHandle
+    }
+
+    /// Opens `path` by what its first bytes say: a pipe as it comes, gzip through zlib, a capture file by
+    /// libpcap; each failure becomes the error that says what is wrong.
+    private static func openCapture(path: String) throws(CaptureError) -> OpenedCapture {
         let openPath = path == Self.standardInput ? "/dev/stdin" : path
         let (size, probedHead) = try FileProbe.checkReadableFile(path: openPath)
-        name = path == Self.standardInput ? "stdin" : path
-        readPath = openPath
-        fileSize = size
+        let name = path == Self.standardInput ? "stdin" : path
+        func opened(_ handle: PcapHandle, kind: CaptureFileKind.Kind?, isPipe: Bool = false) -> OpenedCapture {
+            OpenedCapture(name: name, readPath: openPath, fileKind: kind, fileSize: size, isPipe: isPipe, handle: handle)
+        }
         guard let head = probedHead else {
             // A pipe or device: its first bytes cannot be looked at without consuming them.
-            fileKind = nil
             switch PcapHandle.openOffline(path: openPath) {
             case .success(let h):
-                handle = h
+                return opened(h, kind: nil, isPipe: true)
             case .failure(let failure):
                 if failure.text.contains("only got 0") {
                     throw CaptureError(.emptyFile, source: name, message: "empty input (0 bytes)")
@@ -72,11 +120,6 @@ public final class FileSource: PacketSource {
                 }
                 throw CaptureError(.notACapture, source: name, message: "not a pcap or pcapng stream (\(failure.text))")
             }
-            linkType = handle.linkType
-            linkTypeName = handle.linkTypeName
-            if let filter { try handle.setFilter(filter) }
-            if spoolPipes { spool = try Self.openSpool(handle.pointer, for: name) }
-            return
         }
         if head.count < 4 {
             if CaptureFileKind.isMagicPrefix(head) {
@@ -87,12 +130,11 @@ public final class FileSource: PacketSource {
         if head.starts(with: [0x1f, 0x8b]) {
             // gzip: read the decompressed stream as libpcap reads a pipe (one pass, constant memory);
             // a second reading decompresses the file again.
-            fileKind = nil
             guard let file = streamprobe_gzip_fopen(openPath) else {
                 throw CaptureError(.io, source: name, message: "cannot open the gzip-compressed file: \(FileProbe.systemMessage(errno))")
             }
             switch PcapHandle.openOffline(file: file, source: name) {
-            case .success(let h): handle = h
+            case .success(let h): return opened(h, kind: nil)
             case .failure(let failure):
                 // gz_read reports corrupt compressed data as EIO.
                 if failure.text.contains("Input/output error") {
@@ -101,16 +143,11 @@ public final class FileSource: PacketSource {
                 throw CaptureError(.notACapture, source: name,
                                    message: "gzip-compressed, but what it holds is not a pcap or pcapng file (\(failure.text))")
             }
-            linkType = handle.linkType
-            linkTypeName = handle.linkTypeName
-            if let filter { try handle.setFilter(filter) }
-            return
         }
         let kind = CaptureFileKind.detect(magic: (head[0], head[1], head[2], head[3]))
-        fileKind = kind
         switch PcapHandle.openOffline(path: openPath) {
         case .success(let h):
-            handle = h
+            return opened(h, kind: kind)
         case .failure(let failure):
             if kind == nil {
                 throw CaptureError(.notACapture, source: name, message: FileProbe.notACapture(head, size: size))
@@ -123,9 +160,6 @@ public final class FileSource: PacketSource {
             }
             throw CaptureError(.corrupt, source: name, message: "corrupt capture file: \(failure.text)")
         }
-        linkType = handle.linkType
-        linkTypeName = handle.linkTypeName
-        if let filter { try handle.setFilter(filter) }
     }
 
     /// An unlinked temporary file in $TMPDIR (or /tmp) with a pcap dumper on it.
@@ -162,24 +196,6 @@ public final class FileSource: PacketSource {
             pcap_dump_close(spool.dumper)
             close(spool.descriptor)
         }
-    }
-
-    /// Reads an already open capture file (e.g. one opened before privileges were dropped) from
-    /// its start; `name` is its path, for messages.
-    public init(descriptor: Int32, name: String, filter: String? = nil) throws(CaptureError) {
-        self.name = name
-        readPath = "/dev/fd/\(descriptor)"
-        fileKind = nil
-        var st = stat()
-        fileSize = fstat(descriptor, &st) == 0 ? Int64(st.st_size) : 0
-        switch PcapHandle.openOffline(descriptor: descriptor, source: name) {
-        case .success(let h): handle = h
-        case .failure(let failure):
-            throw CaptureError(.corrupt, source: name, message: "cannot read the capture again: \(failure.text)")
-        }
-        linkType = handle.linkType
-        linkTypeName = handle.linkTypeName
-        if let filter { try handle.setFilter(filter) }
     }
 
     /// How far libpcap has read into the file, in bytes (for progress; `fileSize` is the total).

@@ -53,19 +53,49 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
                 duration: Double? = nil, savePath: String? = nil, runAs user: String? = nil,
                 userIsExplicit: Bool = true) throws(CaptureError) {
         let interfaces = try LiveSource.interfaceList()
-        let device: String
-        if let interface {
-            guard interfaces.contains(where: { $0.name == interface }) else {
-                throw CaptureError(.noSuchInterface, source: interface,
-                                   message: "no such interface (available: \(LiveSource.listText(interfaces)))")
-            }
-            device = interface
-        } else {
-            device = try LiveSource.defaultInterface(interfaces)
-        }
+        let device = try LiveSource.device(named: interface, among: interfaces)
         name = device
         self.duration = duration
+        let (h, wantNano) = try LiveSource.activate(device, snaplen: snaplen, promiscuous: promiscuous, interfaces: interfaces)
+        handle = h
+        nanosecondScale = wantNano && pcap_get_tstamp_precision(h.pointer) == Int32(PCAP_TSTAMP_PRECISION_NANO) ? 1 : 1000
+        linkType = h.linkType
+        linkTypeName = h.linkTypeName
+        if let filter { try LiveSource.apply(filter, to: h) }
+        selectableFD = try LiveSource.pollableDescriptor(h)
+        guard let wake = wakePipe() else {
+            throw CaptureError(.io, source: device, message: "cannot create pipe: \(FileProbe.systemMessage(errno))")
+        }
+        wakeRead = wake.read
+        wakeWrite = wake.write
+        stopFlag = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        stopFlag.initialize(to: 0)
 
+        if let savePath {
+            dumper = try LiveSource.openDump(h.pointer, path: savePath)
+            savedReader = open(savePath, O_RDONLY | O_CLOEXEC)
+        }
+        savedPath = savePath
+        if let user { privileges = try Privileges.drop(to: user, explicit: userIsExplicit) }
+        if privileges == .noDefaultUser {
+            warnings.append("no user '\(user ?? "")' on this system: the capture ran as root (give -Z USER to run as another user)")
+        }
+    }
+
+    /// The interface named (which must exist), or the default one.
+    private static func device(named interface: String?, among interfaces: [InterfaceInfo]) throws(CaptureError) -> String {
+        guard let interface else { return try defaultInterface(interfaces) }
+        guard interfaces.contains(where: { $0.name == interface }) else {
+            throw CaptureError(.noSuchInterface, source: interface, message: "no such interface (available: \(listText(interfaces)))")
+        }
+        return interface
+    }
+
+    /// Creates and activates the capture: snap length, promiscuous mode, 100 ms read timeout, immediate
+    /// mode, an 8 MiB buffer, nanosecond timestamps when offered (the second value: whether asked for
+    /// successfully). A failed activation becomes the error that names its cause.
+    private static func activate(_ device: String, snaplen: Int32, promiscuous: Bool,
+                                 interfaces: [InterfaceInfo]) throws(CaptureError) -> (PcapHandle, Bool) {
         let pointer = try PcapHandle.withErrorBuffer { (errbuf) throws(CaptureError) -> OpaquePointer in
             guard let p = pcap_create(device, errbuf) else {
                 throw CaptureError(.interfaceUnusable, source: device, message: "cannot open for capture: \(String(cString: errbuf))")
@@ -73,7 +103,6 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
             return p
         }
         let h = PcapHandle(pointer: pointer, source: device)
-        handle = h
         _ = pcap_set_snaplen(pointer, snaplen)
         _ = pcap_set_promisc(pointer, promiscuous ? 1 : 0)
         _ = pcap_set_timeout(pointer, 100)
@@ -82,63 +111,40 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
         let wantNano = pcap_set_tstamp_precision(pointer, Int32(PCAP_TSTAMP_PRECISION_NANO)) == 0
 
         let status = pcap_activate(pointer)
-        if status < 0 {
-            let detail = status == PCAP_ERROR ? h.lastError : String(cString: pcap_statustostr(status))
-            switch status {
-            case PCAP_ERROR_PERM_DENIED, PCAP_ERROR_PROMISC_PERM_DENIED:
-                throw CaptureError(.capturePermissionDenied, source: device,
-                                   message: "permission denied: live capture needs root or the CAP_NET_RAW capability (\(detail))")
-            case PCAP_ERROR_NO_SUCH_DEVICE:
-                throw CaptureError(.noSuchInterface, source: device,
-                                   message: "no such interface (available: \(LiveSource.listText(interfaces)))")
-            case PCAP_ERROR_IFACE_NOT_UP:
-                throw CaptureError(.interfaceUnusable, source: device, message: "interface is down")
-            default:
-                throw CaptureError(.interfaceUnusable, source: device, message: "cannot capture: \(detail)")
-            }
+        guard status < 0 else { return (h, wantNano) }
+        let detail = status == PCAP_ERROR ? h.lastError : String(cString: pcap_statustostr(status))
+        switch status {
+        case PCAP_ERROR_PERM_DENIED, PCAP_ERROR_PROMISC_PERM_DENIED:
+            throw CaptureError(.capturePermissionDenied, source: device,
+                               message: "permission denied: live capture needs root or the CAP_NET_RAW capability (\(detail))")
+        case PCAP_ERROR_NO_SUCH_DEVICE:
+            throw CaptureError(.noSuchInterface, source: device, message: "no such interface (available: \(listText(interfaces)))")
+        case PCAP_ERROR_IFACE_NOT_UP:
+            throw CaptureError(.interfaceUnusable, source: device, message: "interface is down")
+        default:
+            throw CaptureError(.interfaceUnusable, source: device, message: "cannot capture: \(detail)")
         }
-        nanosecondScale = wantNano && pcap_get_tstamp_precision(pointer) == Int32(PCAP_TSTAMP_PRECISION_NANO) ? 1 : 1000
-        linkType = h.linkType
-        linkTypeName = h.linkTypeName
+    }
 
-        if let filter {
-            var net: bpf_u_int32 = 0
-            var mask: bpf_u_int32 = 0
-            let found = try PcapHandle.withErrorBuffer { (errbuf) throws(CaptureError) -> Bool in
-                pcap_lookupnet(device, &net, &mask, errbuf) == 0
-            }
-            try h.setFilter(filter, netmask: found ? mask : PCAP_NETMASK_UNKNOWN)
+    /// Compiles the BPF filter with the interface's netmask (unknown when it has no IPv4 address).
+    private static func apply(_ filter: String, to h: PcapHandle) throws(CaptureError) {
+        var net: bpf_u_int32 = 0
+        var mask: bpf_u_int32 = 0
+        let found = try PcapHandle.withErrorBuffer { (errbuf) throws(CaptureError) -> Bool in
+            pcap_lookupnet(h.source, &net, &mask, errbuf) == 0
         }
+        try h.setFilter(filter, netmask: found ? mask : PCAP_NETMASK_UNKNOWN)
+    }
+
+    /// Switches the capture to non-blocking reads and returns the descriptor to poll.
+    private static func pollableDescriptor(_ h: PcapHandle) throws(CaptureError) -> Int32 {
         let nonblock = try PcapHandle.withErrorBuffer { (errbuf) throws(CaptureError) -> Int32 in
-            pcap_setnonblock(pointer, 1, errbuf)
+            pcap_setnonblock(h.pointer, 1, errbuf)
         }
         guard nonblock == 0 else {
-            throw CaptureError(.interfaceUnusable, source: device, message: "cannot switch to non-blocking mode: \(h.lastError)")
+            throw CaptureError(.interfaceUnusable, source: h.source, message: "cannot switch to non-blocking mode: \(h.lastError)")
         }
-        selectableFD = pcap_get_selectable_fd(pointer)
-
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else {
-            throw CaptureError(.io, source: device, message: "cannot create pipe: \(FileProbe.systemMessage(errno))")
-        }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        }
-        wakeRead = fds[0]
-        wakeWrite = fds[1]
-        stopFlag = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-        stopFlag.initialize(to: 0)
-
-        if let savePath {
-            dumper = try LiveSource.openDump(pointer, path: savePath)
-            savedReader = open(savePath, O_RDONLY | O_CLOEXEC)
-        }
-        savedPath = savePath
-        if let user { privileges = try Privileges.drop(to: user, explicit: userIsExplicit) }
-        if privileges == .noDefaultUser {
-            warnings.append("no user '\(user ?? "")' on this system: the capture ran as root (give -Z USER to run as another user)")
-        }
+        return pcap_get_selectable_fd(h.pointer)
     }
 
     /// The saved capture, opened for reading (after the capture ended), through the descriptor
@@ -297,165 +303,5 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
-
-    // MARK: Interfaces
-
-    struct InterfaceInfo {
-        var name: String
-        var flags: UInt32
-        var hasAddresses: Bool
-
-        /// D-Bus, Bluetooth, USB and netfilter-queue capture devices.
-        var isMonitorDevice: Bool {
-            ["nflog", "nfqueue", "dbus", "usbmon", "bluetooth"].contains { name.hasPrefix($0) }
-        }
-    }
-
-    static func interfaceList() throws(CaptureError) -> [InterfaceInfo] {
-        var list: UnsafeMutablePointer<pcap_if_t>? = nil
-        try PcapHandle.withErrorBuffer { (errbuf) throws(CaptureError) -> Void in
-            if pcap_findalldevs(&list, errbuf) != 0 {
-                throw CaptureError(.interfaceUnusable, source: "interfaces", message: "cannot list interfaces: \(String(cString: errbuf))")
-            }
-        }
-        defer { if let list { pcap_freealldevs(list) } }
-        var result: [InterfaceInfo] = []
-        var node = list
-        while let n = node {
-            result.append(InterfaceInfo(name: String(cString: n.pointee.name), flags: n.pointee.flags,
-                                        hasAddresses: n.pointee.addresses != nil))
-            node = n.pointee.next
-        }
-        return result
-    }
-
-    /// The names of the interfaces libpcap can capture on (empty if they cannot be listed).
-    /// Leaves out the devices that never carry network traffic (D-Bus, Bluetooth, USB monitors,
-    /// netfilter queues); they can still be named explicitly.
-    public static func availableInterfaces() -> [String] {
-        ((try? interfaceList()) ?? []).filter { !$0.isMonitorDevice }.map(\.name)
-    }
-
-    /// Devices skipped when choosing the default interface.
-    private static let pseudoDevicePrefixes = ["any", "nflog", "nfqueue", "dbus", "usbmon", "bluetooth", "dpdk"]
-
-    /// The first interface that is up, running and not loopback, preferring those with addresses.
-    static func defaultInterface(_ interfaces: [InterfaceInfo]) throws(CaptureError) -> String {
-        let candidates = interfaces.filter { i in
-            i.flags & UInt32(PCAP_IF_UP) != 0 && i.flags & UInt32(PCAP_IF_RUNNING) != 0
-                && i.flags & UInt32(PCAP_IF_LOOPBACK) == 0
-                && !pseudoDevicePrefixes.contains { i.name.hasPrefix($0) }
-        }
-        if let best = candidates.first(where: \.hasAddresses) ?? candidates.first { return best.name }
-        throw CaptureError(.interfaceUnusable, source: "interfaces",
-                           message: "no interface is up and running (available: \(listText(interfaces))); choose one with -i")
-    }
-
-    /// "eth0, any, lo, ifb0 (down)": the capturable interfaces for an error message.
-    /// The interfaces a live capture can open, one line each as `tcpdump -D` prints them:
-    /// `1.eth0 [Up, Running]` (monitor devices such as nflog and usbmon left out).
-    public static func interfaceLines() throws(CaptureError) -> [String] {
-        let shown = try interfaceList().filter { !$0.isMonitorDevice }
-        return shown.enumerated().map { i, f in
-            var flags: [String] = []
-            if f.flags & UInt32(PCAP_IF_UP) != 0 { flags.append("Up") }
-            if f.flags & UInt32(PCAP_IF_RUNNING) != 0 { flags.append("Running") }
-            if f.flags & UInt32(PCAP_IF_LOOPBACK) != 0 { flags.append("Loopback") }
-            return "\(i + 1).\(f.name)" + (flags.isEmpty ? "" : " [\(flags.joined(separator: ", "))]")
-        }
-    }
-
-    static func listText(_ interfaces: [InterfaceInfo]) -> String {
-        let shown = interfaces.filter { !$0.isMonitorDevice }
-        if shown.isEmpty { return "none" }
-        return shown.map { $0.flags & UInt32(PCAP_IF_UP) == 0 ? "\($0.name) (down)" : $0.name }.joined(separator: ", ")
-    }
-
-    // MARK: SIGINT
-
-    /// Makes SIGINT end the running live capture(s) with `.interrupted` instead of killing the
-    /// process. While no live capture runs, and on a second SIGINT, the default action applies
-    /// (the process ends). Idempotent.
-    public static func installInterruptHandler() {
-        InterruptSignal.install()
-    }
-
-    /// Forgets an earlier SIGINT, so that a new capture can run (the request is otherwise sticky).
-    public static func resetInterrupt() {
-        InterruptSignal.reset()
-    }
-
-    /// True once SIGINT ended (or would end) a capture.
-    public static var wasInterrupted: Bool { InterruptSignal.requested }
-}
-
-/// The process-wide SIGINT state: a flag, a count of running captures and a self-pipe that
-/// wakes their `poll`. Set up once, before the handler is installed, and never freed.
-enum InterruptSignal {
-    private struct State {
-        var flag: UnsafeMutablePointer<Int32>
-        var active: UnsafeMutablePointer<Int32>
-        var readFD: Int32
-        var writeFD: Int32
-        var installed: Bool
-    }
-
-    nonisolated(unsafe) private static var state: State = {
-        let flag = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-        flag.initialize(to: 0)
-        let active = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-        active.initialize(to: 0)
-        var fds: [Int32] = [-1, -1]
-        if pipe(&fds) == 0 {
-            for fd in fds {
-                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            }
-        }
-        return State(flag: flag, active: active, readFD: fds[0], writeFD: fds[1], installed: false)
-    }()
-
-    nonisolated(unsafe) private static let lock: UnsafeMutablePointer<pthread_mutex_t> = {
-        let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-        pthread_mutex_init(m, nil)
-        return m
-    }()
-
-    /// The pipe end a capture polls; -1 (ignored by poll) until the handler is installed.
-    static var readFD: Int32 { state.installed ? state.readFD : -1 }
-
-    static var requested: Bool { streamprobe_atomic_load(state.flag) != 0 }
-
-    /// Captures running now (for tests).
-    static var activeCaptures: Int32 { streamprobe_atomic_load(state.active) }
-
-    static func enter() { _ = streamprobe_atomic_add(state.active, 1) }
-    static func leave() { _ = streamprobe_atomic_add(state.active, -1) }
-
-    static func install() {
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        guard !state.installed else { return }
-        state.installed = true
-        signal(SIGINT, { _ in InterruptSignal.handle() })
-    }
-
-    static func reset() {
-        streamprobe_atomic_store(state.flag, 0)
-        LiveSource.drain(state.readFD)
-    }
-
-    /// Runs inside the signal handler: only async-signal-safe calls.
-    private static func handle() {
-        let savedErrno = errno
-        defer { errno = savedErrno }
-        if streamprobe_atomic_load(state.active) == 0 || streamprobe_atomic_exchange(state.flag, 1) != 0 {
-            signal(SIGINT, SIG_DFL)
-            raise(SIGINT)
-            return
-        }
-        var byte: UInt8 = 1
-        _ = write(state.writeFD, &byte, 1)
     }
 }

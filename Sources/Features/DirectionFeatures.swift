@@ -1,45 +1,100 @@
-/// Per-direction totals of one window (`FeatureFamily.directionNames` order).
+/// One direction's packets of a window: how many, their bytes, the first and last arrival.
+struct DirectionTally {
+    var packets = 0
+    var bytes = 0
+    var firstTime = 0.0
+    var lastTime = 0.0
+
+    @inline(__always)
+    mutating func add(_ packet: PacketSample) {
+        if packets == 0 { firstTime = packet.time }
+        lastTime = packet.time
+        packets += 1
+        bytes += packet.frameLength
+    }
+
+    /// Mean frame length; 0 without packets.
+    var meanSize: Double { packets > 0 ? Double(bytes) / Double(packets) : 0 }
+
+    /// Mean gap between consecutive packets; 0 with fewer than two.
+    var meanInterval: Double { packets > 1 ? (lastTime - firstTime) / Double(packets - 1) : 0 }
+}
+
+/// The download and upload tallies of a window; packets of `.unknown` direction count in neither.
+struct DirectionTallies {
+    var download = DirectionTally()
+    var upload = DirectionTally()
+
+    @inline(__always)
+    mutating func add(_ packet: PacketSample) {
+        switch packet.direction {
+        case .download: download.add(packet)
+        case .upload: upload.add(packet)
+        case .unknown: break
+        }
+    }
+}
+
+/// The direction family's 12 features, in published order (names derived from the cases).
+enum DirectionSlot: Int, CaseIterable, FeatureSlot {
+    case downBytes, upBytes, downPackets, upPackets, downMeanPktSize, upMeanPktSize
+    case downUpBytesRatio, downUpPacketsRatio, downUpMeanSizeRatio, downBytesShare
+    case downBytesPerSecond, upBytesPerSecond
+}
+
+/// Per-direction totals of one window.
 ///
 /// Ratios divide by max(upload value, 1) so a window without upload stays finite;
 /// `down_bytes_share` is download / (download + upload), 0 for an empty window.
 /// Packets of `.unknown` direction count in neither direction.
 enum DirectionFeatures {
     static func compute(_ packets: [PacketSample], _ range: Range<Int>, window: Double, into out: inout [Double]) {
-        var downBytes = 0, upBytes = 0, downPackets = 0, upPackets = 0
-        for i in range {
-            let packet = packets[i]
-            switch packet.direction {
-            case .download:
-                downBytes += packet.frameLength
-                downPackets += 1
-            case .upload:
-                upBytes += packet.frameLength
-                upPackets += 1
-            case .unknown:
-                break
-            }
-        }
-        let downMean = downPackets > 0 ? Double(downBytes) / Double(downPackets) : 0
-        let upMean = upPackets > 0 ? Double(upBytes) / Double(upPackets) : 0
-        out[0] = Double(downBytes)
-        out[1] = Double(upBytes)
-        out[2] = Double(downPackets)
-        out[3] = Double(upPackets)
-        out[4] = downMean
-        out[5] = upMean
-        out[6] = Double(downBytes) / Double(max(upBytes, 1))
-        out[7] = Double(downPackets) / Double(max(upPackets, 1))
-        out[8] = downMean / max(upMean, 1)
-        let both = downBytes + upBytes
-        out[9] = both > 0 ? Double(downBytes) / Double(both) : 0
-        out[10] = Double(downBytes) / window
-        out[11] = Double(upBytes) / window
+        var tallies = DirectionTallies()
+        for i in range { tallies.add(packets[i]) }
+        let down = tallies.download, up = tallies.upload
+        out[DirectionSlot.downBytes] = Double(down.bytes)
+        out[DirectionSlot.upBytes] = Double(up.bytes)
+        out[DirectionSlot.downPackets] = Double(down.packets)
+        out[DirectionSlot.upPackets] = Double(up.packets)
+        out[DirectionSlot.downMeanPktSize] = down.meanSize
+        out[DirectionSlot.upMeanPktSize] = up.meanSize
+        out[DirectionSlot.downUpBytesRatio] = Double(down.bytes) / Double(max(up.bytes, 1))
+        out[DirectionSlot.downUpPacketsRatio] = Double(down.packets) / Double(max(up.packets, 1))
+        out[DirectionSlot.downUpMeanSizeRatio] = down.meanSize / max(up.meanSize, 1)
+        let both = down.bytes + up.bytes
+        out[DirectionSlot.downBytesShare] = both > 0 ? Double(down.bytes) / Double(both) : 0
+        out[DirectionSlot.downBytesPerSecond] = Double(down.bytes) / window
+        out[DirectionSlot.upBytesPerSecond] = Double(up.bytes) / window
     }
 }
 
-/// The webcam-presence table's 12 features (`FeatureFamily.webcamNames` order), as
-/// shared/datasets/README.md defines them. Inbound = `.download` (to the client),
-/// outbound = `.upload`; `.unknown` packets count only in the both-direction columns.
+/// The webcam-presence family's 12 features, with the column names of the webcam-presence dataset
+/// ("Spy your mate"; docs/features.md gives each definition).
+enum WebcamSlot: Int, CaseIterable, FeatureSlot {
+    case packets, meanInterval, meanSize, inboundPackets, outboundPackets, inboundInterval, outboundInterval
+    case inboundSize, outboundSize, bitRate, inboundBitRate, outboundBitRate
+
+    var name: String {
+        switch self {
+        case .packets: return "Pkts number"
+        case .meanInterval: return "Avg pkts interval"
+        case .meanSize: return "Avg pkts size"
+        case .inboundPackets: return "Inbound pkts"
+        case .outboundPackets: return "Outbound pkts"
+        case .inboundInterval: return "In pkts interval"
+        case .outboundInterval: return "Out pkts interval"
+        case .inboundSize: return "In pkts size"
+        case .outboundSize: return "Out pkts size"
+        case .bitRate: return "Bit Rate"
+        case .inboundBitRate: return "Inbound bit rate"
+        case .outboundBitRate: return "Outbound bit rate"
+        }
+    }
+}
+
+/// The webcam-presence window features. Inbound = `.download` (to the client), outbound = `.upload`;
+/// `.unknown` packets count only in the both-direction columns. The "bit rates" are bytes per second,
+/// as in the dataset's table.
 enum WebcamFeatures {
     /// `previousTime`: time of the unit's packet just before the window (nil before the
     /// unit's first packet, whose interval is 0).
@@ -48,45 +103,33 @@ enum WebcamFeatures {
         into out: inout [Double]
     ) {
         guard !range.isEmpty else {
-            for i in 0..<12 { out[i] = 0 }
+            for slot in WebcamSlot.allCases { out[slot] = 0 }
             return
         }
-        var bytes = 0, inBytes = 0, outBytes = 0, inCount = 0, outCount = 0
+        var bytes = 0
         var intervalSum = 0.0
         var previous = previousTime ?? packets[range.lowerBound].time
-        var firstIn = 0.0, lastIn = 0.0, firstOut = 0.0, lastOut = 0.0
+        var tallies = DirectionTallies()
         for i in range {
             let packet = packets[i]
             bytes += packet.frameLength
             intervalSum += packet.time - previous
             previous = packet.time
-            switch packet.direction {
-            case .download:
-                if inCount == 0 { firstIn = packet.time }
-                lastIn = packet.time
-                inCount += 1
-                inBytes += packet.frameLength
-            case .upload:
-                if outCount == 0 { firstOut = packet.time }
-                lastOut = packet.time
-                outCount += 1
-                outBytes += packet.frameLength
-            case .unknown:
-                break
-            }
+            tallies.add(packet)
         }
+        let inbound = tallies.download, outbound = tallies.upload
         let n = Double(range.count)
-        out[0] = n
-        out[1] = intervalSum / n
-        out[2] = Double(bytes) / n
-        out[3] = Double(inCount)
-        out[4] = Double(outCount)
-        out[5] = inCount > 1 ? (lastIn - firstIn) / Double(inCount - 1) : 0
-        out[6] = outCount > 1 ? (lastOut - firstOut) / Double(outCount - 1) : 0
-        out[7] = inCount > 0 ? Double(inBytes) / Double(inCount) : 0
-        out[8] = outCount > 0 ? Double(outBytes) / Double(outCount) : 0
-        out[9] = Double(bytes) / window
-        out[10] = Double(inBytes) / window
-        out[11] = Double(outBytes) / window
+        out[WebcamSlot.packets] = n
+        out[WebcamSlot.meanInterval] = intervalSum / n
+        out[WebcamSlot.meanSize] = Double(bytes) / n
+        out[WebcamSlot.inboundPackets] = Double(inbound.packets)
+        out[WebcamSlot.outboundPackets] = Double(outbound.packets)
+        out[WebcamSlot.inboundInterval] = inbound.meanInterval
+        out[WebcamSlot.outboundInterval] = outbound.meanInterval
+        out[WebcamSlot.inboundSize] = inbound.meanSize
+        out[WebcamSlot.outboundSize] = outbound.meanSize
+        out[WebcamSlot.bitRate] = Double(bytes) / window
+        out[WebcamSlot.inboundBitRate] = Double(inbound.bytes) / window
+        out[WebcamSlot.outboundBitRate] = Double(outbound.bytes) / window
     }
 }

@@ -1,6 +1,6 @@
 /// A group of features computed together from the same packets.
 public enum FeatureFamily: String, Sendable, Hashable, CaseIterable {
-    /// The reference analyzer's 37 window features (DESIGN.md §4).
+    /// The reference analyzer's 37 window features (the compatibility baseline; docs/features.md).
     case reference
     /// Per-direction bytes, packets, mean sizes and their ratios, per window.
     case direction
@@ -27,39 +27,16 @@ public enum FeatureFamily: String, Sendable, Hashable, CaseIterable {
 
     public static let referenceNames: [String] = ReferenceSlot.allCases.map(\.name)
 
-    public static let directionNames: [String] = [
-        "down_bytes", "up_bytes", "down_packets", "up_packets", "down_mean_pkt_size", "up_mean_pkt_size",
-        "down_up_bytes_ratio", "down_up_packets_ratio", "down_up_mean_size_ratio", "down_bytes_share",
-        "down_bytes_per_second", "up_bytes_per_second",
-    ]
+    public static let directionNames: [String] = DirectionSlot.allCases.map(\.name)
 
-    public static let contextNames: [String] = [
-        "ctx_seconds", "ctx_down_bytes", "ctx_down_bytes_per_second", "ctx_up_bytes_per_second",
-        "unit_seconds", "unit_down_bytes_per_second", "ctx_burst_count", "ctx_burst_mean_bytes",
-        "ctx_burst_max_bytes", "ctx_burst_mean_duration", "ctx_burst_throughput", "ctx_silence_mean",
-        "ctx_silence_max", "ctx_silence_current", "ctx_duty_cycle", "ctx_last_burst_bytes",
-        "ctx_cycle_bytes_per_second",
-    ]
+    public static let contextNames: [String] = ContextSlot.allCases.map(\.name)
 
-    public static let shapeNames: [String] = [
-        "lv_seconds", "lv_down_bytes_per_second", "lv_idle_bin_share", "lv_peak_count", "lv_peak_gap_mean",
-        "lv_duty_cycle", "lv_cv_second_bytes", "lv_idle_bin_share_pkts", "lv_peak_count_pkts",
-        "lv_peak_gap_mean_pkts", "lv_duty_cycle_pkts", "lv_cv_second_pkts",
-    ]
+    public static let shapeNames: [String] = ShapeSlot.allCases.map(\.name)
 
-    public static let rhythmNames: [String] = [
-        "lr_seconds", "lr_idle_share", "lr_active_second_share", "lr_max_idle_s", "lr_long_gap_idle_share",
-        "lr_heavy_share", "lr_heavy_max_idle_s", "lr_heavy_long_gap_share", "lr_gap_p50_s", "lr_gap_p90_s",
-        "lr_bursts_per_min", "lr_burst_p50_s", "lr_burst_max_s", "lr_interval_p50_s", "lr_interval_cv",
-        "lr_interval_regularity", "lr_period_s", "lr_period_strength",
-    ]
+    public static let rhythmNames: [String] = RhythmSlot.allCases.map(\.name)
 
     /// Column names exactly as in the webcam-presence CSVs.
-    public static let webcamNames: [String] = [
-        "Pkts number", "Avg pkts interval", "Avg pkts size", "Inbound pkts", "Outbound pkts",
-        "In pkts interval", "Out pkts interval", "In pkts size", "Out pkts size", "Bit Rate",
-        "Inbound bit rate", "Outbound bit rate",
-    ]
+    public static let webcamNames: [String] = WebcamSlot.allCases.map(\.name)
 
     /// Where each known feature lives: name → (family, slot in the family's vector).
     static let index: [String: FeatureID] = {

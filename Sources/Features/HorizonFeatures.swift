@@ -1,3 +1,18 @@
+/// The context family's 17 features, in published order (names: the snake_case of the cases).
+enum ContextSlot: Int, CaseIterable, FeatureSlot {
+    case ctxSeconds, ctxDownBytes, ctxDownBytesPerSecond, ctxUpBytesPerSecond, unitSeconds, unitDownBytesPerSecond
+    case ctxBurstCount, ctxBurstMeanBytes, ctxBurstMaxBytes, ctxBurstMeanDuration, ctxBurstThroughput
+    case ctxSilenceMean, ctxSilenceMax, ctxSilenceCurrent, ctxDutyCycle, ctxLastBurstBytes, ctxCycleBytesPerSecond
+}
+
+/// The live-vs-VOD shape family's 12 features, in published order (`lv_` and the snake_case of the case).
+enum ShapeSlot: Int, CaseIterable, FeatureSlot {
+    case seconds, downBytesPerSecond, idleBinShare, peakCount, peakGapMean, dutyCycle, cvSecondBytes
+    case idleBinSharePkts, peakCountPkts, peakGapMeanPkts, dutyCyclePkts, cvSecondPkts
+
+    static var namePrefix: String { "lv_" }
+}
+
 /// The context family (`FeatureFamily.contextNames` order): the download of the last
 /// `contextSeconds` before the evaluation time, from the 100 ms bins and the burst list.
 enum ContextFeatures {
@@ -52,23 +67,23 @@ enum ContextFeatures {
         // whatever the phase of the context.
         let cycleSpan = firstStart.map { lastStart - $0 } ?? 0
 
-        out[0] = covered
-        out[1] = Double(downBytes)
-        out[2] = covered > 0 ? Double(downBytes) / covered : 0
-        out[3] = covered > 0 ? Double(upBytes) / covered : 0
-        out[4] = max(unitSeconds, 0)
-        out[5] = unitSeconds > 0 ? Double(totalDownBytes) / unitSeconds : 0
-        out[6] = Double(count)
-        out[7] = count > 0 ? Double(bytesSum) / Double(count) : 0
-        out[8] = Double(maxBytes)
-        out[9] = count > 0 ? durationSum / Double(count) : 0
-        out[10] = multiDuration > 0 ? Double(multiBytes) / multiDuration : 0
-        out[11] = silences > 0 ? silenceSum / Double(silences) : 0
-        out[12] = silenceMax
-        out[13] = lastDownTime.map { min(max(time - $0, 0), covered) } ?? covered
-        out[14] = covered > 0 ? min(activeSum / covered, 1) : 0
-        out[15] = Double(lastBytes)
-        out[16] = count > 1 && cycleSpan > 0 ? Double(bytesSum - lastBytes) / cycleSpan : 0
+        out[ContextSlot.ctxSeconds] = covered
+        out[ContextSlot.ctxDownBytes] = Double(downBytes)
+        out[ContextSlot.ctxDownBytesPerSecond] = covered > 0 ? Double(downBytes) / covered : 0
+        out[ContextSlot.ctxUpBytesPerSecond] = covered > 0 ? Double(upBytes) / covered : 0
+        out[ContextSlot.unitSeconds] = max(unitSeconds, 0)
+        out[ContextSlot.unitDownBytesPerSecond] = unitSeconds > 0 ? Double(totalDownBytes) / unitSeconds : 0
+        out[ContextSlot.ctxBurstCount] = Double(count)
+        out[ContextSlot.ctxBurstMeanBytes] = count > 0 ? Double(bytesSum) / Double(count) : 0
+        out[ContextSlot.ctxBurstMaxBytes] = Double(maxBytes)
+        out[ContextSlot.ctxBurstMeanDuration] = count > 0 ? durationSum / Double(count) : 0
+        out[ContextSlot.ctxBurstThroughput] = multiDuration > 0 ? Double(multiBytes) / multiDuration : 0
+        out[ContextSlot.ctxSilenceMean] = silences > 0 ? silenceSum / Double(silences) : 0
+        out[ContextSlot.ctxSilenceMax] = silenceMax
+        out[ContextSlot.ctxSilenceCurrent] = lastDownTime.map { min(max(time - $0, 0), covered) } ?? covered
+        out[ContextSlot.ctxDutyCycle] = covered > 0 ? min(activeSum / covered, 1) : 0
+        out[ContextSlot.ctxLastBurstBytes] = Double(lastBytes)
+        out[ContextSlot.ctxCycleBytesPerSecond] = count > 1 && cycleSpan > 0 ? Double(bytesSum - lastBytes) / cycleSpan : 0
     }
 }
 
@@ -87,7 +102,7 @@ struct ShapeFeatures {
         let startBin = max(0, binEnd - wanted)
         let binCount = binEnd - startBin
         guard binCount > 0 else {
-            for i in 0..<FeatureFamily.shapeNames.count { out[i] = 0 }
+            for slot in ShapeSlot.allCases { out[slot] = 0 }
             return
         }
         var idle = 0, idlePackets = 0, bytes = 0
@@ -116,18 +131,18 @@ struct ShapeFeatures {
         let coveredSeconds = Double(binCount) * BinHistory.binSeconds
         let byBytes = Self.peaks(secondBytes)
         let byPackets = Self.peaks(secondPackets)
-        out[0] = coveredSeconds
-        out[1] = Double(bytes) / coveredSeconds
-        out[2] = Double(idle) / Double(binCount)
-        out[3] = byBytes.count
-        out[4] = byBytes.meanGap
-        out[5] = byBytes.duty
-        out[6] = byBytes.cv
-        out[7] = Double(idlePackets) / Double(binCount)
-        out[8] = byPackets.count
-        out[9] = byPackets.meanGap
-        out[10] = byPackets.duty
-        out[11] = byPackets.cv
+        out[ShapeSlot.seconds] = coveredSeconds
+        out[ShapeSlot.downBytesPerSecond] = Double(bytes) / coveredSeconds
+        out[ShapeSlot.idleBinShare] = Double(idle) / Double(binCount)
+        out[ShapeSlot.peakCount] = byBytes.count
+        out[ShapeSlot.peakGapMean] = byBytes.meanGap
+        out[ShapeSlot.dutyCycle] = byBytes.duty
+        out[ShapeSlot.cvSecondBytes] = byBytes.cv
+        out[ShapeSlot.idleBinSharePkts] = Double(idlePackets) / Double(binCount)
+        out[ShapeSlot.peakCountPkts] = byPackets.count
+        out[ShapeSlot.peakGapMeanPkts] = byPackets.meanGap
+        out[ShapeSlot.dutyCyclePkts] = byPackets.duty
+        out[ShapeSlot.cvSecondPkts] = byPackets.cv
     }
 
     /// Peaks of a per-second series: each maximal run of seconds above the series mean is

@@ -1,19 +1,19 @@
-/// The reference analyzer's 37 window features, in their published order. The feature names
-/// derive from the cases (`bytesPerSecond` → `bytes_per_second`), so the order of the names and the
-/// slots the computation fills cannot drift apart.
-enum ReferenceSlot: Int, CaseIterable {
-    case bytesPerSecond, packetsPerSecond, bytesTotal, meanPktSize, stdPktSize
-    case minPktSize, maxPktSize, p10PktSize, p25PktSize, p50PktSize
-    case p75PktSize, p90PktSize, p95PktSize, largePktRatio, smallPktRatio
-    case mediumPktRatio, pktSizeRange, pktSizeIqr, pktSizeSkew, pktSizeKurtosis
-    case meanIat, stdIat, minIat, maxIat, p10Iat
-    case p50Iat, p90Iat, cvIat, iatRange, burstCount
-    case meanBurstPackets, maxBurstPackets, stdBurstPackets, burstBytesRatio, entropyPktSizes
-    case bytesPerPacket, iatPerByte
+/// A feature family's features as cases, in published order: the value of case `c` is at `c.rawValue` of
+/// the family's row, and the names come from the cases, so the order of the names and the slots the
+/// computation fills cannot drift apart.
+protocol FeatureSlot: RawRepresentable<Int>, CaseIterable {
+    /// The published feature name; by default `namePrefix` and the `snake_case` of the case name
+    /// (`bytesPerSecond` → `bytes_per_second`).
+    var name: String { get }
+    /// What every name of the family starts with (`lr_` for the rhythm family); empty by default.
+    static var namePrefix: String { get }
+}
 
-    /// `snake_case` of the case name.
+extension FeatureSlot {
+    static var namePrefix: String { "" }
+
     var name: String {
-        var out = ""
+        var out = Self.namePrefix
         for c in String(describing: self) {
             if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
         }
@@ -22,14 +22,28 @@ enum ReferenceSlot: Int, CaseIterable {
 }
 
 extension Array where Element == Double {
-    /// A reference feature's value in a row of `ReferenceSlot.allCases.count` values.
-    subscript(slot: ReferenceSlot) -> Double {
-        get { self[slot.rawValue] }
-        set { self[slot.rawValue] = newValue }
+    /// A feature's value in its family's row.
+    subscript<Slot: FeatureSlot>(_ slot: Slot) -> Double {
+        @inline(__always) get { self[slot.rawValue] }
+        @inline(__always) set { self[slot.rawValue] = newValue }
     }
 }
 
-/// Computes the reference analyzer's 37 features of one window (DESIGN.md §4), reusing its buffers.
+/// The reference analyzer's 37 window features, in their published order: the compatibility
+/// baseline, so that a model trained on the reference analyzer's output runs here unchanged.
+enum ReferenceSlot: Int, CaseIterable, FeatureSlot {
+    case bytesPerSecond, packetsPerSecond, bytesTotal, meanPktSize, stdPktSize
+    case minPktSize, maxPktSize, p10PktSize, p25PktSize, p50PktSize
+    case p75PktSize, p90PktSize, p95PktSize, largePktRatio, smallPktRatio
+    case mediumPktRatio, pktSizeRange, pktSizeIqr, pktSizeSkew, pktSizeKurtosis
+    case meanIat, stdIat, minIat, maxIat, p10Iat
+    case p50Iat, p90Iat, cvIat, iatRange, burstCount
+    case meanBurstPackets, maxBurstPackets, stdBurstPackets, burstBytesRatio, entropyPktSizes
+    case bytesPerPacket, iatPerByte
+}
+
+/// Computes the reference analyzer's 37 features of one window (definitions in docs/features.md, checked
+/// against scripts/reference_features.py), reusing its buffers.
 struct ReferenceFeatures {
     private var sizes: [Double] = []
     private var sortedSizes: [Double] = []
@@ -48,10 +62,24 @@ struct ReferenceFeatures {
         _ packets: [PacketSample], _ range: Range<Int>, burstGap: Double, into out: inout [Double]
     ) {
         precondition(!range.isEmpty)
+        let bytesTotal = gather(packets, range, into: &out)
+        let duration = packets[range.upperBound - 1].time - packets[range.lowerBound].time
+        let n = Double(sizes.count), total = Double(bytesTotal)
+        out[ReferenceSlot.bytesPerSecond] = duration > 0 ? total / duration : 0
+        out[ReferenceSlot.packetsPerSecond] = duration > 0 ? n / duration : 0
+        out[ReferenceSlot.bytesTotal] = total
+        out[ReferenceSlot.bytesPerPacket] = total / n
+        let meanSize = sizeFeatures(into: &out)
+        let sumIAT = iatFeatures(into: &out)
+        out[ReferenceSlot.iatPerByte] = bytesTotal > 0 && !iats.isEmpty ? sumIAT / total : 0
+        burstFeatures(burstGap: burstGap, meanSize: meanSize, total: total, into: &out)
+    }
+
+    /// Collects the window's sizes and inter-arrival times, writes the size-class ratios, and returns the
+    /// window's bytes.
+    private mutating func gather(_ packets: [PacketSample], _ range: Range<Int>, into out: inout [Double]) -> Int {
         sizes.removeAll(keepingCapacity: true)
         iats.removeAll(keepingCapacity: true)
-        runs.removeAll(keepingCapacity: true)
-
         var bytesTotal = 0
         var previousTime = packets[range.lowerBound].time
         var large = 0, small = 0, medium = 0
@@ -67,15 +95,39 @@ struct ReferenceFeatures {
             }
         }
         let n = Double(sizes.count)
-        let total = Double(bytesTotal)
-        let duration = packets[range.upperBound - 1].time - packets[range.lowerBound].time
+        out[ReferenceSlot.largePktRatio] = Double(large) / n
+        out[ReferenceSlot.smallPktRatio] = Double(small) / n
+        out[ReferenceSlot.mediumPktRatio] = Double(medium) / n
+        return bytesTotal
+    }
 
+    /// Frame sizes: moments, extremes, percentiles, spread, shape and entropy. Returns the mean size.
+    private mutating func sizeFeatures(into out: inout [Double]) -> Double {
         Stats.countingSort(sizes, into: &sortedSizes, counts: &counts)
         let (meanSize, stdSize) = Stats.meanAndStd(sizes)
         let p25 = Stats.percentile(sorted: sortedSizes, 25)
         let p75 = Stats.percentile(sorted: sortedSizes, 75)
         let minSize = sortedSizes[0], maxSize = sortedSizes[sortedSizes.count - 1]
+        out[ReferenceSlot.meanPktSize] = meanSize
+        out[ReferenceSlot.stdPktSize] = stdSize
+        out[ReferenceSlot.minPktSize] = minSize
+        out[ReferenceSlot.maxPktSize] = maxSize
+        out[ReferenceSlot.p10PktSize] = Stats.percentile(sorted: sortedSizes, 10)
+        out[ReferenceSlot.p25PktSize] = p25
+        out[ReferenceSlot.p50PktSize] = Stats.percentile(sorted: sortedSizes, 50)
+        out[ReferenceSlot.p75PktSize] = p75
+        out[ReferenceSlot.p90PktSize] = Stats.percentile(sorted: sortedSizes, 90)
+        out[ReferenceSlot.p95PktSize] = Stats.percentile(sorted: sortedSizes, 95)
+        out[ReferenceSlot.pktSizeRange] = maxSize - minSize
+        out[ReferenceSlot.pktSizeIqr] = p75 - p25
+        out[ReferenceSlot.pktSizeSkew] = Stats.skew(sizes)
+        out[ReferenceSlot.pktSizeKurtosis] = Stats.kurtosis(sizes)
+        out[ReferenceSlot.entropyPktSizes] = Stats.referenceEntropy(sorted: sortedSizes)
+        return meanSize
+    }
 
+    /// Inter-arrival times (0 for all of them when the window has one packet). Returns their sum.
+    private mutating func iatFeatures(into out: inout [Double]) -> Double {
         var meanIAT = 0.0, stdIAT = 0.0, minIAT = 0.0, maxIAT = 0.0
         var p10IAT = 0.0, p50IAT = 0.0, p90IAT = 0.0, sumIAT = 0.0
         if !iats.isEmpty {
@@ -88,8 +140,21 @@ struct ReferenceFeatures {
             p50IAT = Stats.percentile(sorted: sortedIats, 50)
             p90IAT = Stats.percentile(sorted: sortedIats, 90)
         }
+        out[ReferenceSlot.meanIat] = meanIAT
+        out[ReferenceSlot.stdIat] = stdIAT
+        out[ReferenceSlot.minIat] = minIAT
+        out[ReferenceSlot.maxIat] = maxIAT
+        out[ReferenceSlot.p10Iat] = p10IAT
+        out[ReferenceSlot.p50Iat] = p50IAT
+        out[ReferenceSlot.p90Iat] = p90IAT
+        out[ReferenceSlot.cvIat] = meanIAT > 0 ? stdIAT / meanIAT : 0
+        out[ReferenceSlot.iatRange] = maxIAT - minIAT
+        return sumIAT
+    }
 
-        // Bursts: runs of consecutive IATs below the gap.
+    /// Bursts: runs of consecutive inter-arrival times below the gap.
+    private mutating func burstFeatures(burstGap: Double, meanSize: Double, total: Double, into out: inout [Double]) {
+        runs.removeAll(keepingCapacity: true)
         var current = 0
         for gap in iats {
             if gap < burstGap {
@@ -103,43 +168,10 @@ struct ReferenceFeatures {
         let (meanRun, stdRun) = Stats.meanAndStd(runs)
         var maxRun = 0.0
         for r in runs where r > maxRun { maxRun = r }
-
-        out[.bytesPerSecond] = duration > 0 ? total / duration : 0
-        out[.packetsPerSecond] = duration > 0 ? n / duration : 0
-        out[.bytesTotal] = total
-        out[.meanPktSize] = meanSize
-        out[.stdPktSize] = stdSize
-        out[.minPktSize] = minSize
-        out[.maxPktSize] = maxSize
-        out[.p10PktSize] = Stats.percentile(sorted: sortedSizes, 10)
-        out[.p25PktSize] = p25
-        out[.p50PktSize] = Stats.percentile(sorted: sortedSizes, 50)
-        out[.p75PktSize] = p75
-        out[.p90PktSize] = Stats.percentile(sorted: sortedSizes, 90)
-        out[.p95PktSize] = Stats.percentile(sorted: sortedSizes, 95)
-        out[.largePktRatio] = Double(large) / n
-        out[.smallPktRatio] = Double(small) / n
-        out[.mediumPktRatio] = Double(medium) / n
-        out[.pktSizeRange] = maxSize - minSize
-        out[.pktSizeIqr] = p75 - p25
-        out[.pktSizeSkew] = Stats.skew(sizes)
-        out[.pktSizeKurtosis] = Stats.kurtosis(sizes)
-        out[.meanIat] = meanIAT
-        out[.stdIat] = stdIAT
-        out[.minIat] = minIAT
-        out[.maxIat] = maxIAT
-        out[.p10Iat] = p10IAT
-        out[.p50Iat] = p50IAT
-        out[.p90Iat] = p90IAT
-        out[.cvIat] = meanIAT > 0 ? stdIAT / meanIAT : 0
-        out[.iatRange] = maxIAT - minIAT
-        out[.burstCount] = Double(runs.count)
-        out[.meanBurstPackets] = meanRun
-        out[.maxBurstPackets] = maxRun
-        out[.stdBurstPackets] = runs.count > 1 ? stdRun : 0
-        out[.burstBytesRatio] = bytesTotal > 0 && !runs.isEmpty ? (meanRun * Double(runs.count) * meanSize) / total : 0
-        out[.entropyPktSizes] = Stats.referenceEntropy(sorted: sortedSizes)
-        out[.bytesPerPacket] = total / n
-        out[.iatPerByte] = bytesTotal > 0 && !iats.isEmpty ? sumIAT / total : 0
+        out[ReferenceSlot.burstCount] = Double(runs.count)
+        out[ReferenceSlot.meanBurstPackets] = meanRun
+        out[ReferenceSlot.maxBurstPackets] = maxRun
+        out[ReferenceSlot.stdBurstPackets] = runs.count > 1 ? stdRun : 0
+        out[ReferenceSlot.burstBytesRatio] = total > 0 && !runs.isEmpty ? (meanRun * Double(runs.count) * meanSize) / total : 0
     }
 }

@@ -14,6 +14,16 @@
 /// minimum (the shortest local maximum within 70 % of the best, so that a multiple of the period does not win); its
 /// strength is that autocorrelation (1: perfectly periodic).
 /// Memory: buffers of at most one look-back of bins, reused from window to window.
+/// The rhythm family's 18 features, in published order (`lr_` and the snake_case of the case).
+enum RhythmSlot: Int, CaseIterable, FeatureSlot {
+    case seconds, idleShare, activeSecondShare, maxIdleS, longGapIdleShare
+    case heavyShare, heavyMaxIdleS, heavyLongGapShare, gapP50S, gapP90S
+    case burstsPerMin, burstP50S, burstMaxS, intervalP50S, intervalCv
+    case intervalRegularity, periodS, periodStrength
+
+    static var namePrefix: String { "lr_" }
+}
+
 struct RhythmFeatures {
     /// Idle gaps shorter than this many bins (0.5 s) do not split a burst.
     static let mergeBins = 5
@@ -54,10 +64,19 @@ struct RhythmFeatures {
     /// Exposed for tests on known series.
     static func describe(_ bytes: [Int], idleBinBytes: Int, into out: inout [Double], scratch: inout Scratch) {
         let n = bytes.count
-        for i in 0..<FeatureFamily.rhythmNames.count { out[i] = 0 }
-        let bin = BinHistory.binSeconds
-        out[0] = Double(n) * bin
+        for slot in RhythmSlot.allCases { out[slot] = 0 }
+        out[RhythmSlot.seconds] = Double(n) * BinHistory.binSeconds
         guard n > 0 else { return }
+        classifyBins(bytes, idleBinBytes: idleBinBytes, scratch: &scratch)
+        let heavy = activityFeatures(scratch, count: n, into: &out)
+        burstFeatures(&scratch, count: n, into: &out)
+        intervalFeatures(&scratch, into: &out)
+        periodFeatures(&scratch, count: n, heavyCount: heavy.activeCount, into: &out)
+    }
+
+    /// Marks each bin active (at least `idleBinBytes`, 1 at the least) and heavy (at least `heavyShare` of
+    /// the 90th percentile of the active bins' bytes, and active).
+    private static func classifyBins(_ bytes: [Int], idleBinBytes: Int, scratch: inout Scratch) {
         let threshold = max(1, idleBinBytes)
         scratch.active.removeAll(keepingCapacity: true)
         scratch.sortedBytes.removeAll(keepingCapacity: true)
@@ -66,14 +85,20 @@ struct RhythmFeatures {
             if b >= threshold { scratch.sortedBytes.append(b) }
         }
         scratch.sortedBytes.sort()
-        let p90 = scratch.sortedBytes.isEmpty ? 0 : scratch.sortedBytes[min(scratch.sortedBytes.count - 1, Int(0.9 * Double(scratch.sortedBytes.count)))]
+        let active = scratch.sortedBytes
+        let p90 = active.isEmpty ? 0 : active[min(active.count - 1, Int(0.9 * Double(active.count)))]
         let heavyThreshold = max(threshold, Int(heavyShare * Double(p90)))
         scratch.heavy.removeAll(keepingCapacity: true)
         for b in bytes { scratch.heavy.append(b >= heavyThreshold) }
+    }
 
-        // Any activity: idle share, seconds with activity, longest idle run, idle time in long gaps.
+    /// Any activity: idle share, seconds with activity, longest idle run, idle time in long gaps; then the
+    /// same for the heavy bins (the transfers themselves). Returns the heavy bins' runs.
+    private static func activityFeatures(_ scratch: Scratch, count n: Int,
+                                         into out: inout [Double]) -> (activeCount: Int, idle: Int, maxIdle: Int, longIdle: Int) {
+        let bin = BinHistory.binSeconds
         let any = idleRuns(scratch.active)
-        out[1] = Double(n - any.activeCount) / Double(n)
+        out[RhythmSlot.idleShare] = Double(n - any.activeCount) / Double(n)
         let seconds = n / 10
         if seconds > 0 {
             var withActivity = 0
@@ -81,18 +106,22 @@ struct RhythmFeatures {
                 let first = n - 10 * (seconds - k)
                 if scratch.active[first..<(first + 10)].contains(true) { withActivity += 1 }
             }
-            out[2] = Double(withActivity) / Double(seconds)
+            out[RhythmSlot.activeSecondShare] = Double(withActivity) / Double(seconds)
         }
-        out[3] = Double(any.maxIdle) * bin
-        out[4] = any.idle > 0 ? Double(any.longIdle) / Double(any.idle) : 0
+        out[RhythmSlot.maxIdleS] = Double(any.maxIdle) * bin
+        out[RhythmSlot.longGapIdleShare] = any.idle > 0 ? Double(any.longIdle) / Double(any.idle) : 0
 
-        // Heavy bins: the transfers themselves.
         let heavy = idleRuns(scratch.heavy)
-        out[5] = Double(heavy.activeCount) / Double(n)
-        out[6] = Double(heavy.maxIdle) * bin
-        out[7] = heavy.idle > 0 ? Double(heavy.longIdle) / Double(heavy.idle) : 0
+        out[RhythmSlot.heavyShare] = Double(heavy.activeCount) / Double(n)
+        out[RhythmSlot.heavyMaxIdleS] = Double(heavy.maxIdle) * bin
+        out[RhythmSlot.heavyLongGapShare] = heavy.idle > 0 ? Double(heavy.longIdle) / Double(heavy.idle) : 0
+        return heavy
+    }
 
-        // Bursts of heavy bins (joined across gaps under 0.5 s) and the gaps between them.
+    /// Bursts of heavy bins (joined across gaps under `mergeBins`) and the gaps between them: gap
+    /// percentiles, bursts per minute, burst lengths. Leaves the bursts' start times in `scratch.starts`.
+    private static func burstFeatures(_ scratch: inout Scratch, count n: Int, into out: inout [Double]) {
+        let bin = BinHistory.binSeconds
         scratch.gaps.removeAll(keepingCapacity: true)
         scratch.bursts.removeAll(keepingCapacity: true)
         scratch.starts.removeAll(keepingCapacity: true)
@@ -117,35 +146,38 @@ struct RhythmFeatures {
         }
         if inBurst { scratch.bursts.append(Double(lastActive - burstStart + 1) * bin) }
         scratch.gaps.sort()
-        out[8] = scratch.gaps.isEmpty ? 0 : Stats.percentile(sorted: scratch.gaps, 0.5)
-        out[9] = scratch.gaps.isEmpty ? 0 : Stats.percentile(sorted: scratch.gaps, 0.9)
-        out[10] = Double(scratch.bursts.count) / (Double(n) * bin / 60)
+        out[RhythmSlot.gapP50S] = scratch.gaps.isEmpty ? 0 : Stats.percentile(sorted: scratch.gaps, 0.5)
+        out[RhythmSlot.gapP90S] = scratch.gaps.isEmpty ? 0 : Stats.percentile(sorted: scratch.gaps, 0.9)
+        out[RhythmSlot.burstsPerMin] = Double(scratch.bursts.count) / (Double(n) * bin / 60)
         var longest = 0.0
         for b in scratch.bursts { longest = max(longest, b) }
         scratch.bursts.sort()
-        out[11] = scratch.bursts.isEmpty ? 0 : Stats.percentile(sorted: scratch.bursts, 0.5)
-        out[12] = longest
+        out[RhythmSlot.burstP50S] = scratch.bursts.isEmpty ? 0 : Stats.percentile(sorted: scratch.bursts, 0.5)
+        out[RhythmSlot.burstMaxS] = longest
+    }
 
-        // Start-to-start intervals of consecutive bursts: median, variation, share within ±25 % of the median.
+    /// Start-to-start intervals of consecutive bursts: median, variation, share within ±25 % of the median.
+    private static func intervalFeatures(_ scratch: inout Scratch, into out: inout [Double]) {
         scratch.intervals.removeAll(keepingCapacity: true)
         if scratch.starts.count > 1 {
             for k in 1..<scratch.starts.count { scratch.intervals.append(scratch.starts[k] - scratch.starts[k - 1]) }
         }
-        if !scratch.intervals.isEmpty {
-            let (mean, std) = Stats.meanAndStd(scratch.intervals)
-            scratch.intervals.sort()
-            let median = Stats.percentile(sorted: scratch.intervals, 0.5)
-            out[13] = median
-            out[14] = mean > 0 ? std / mean : 0
-            var near = 0
-            for v in scratch.intervals where abs(v - median) <= 0.25 * median { near += 1 }
-            out[15] = Double(near) / Double(scratch.intervals.count)
-        }
+        guard !scratch.intervals.isEmpty else { return }
+        let (mean, std) = Stats.meanAndStd(scratch.intervals)
+        scratch.intervals.sort()
+        let median = Stats.percentile(sorted: scratch.intervals, 0.5)
+        out[RhythmSlot.intervalP50S] = median
+        out[RhythmSlot.intervalCv] = mean > 0 ? std / mean : 0
+        var near = 0
+        for v in scratch.intervals where abs(v - median) <= 0.25 * median { near += 1 }
+        out[RhythmSlot.intervalRegularity] = Double(near) / Double(scratch.intervals.count)
+    }
 
-        // Period of the heavy series: autocorrelation of the centred 0/1 series. Short lags are high only because a
-        // burst spans several bins, so the search starts after the first local minimum; the answer is the shortest
-        // local maximum within 70 % of the highest (a multiple of the period scores about as high).
-        let p = Double(heavy.activeCount) / Double(n)
+    /// Period of the heavy series: autocorrelation of the centred 0/1 series. Short lags are high only because a
+    /// burst spans several bins, so the search starts after the first local minimum; the answer is the shortest
+    /// local maximum within 70 % of the highest (a multiple of the period scores about as high).
+    private static func periodFeatures(_ scratch: inout Scratch, count n: Int, heavyCount: Int, into out: inout [Double]) {
+        let p = Double(heavyCount) / Double(n)
         let variance = p * (1 - p)
         let top = min(maxLag, n / 2)
         guard variance > 0, top > minLag + 2 else { return }
@@ -167,8 +199,8 @@ struct RhythmFeatures {
         for k in firstMin..<acf.count where acf[k] >= 0.7 * best {
             let left = acf[k - 1], right = k + 1 < acf.count ? acf[k + 1] : -2
             if acf[k] >= left && acf[k] >= right {
-                out[16] = Double(k + minLag) * bin
-                out[17] = acf[k]
+                out[RhythmSlot.periodS] = Double(k + minLag) * BinHistory.binSeconds
+                out[RhythmSlot.periodStrength] = acf[k]
                 break
             }
         }

@@ -2,9 +2,6 @@ import Foundation
 
 /// Small numeric routines with the exact conventions of numpy / pandas that the reference uses.
 enum Stats {
-    /// numpy's default percentile (`method="linear"`) of an ascending, non-empty array.
-    /// Uses numpy's two-sided lerp so the result matches it to the last bits.
-    @inlinable
     /// Sorts small non-negative integers (frame lengths) by counting: the same array `sort()` gives,
     /// in O(n + max − min) with a reused count buffer. Falls back to `sort()` for anything else.
     static func countingSort(_ values: [Double], into sorted: inout [Double], counts: inout [Int32]) {
@@ -81,6 +78,9 @@ enum Stats {
         }
     }
 
+    /// numpy's default percentile (`method="linear"`) of an ascending, non-empty array.
+    /// Uses numpy's two-sided lerp so the result matches it to the last bits.
+    @inlinable
     static func percentile(sorted values: [Double], _ q: Double) -> Double {
         let n = values.count
         if n == 1 { return values[0] }
@@ -168,6 +168,7 @@ enum Stats {
         return entropy
     }
 
+    /// The entropy histogram's bin of a frame length: the integer size clipped to 0…1500.
     @inlinable
     static func clippedBin(_ size: Double) -> Int {
         min(max(Int(size), 0), 1500)

@@ -42,7 +42,7 @@ public struct StreamSummary: Sendable {
     static let maxRequestsForPeriod = 5_000
 
     /// The features, in the order of `values()`.
-    public enum Slot: Int, CaseIterable, Sendable {
+    public enum Slot: Int, CaseIterable, Sendable, FeatureSlot {
         case durationSeconds, downKbps, upKbps, upDownBytes, upDownPackets, downPacketsPerSecond, upPacketsPerSecond
         case activeSecondShare, activeKbpsP50, activeKbpsP90, secondCV
         case burstsPerMinute, burstKBP50, burstKBP90, maxBurstShare, burstIntervalP50, burstIntervalCV
@@ -208,88 +208,106 @@ public struct StreamSummary: Sendable {
 
     private func compute(end: Double) -> [Double] {
         var out = [Double](repeating: .nan, count: Self.featureNames.count)
-        func set(_ s: Slot, _ v: Double) { out[s.rawValue] = v }
         let duration = max(end - (firstTime ?? end), 1e-3)
-        set(.durationSeconds, end - (firstTime ?? end))
-        set(.downKbps, Double(downBytes) * 8 / duration / 1000)
-        set(.upKbps, Double(upBytes) * 8 / duration / 1000)
-        set(.upDownBytes, downBytes > 0 ? Double(upBytes) / Double(downBytes) : .nan)
-        set(.upDownPackets, downPackets > 0 ? Double(upPackets) / Double(downPackets) : .nan)
-        set(.downPacketsPerSecond, Double(downPackets) / duration)
-        set(.upPacketsPerSecond, Double(upPackets) / duration)
+        out[Slot.durationSeconds] = end - (firstTime ?? end)
+        rateFeatures(duration: duration, into: &out)
+        secondFeatures(into: &out)
+        burstFeatures(minutes: duration / 60, into: &out)
+        bigBurstFeatures(into: &out)
+        sizeAndRequestFeatures(minutes: duration / 60, into: &out)
+        bandFeatures(minutes: duration / 60, into: &out)
+        return out
+    }
 
-        // Per-second download series over the session.
-        if secondCount > 0 {
-            let active = activeSeconds.map { Double($0.bytes) }.filter { $0 >= Double(Self.activeSecondBytes) }.sorted()
-            set(.activeSecondShare, Double(active.count) / Double(secondCount))
-            if !active.isEmpty {
-                set(.activeKbpsP50, Stats.percentile(sorted: active, 50) * 8 / 1000)
-                set(.activeKbpsP90, Stats.percentile(sorted: active, 90) * 8 / 1000)
-            }
-            let (mean, std) = secondMeanAndStd()
-            set(.secondCV, mean > 0 ? std / mean : .nan)
+    /// Download and upload rates over the session, and their ratios.
+    private func rateFeatures(duration: Double, into out: inout [Double]) {
+        out[Slot.downKbps] = Double(downBytes) * 8 / duration / 1000
+        out[Slot.upKbps] = Double(upBytes) * 8 / duration / 1000
+        out[Slot.upDownBytes] = downBytes > 0 ? Double(upBytes) / Double(downBytes) : .nan
+        out[Slot.upDownPackets] = downPackets > 0 ? Double(upPackets) / Double(downPackets) : .nan
+        out[Slot.downPacketsPerSecond] = Double(downPackets) / duration
+        out[Slot.upPacketsPerSecond] = Double(upPackets) / duration
+    }
+
+    /// The per-second download series over the session: active seconds, their rates, the variation.
+    private func secondFeatures(into out: inout [Double]) {
+        guard secondCount > 0 else { return }
+        let active = activeSeconds.map { Double($0.bytes) }.filter { $0 >= Double(Self.activeSecondBytes) }.sorted()
+        out[Slot.activeSecondShare] = Double(active.count) / Double(secondCount)
+        if !active.isEmpty {
+            out[Slot.activeKbpsP50] = Stats.percentile(sorted: active, 50) * 8 / 1000
+            out[Slot.activeKbpsP90] = Stats.percentile(sorted: active, 90) * 8 / 1000
         }
+        let (mean, std) = secondMeanAndStd()
+        out[Slot.secondCV] = mean > 0 ? std / mean : .nan
+    }
 
-        // Bursts.
-        let minutes = duration / 60
-        set(.burstsPerMinute, Double(bursts.count) / minutes)
+    /// Bursts: how often, how large, how regularly they start, and the rate of each cycle.
+    private func burstFeatures(minutes: Double, into out: inout [Double]) {
+        out[Slot.burstsPerMinute] = Double(bursts.count) / minutes
         if !bursts.isEmpty {
             let sizes = bursts.map { Double($0.bytes) }.sorted()
-            set(.burstKBP50, Stats.percentile(sorted: sizes, 50) / 1000)
-            set(.burstKBP90, Stats.percentile(sorted: sizes, 90) / 1000)
-            set(.maxBurstShare, downBytes > 0 ? sizes.last! / Double(downBytes) : .nan)
+            out[Slot.burstKBP50] = Stats.percentile(sorted: sizes, 50) / 1000
+            out[Slot.burstKBP90] = Stats.percentile(sorted: sizes, 90) / 1000
+            out[Slot.maxBurstShare] = downBytes > 0 ? sizes.last! / Double(downBytes) : .nan
         }
-        if bursts.count >= 2 {
-            var intervals: [Double] = [], cycles: [Double] = []
-            for i in 0..<(bursts.count - 1) {
-                let dt = bursts[i + 1].start - bursts[i].start
-                intervals.append(dt)
-                if dt > 0 { cycles.append(Double(bursts[i].bytes) * 8 / dt / 1000) }
-            }
-            let sortedIntervals = intervals.sorted()
-            let median = Stats.percentile(sorted: sortedIntervals, 50)
-            set(.burstIntervalP50, median)
-            let (m, s) = Stats.meanAndStd(intervals)
-            set(.burstIntervalCV, m > 0 ? s / m : .nan)
-            if !cycles.isEmpty { set(.cycleKbpsP50, Stats.percentile(sorted: cycles.sorted(), 50)) }
-            if median > 0 {
-                let near = intervals.filter { abs($0 - median) <= 0.25 * median }.count
-                set(.periodicity, Double(near) / Double(intervals.count))
-            }
+        guard bursts.count >= 2 else { return }
+        var intervals: [Double] = [], cycles: [Double] = []
+        for i in 0..<(bursts.count - 1) {
+            let dt = bursts[i + 1].start - bursts[i].start
+            intervals.append(dt)
+            if dt > 0 { cycles.append(Double(bursts[i].bytes) * 8 / dt / 1000) }
         }
-        // "Big" bursts: at least a quarter of the largest (whole-track fetches in bulk mode).
-        if let largest = bursts.map(\.bytes).max() {
-            let big = bursts.filter { $0.bytes * 4 >= largest }
-            set(.bigBurstCount, Double(big.count))
-            if big.count >= 2 {
-                let span = big.last!.start - big.first!.start
-                let bytes = big.dropLast().reduce(0) { $0 + $1.bytes }
-                if span > 0 {
-                    set(.bigCycleKbps, Double(bytes) * 8 / span / 1000)
-                    // A client fetches the next track 10–30 s before the current one ends (librespot 30 s,
-                    // librespot-java 20 s, the 2010 client 10 s): each cycle is a track length minus that lead.
-                    set(.bigCycleKbpsLead, Double(bytes) * 8 / (span + Self.nextTrackLead * Double(big.count - 1)) / 1000)
-                }
-                let gaps = zip(big.dropFirst(), big).map { $0.start - $1.start }.sorted()
-                set(.bigIntervalP50, Stats.percentile(sorted: gaps, 50))
-            }
+        let sortedIntervals = intervals.sorted()
+        let median = Stats.percentile(sorted: sortedIntervals, 50)
+        out[Slot.burstIntervalP50] = median
+        let (m, s) = Stats.meanAndStd(intervals)
+        out[Slot.burstIntervalCV] = m > 0 ? s / m : .nan
+        if !cycles.isEmpty { out[Slot.cycleKbpsP50] = Stats.percentile(sorted: cycles.sorted(), 50) }
+        if median > 0 {
+            let near = intervals.filter { abs($0 - median) <= 0.25 * median }.count
+            out[Slot.periodicity] = Double(near) / Double(intervals.count)
         }
-        set(.silenceMaxSeconds, silenceMax)
-        set(.downSizeP50, Self.histogramMedian(downSizes))
-        set(.downFullShare, downPackets > 0 ? Double(fullDown) / Double(downPackets) : .nan)
-        set(.upSizeP50, Self.histogramMedian(upSizes))
-        set(.requestsPerMinute, Double(requestCount) / minutes)
-        if requestCount > 0 { set(.downloadKBPerRequest, Double(downBytes) / Double(requestCount) / 1000) }
-        if requestCount >= 2, requestCount <= Self.maxRequestsForPeriod {
-            let gaps = zip(requests.dropFirst(), requests).map { $0.start - $1.start }.sorted()
-            set(.requestIntervalP50, Stats.percentile(sorted: gaps, 50))
-            if let comb = Self.period(requests) {
-                set(.requestPeriod, comb.period)
-                set(.requestPeriodStrength, comb.strength)
-            }
-        }
+    }
 
-        // Size bands.
+    /// "Big" bursts: at least a quarter of the largest (whole-track fetches in bulk mode).
+    private func bigBurstFeatures(into out: inout [Double]) {
+        guard let largest = bursts.map(\.bytes).max() else { return }
+        let big = bursts.filter { $0.bytes * 4 >= largest }
+        out[Slot.bigBurstCount] = Double(big.count)
+        guard big.count >= 2 else { return }
+        let span = big.last!.start - big.first!.start
+        let bytes = big.dropLast().reduce(0) { $0 + $1.bytes }
+        if span > 0 {
+            out[Slot.bigCycleKbps] = Double(bytes) * 8 / span / 1000
+            // A client fetches the next track 10–30 s before the current one ends (librespot 30 s,
+            // librespot-java 20 s, the 2010 client 10 s): each cycle is a track length minus that lead.
+            out[Slot.bigCycleKbpsLead] = Double(bytes) * 8 / (span + Self.nextTrackLead * Double(big.count - 1)) / 1000
+        }
+        let gaps = zip(big.dropFirst(), big).map { $0.start - $1.start }.sorted()
+        out[Slot.bigIntervalP50] = Stats.percentile(sorted: gaps, 50)
+    }
+
+    /// Silence, packet sizes each way, and the client's requests: how often, how much each brings, their period.
+    private func sizeAndRequestFeatures(minutes: Double, into out: inout [Double]) {
+        out[Slot.silenceMaxSeconds] = silenceMax
+        out[Slot.downSizeP50] = Self.histogramMedian(downSizes)
+        out[Slot.downFullShare] = downPackets > 0 ? Double(fullDown) / Double(downPackets) : .nan
+        out[Slot.upSizeP50] = Self.histogramMedian(upSizes)
+        out[Slot.requestsPerMinute] = Double(requestCount) / minutes
+        if requestCount > 0 { out[Slot.downloadKBPerRequest] = Double(downBytes) / Double(requestCount) / 1000 }
+        guard requestCount >= 2, requestCount <= Self.maxRequestsForPeriod else { return }
+        let gaps = zip(requests.dropFirst(), requests).map { $0.start - $1.start }.sorted()
+        out[Slot.requestIntervalP50] = Stats.percentile(sorted: gaps, 50)
+        if let comb = Self.period(requests) {
+            out[Slot.requestPeriod] = comb.period
+            out[Slot.requestPeriodStrength] = comb.strength
+        }
+    }
+
+    /// Per size band of bursts: rate of bursts, their intervals, throughput, size variation, the steadiest
+    /// train and the period.
+    private func bandFeatures(minutes: Double, into out: inout [Double]) {
         let base = Slot.allCases.count
         let perBand = BandSlot.allCases.count
         for band in 0..<Self.bandEdges.count {
@@ -298,29 +316,27 @@ public struct StreamSummary: Sendable {
             let members = bursts.filter { $0.bytes >= low && $0.bytes < high }
             let at = base + band * perBand
             out[at + BandSlot.perMinute.rawValue] = Double(members.count) / minutes
-            if members.count >= 2 {
-                let gaps = zip(members.dropFirst(), members).map { $0.start - $1.start }.sorted()
-                out[at + BandSlot.intervalP50.rawValue] = Stats.percentile(sorted: gaps, 50)
-                let span = members.last!.start - members.first!.start
-                if span > 0 {
-                    out[at + BandSlot.kbps.rawValue] = Double(members.dropLast().reduce(0) { $0 + $1.bytes }) * 8 / span / 1000
-                }
-                let (m, s) = Stats.meanAndStd(members.map { Double($0.bytes) })
-                out[at + BandSlot.sizeCV.rawValue] = m > 0 ? s / m : .nan
-                if let train = Self.steadiestTrain(members) {
-                    out[at + BandSlot.trains.rawValue] = Double(train.k)
-                    out[at + BandSlot.trainCV.rawValue] = train.cv
-                    out[at + BandSlot.trainKbps.rawValue] = m * 8 / train.interval / 1000
-                }
-                if let comb = Self.period(members) {
-                    let sizes = members.map { Double($0.bytes) }.sorted()
-                    out[at + BandSlot.period.rawValue] = comb.period
-                    out[at + BandSlot.periodStrength.rawValue] = comb.strength
-                    out[at + BandSlot.periodKbps.rawValue] = Stats.percentile(sorted: sizes, 50) * 8 / comb.period / 1000
-                }
+            guard members.count >= 2 else { continue }
+            let gaps = zip(members.dropFirst(), members).map { $0.start - $1.start }.sorted()
+            out[at + BandSlot.intervalP50.rawValue] = Stats.percentile(sorted: gaps, 50)
+            let span = members.last!.start - members.first!.start
+            if span > 0 {
+                out[at + BandSlot.kbps.rawValue] = Double(members.dropLast().reduce(0) { $0 + $1.bytes }) * 8 / span / 1000
+            }
+            let (m, s) = Stats.meanAndStd(members.map { Double($0.bytes) })
+            out[at + BandSlot.sizeCV.rawValue] = m > 0 ? s / m : .nan
+            if let train = Self.steadiestTrain(members) {
+                out[at + BandSlot.trains.rawValue] = Double(train.k)
+                out[at + BandSlot.trainCV.rawValue] = train.cv
+                out[at + BandSlot.trainKbps.rawValue] = m * 8 / train.interval / 1000
+            }
+            if let comb = Self.period(members) {
+                let sizes = members.map { Double($0.bytes) }.sorted()
+                out[at + BandSlot.period.rawValue] = comb.period
+                out[at + BandSlot.periodStrength.rawValue] = comb.strength
+                out[at + BandSlot.periodKbps.rawValue] = Stats.percentile(sorted: sizes, 50) * 8 / comb.period / 1000
             }
         }
-        return out
     }
 
     /// `Stats.meanAndStd` of the dense per-second series, walked second by second in the same
@@ -341,89 +357,5 @@ public struct StreamSummary: Sendable {
             squares += d * d
         }
         return (mean, (squares / Double(secondCount)).squareRoot())
-    }
-
-    /// Among k = 1…4, the step whose k-step start-to-start intervals vary least (coefficient of
-    /// variation; a smaller k wins unless a larger one is clearly steadier, by 0.05), with that
-    /// variation and the median k-step interval. Needs at least k + 2 bursts for a k.
-    static func steadiestTrain(_ bursts: [Burst]) -> (k: Int, cv: Double, interval: Double)? {
-        var best: (k: Int, cv: Double, interval: Double)?
-        for k in 1...4 where bursts.count >= k + 2 {
-            let steps = (0..<(bursts.count - k)).map { bursts[$0 + k].start - bursts[$0].start }
-            let (mean, std) = Stats.meanAndStd(steps)
-            guard mean > 0 else { continue }
-            let cv = std / mean
-            if best == nil || cv < best!.cv - 0.05 {
-                best = (k, cv, Stats.percentile(sorted: steps.sorted(), 50))
-            }
-        }
-        return best
-    }
-
-    /// Log-spaced bins of start-to-start differences for `period`: 2 % wide, 0.5 s to 120 s.
-    static let periodBinRatio = 1.02
-    static let periodMin = 0.5
-    static let periodMax = 120.0
-    static let periodBins = Int((log(periodMax / periodMin) / log(periodBinRatio)).rounded(.up)) + 1
-
-    static func periodBin(_ dt: Double) -> Int? {
-        guard dt >= periodMin, dt <= periodMax else { return nil }
-        return Int((log(dt / periodMin) / log(periodBinRatio)).rounded())
-    }
-
-    /// The comb period of a band's bursts (see `BandSlot`): needs three bursts or more. Each pair
-    /// of bursts up to 120 s apart adds one to the bin of its time difference; a periodic train
-    /// makes sharp peaks at T, 2T, 3T, unrelated bursts a smooth floor whose height grows with the
-    /// bins' width. So a candidate T scores, at each multiple, the pairs within one bin of it minus
-    /// the floor there (the mean bin of the surrounding ±20 %, centre excluded), and the best T
-    /// wins; a shorter period wins ties, so a harmonic never beats its fundamental.
-    static func period(_ bursts: [Burst]) -> (period: Double, strength: Double)? {
-        guard bursts.count >= 3 else { return nil }
-        let n = periodBins + 2
-        var histogram = [Double](repeating: 0, count: n)
-        for i in 0..<bursts.count {
-            var j = i + 1
-            while j < bursts.count {
-                let dt = bursts[j].start - bursts[i].start
-                if dt > periodMax { break }
-                if let b = periodBin(dt) { histogram[b] += 1 }
-                j += 1
-            }
-        }
-        var prefix = [Double](repeating: 0, count: n + 1)
-        for b in 0..<n { prefix[b + 1] = prefix[b] + histogram[b] }
-        func sum(_ lo: Int, _ hi: Int) -> Double { // bins lo...hi, clamped
-            let a = max(0, lo), z = min(n - 1, hi)
-            return z >= a ? prefix[z + 1] - prefix[a] : 0
-        }
-        let reach = Int((log(1.2) / log(periodBinRatio)).rounded())  // ±20 %
-        func excess(_ t: Double) -> Double {
-            guard let b = periodBin(t) else { return 0 }
-            let peak = sum(b - 1, b + 1)
-            let around = sum(b - reach, b + reach) - sum(b - 2, b + 2)
-            let bins = Double(min(n - 1, b + reach) - max(0, b - reach) + 1 - (min(n - 1, b + 2) - max(0, b - 2) + 1))
-            let floor = bins > 0 ? around / bins * 3 : 0
-            return peak - floor
-        }
-        var best: (period: Double, score: Double)?
-        for b in 0..<periodBins {
-            let t = periodMin * pow(periodBinRatio, Double(b))
-            let score = excess(t) + excess(2 * t) + excess(3 * t)
-            if score > 0, best == nil || score > best!.score { best = (t, score) }
-        }
-        guard let best else { return nil }
-        return (best.period, best.score / Double(bursts.count))
-    }
-
-    /// The median of a 16-byte-bin size histogram (bin centre), NaN when empty.
-    static func histogramMedian(_ bins: [Int]) -> Double {
-        let n = bins.reduce(0, +)
-        guard n > 0 else { return .nan }
-        var seen = 0
-        for (i, c) in bins.enumerated() {
-            seen += c
-            if seen * 2 >= n { return Double(i * 16 + 8) }
-        }
-        return Double(bins.count * 16)
     }
 }

@@ -79,7 +79,7 @@ extension Engine {
 
     // MARK: emission
 
-    func linkLayer(client: MACAddress, peer: MACAddress, outgoing: Bool) -> LinkLayer {
+    func linkLayer(client: MACAddress, peer: MACAddress, outgoing: Bool) -> LinkFields {
         switch linkHeader {
         case .ethernet: return outgoing ? .ethernet(src: client, dst: peer) : .ethernet(src: peer, dst: client)
         case .cooked: return .linuxCooked(packetType: outgoing ? 4 : 0, address: outgoing ? client : peer)
@@ -88,7 +88,7 @@ extension Engine {
     }
 
     /// The link header of a frame another LAN device sent to a broadcast or multicast address.
-    func broadcastLink(from: MACAddress, to: MACAddress, packetType: UInt8) -> LinkLayer {
+    func broadcastLink(from: MACAddress, to: MACAddress, packetType: UInt8) -> LinkFields {
         switch linkHeader {
         case .ethernet: return .ethernet(src: from, dst: to)
         case .cooked: return .linuxCooked(packetType: UInt16(packetType), address: from)
@@ -141,7 +141,7 @@ extension Engine {
         let c = tcp[Int(e.flow)]
         // A delayed ACK whose timer was overtaken by client data: that data carried the acknowledgement.
         if e.content == 1 && c.lastClientData > e.time - link.delayedAck && c.lastClientData <= e.time { return }
-        let flags = TCPFlags(rawValue: e.flags)
+        let flags = TCPFlags(rawValue: UInt16(e.flags))
         let fromClient = e.fromClient
         let length = Int(e.length)
         let myISN = fromClient ? c.isnClient : c.isnServer
@@ -165,7 +165,7 @@ extension Engine {
         var ip = IPFields(ttl: fromClient ? 64 : c.serverTTL)
         if fromClient { c.ipIDClient &+= 1; ip.identification = c.ipIDClient } else { c.ipIDServer &+= 1; ip.identification = c.ipIDServer }
         let src = fromClient ? c.host.ip : c.serverIP, dst = fromClient ? c.serverIP : c.host.ip
-        let linkUsed: LinkLayer = link.tunnel ? .raw : linkLayer(client: c.host.mac, peer: .gateway, outgoing: fromClient)
+        let linkUsed: LinkFields = link.tunnel ? .raw : linkLayer(client: c.host.mac, peer: .gateway, outgoing: fromClient)
         payload.withUnsafeBytes { p in
             FrameBuilder.writeTCP(into: &frame, link: linkUsed, src: src, dst: dst, ip: ip, tcp: header,
                                   payload: UnsafeRawBufferPointer(rebasing: p[0..<length]))
@@ -219,7 +219,7 @@ extension Engine {
         let ip = IPFields(ttl: f.kind == .multicast ? 255 : (fromClient ? 64 : 57), identification: f.ipID[dir], dontFragment: f.kind != .dns && f.kind != .multicast)
         let src = fromClient ? f.clientIP : f.serverIP, dst = fromClient ? f.serverIP : f.clientIP
         let tunnelled = link.tunnel && !f.bypassTunnel
-        let linkUsed: LinkLayer = tunnelled ? .raw
+        let linkUsed: LinkFields = tunnelled ? .raw
             : (f.kind == .multicast ? broadcastLink(from: f.clientMAC, to: f.serverMAC, packetType: 2) : linkLayer(client: f.clientMAC, peer: f.serverMAC, outgoing: fromClient))
         payload.withUnsafeBytes { p in
             FrameBuilder.writeUDP(into: &frame, link: linkUsed, src: src, dst: dst, ip: ip, srcPort: fromClient ? f.clientPort : f.serverPort,

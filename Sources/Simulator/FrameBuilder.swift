@@ -8,7 +8,7 @@ public enum FrameBuilder {
     // MARK: TCP
 
     /// A TCP segment in a frame. `src` and `dst` must be of the same family.
-    public static func tcp(link: LinkLayer = .ethernet(), src: IPAddress, dst: IPAddress, ip: IPFields = IPFields(),
+    public static func tcp(link: LinkFields = .ethernet(), src: IPAddress, dst: IPAddress, ip: IPFields = IPFields(),
                            srcPort: UInt16, dstPort: UInt16, seq: UInt32, ack: UInt32 = 0, flags: TCPFlags,
                            window: UInt16 = 65535, options: [TCPOption] = [], timestamps: TCPTimestamps? = nil,
                            payload: [UInt8] = []) -> [UInt8] {
@@ -20,16 +20,16 @@ public enum FrameBuilder {
     }
 
     /// Writes a TCP segment in a frame into `buffer` (replacing its contents).
-    public static func writeTCP(into buffer: inout [UInt8], link: LinkLayer, src: IPAddress, dst: IPAddress,
+    public static func writeTCP(into buffer: inout [UInt8], link: LinkFields, src: IPAddress, dst: IPAddress,
                                 ip: IPFields = IPFields(), tcp: TCPHeaderFields, payload: UnsafeRawBufferPointer) {
         let th = tcp.headerLength
-        writePacket(into: &buffer, link: link, src: src, dst: dst, ip: ip, protocolNumber: IPProtocolNumber.tcp,
+        writePacket(into: &buffer, link: link, src: src, dst: dst, ip: ip, protocolNumber: .tcp,
                     transportHeaderLength: th, payload: payload) { w, o, pseudo in
             w.u16(o, tcp.srcPort)
             w.u16(o + 2, tcp.dstPort)
             w.u32(o + 4, tcp.seq)
             w.u32(o + 8, tcp.ack)
-            w.u16(o + 12, UInt16(th / 4) << 12 | UInt16(tcp.flags.rawValue))
+            w.u16(o + 12, UInt16(th / 4) << 12 | tcp.flags.rawValue)  // NS is the low bit of byte 12
             w.u16(o + 14, tcp.window)
             w.u16(o + 16, 0)
             w.u16(o + 18, tcp.urgentPointer)
@@ -49,7 +49,7 @@ public enum FrameBuilder {
     // MARK: UDP
 
     /// A UDP datagram in a frame. With `checksum: false` the IPv4 checksum field is 0 (IPv6 always has one).
-    public static func udp(link: LinkLayer = .ethernet(), src: IPAddress, dst: IPAddress, ip: IPFields = IPFields(),
+    public static func udp(link: LinkFields = .ethernet(), src: IPAddress, dst: IPAddress, ip: IPFields = IPFields(),
                            srcPort: UInt16, dstPort: UInt16, payload: [UInt8], checksum: Bool = true) -> [UInt8] {
         var out: [UInt8] = []
         payload.withUnsafeBytes {
@@ -60,11 +60,11 @@ public enum FrameBuilder {
     }
 
     /// Writes a UDP datagram in a frame into `buffer` (replacing its contents).
-    public static func writeUDP(into buffer: inout [UInt8], link: LinkLayer, src: IPAddress, dst: IPAddress,
+    public static func writeUDP(into buffer: inout [UInt8], link: LinkFields, src: IPAddress, dst: IPAddress,
                                 ip: IPFields = IPFields(), srcPort: UInt16, dstPort: UInt16,
                                 payload: UnsafeRawBufferPointer, checksum: Bool = true) {
         let v4 = src.isIPv4
-        writePacket(into: &buffer, link: link, src: src, dst: dst, ip: ip, protocolNumber: IPProtocolNumber.udp,
+        writePacket(into: &buffer, link: link, src: src, dst: dst, ip: ip, protocolNumber: .udp,
                     transportHeaderLength: 8, payload: payload) { w, o, pseudo in
             w.u16(o, srcPort)
             w.u16(o + 2, dstPort)
@@ -87,13 +87,13 @@ public enum FrameBuilder {
     // MARK: ICMP
 
     /// An ICMP (IPv4) or ICMPv6 echo request or reply.
-    public static func icmpEcho(link: LinkLayer = .ethernet(), src: IPAddress, dst: IPAddress, ip: IPFields = IPFields(),
+    public static func icmpEcho(link: LinkFields = .ethernet(), src: IPAddress, dst: IPAddress, ip: IPFields = IPFields(),
                                 reply: Bool = false, identifier: UInt16, sequence: UInt16, payload: [UInt8] = []) -> [UInt8] {
         let v4 = src.isIPv4
         var out: [UInt8] = []
         payload.withUnsafeBytes { pl in
             writePacket(into: &out, link: link, src: src, dst: dst, ip: ip,
-                        protocolNumber: v4 ? IPProtocolNumber.icmp : IPProtocolNumber.icmpv6,
+                        protocolNumber: v4 ? .icmp : .icmpv6,
                         transportHeaderLength: 8, payload: pl) { w, o, pseudo in
                 w.u8(o, v4 ? (reply ? 0 : 8) : (reply ? 129 : 128))
                 w.u8(o + 1, 0)
@@ -110,8 +110,8 @@ public enum FrameBuilder {
     // MARK: Raw IP, fragments
 
     /// An IP packet whose body (`body`, after the IP header and any extension headers) is written unchanged.
-    public static func ipPacket(link: LinkLayer = .ethernet(), src: IPAddress, dst: IPAddress, ip: IPFields = IPFields(),
-                                protocolNumber: UInt8, body: [UInt8]) -> [UInt8] {
+    public static func ipPacket(link: LinkFields = .ethernet(), src: IPAddress, dst: IPAddress, ip: IPFields = IPFields(),
+                                protocolNumber: IPProtocolNumber, body: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         body.withUnsafeBytes {
             writePacket(into: &out, link: link, src: src, dst: dst, ip: ip, protocolNumber: protocolNumber,
@@ -122,8 +122,8 @@ public enum FrameBuilder {
 
     /// One IPv4 fragment: `body` is the slice of the original datagram's IP payload starting at `offsetBytes`
     /// (a multiple of 8 unless it is the last fragment).
-    public static func ipv4Fragment(link: LinkLayer = .ethernet(), src: IPAddress, dst: IPAddress, ip: IPFields = IPFields(),
-                                    protocolNumber: UInt8, identification: UInt16, offsetBytes: Int, moreFragments: Bool,
+    public static func ipv4Fragment(link: LinkFields = .ethernet(), src: IPAddress, dst: IPAddress, ip: IPFields = IPFields(),
+                                    protocolNumber: IPProtocolNumber, identification: UInt16, offsetBytes: Int, moreFragments: Bool,
                                     body: [UInt8]) -> [UInt8] {
         precondition(src.isIPv4 && offsetBytes % 8 == 0)
         var f = ip
@@ -136,8 +136,8 @@ public enum FrameBuilder {
 
     /// Cuts an upper-layer datagram (`datagram`, e.g. from `udpDatagram`) into IPv4 fragments or IPv6 fragments
     /// (Fragment extension header) carrying at most `fragmentSize` bytes each (rounded down to a multiple of 8).
-    public static func fragments(link: LinkLayer = .ethernet(), src: IPAddress, dst: IPAddress, ip: IPFields = IPFields(),
-                                 protocolNumber: UInt8, identification: UInt32, datagram: [UInt8],
+    public static func fragments(link: LinkFields = .ethernet(), src: IPAddress, dst: IPAddress, ip: IPFields = IPFields(),
+                                 protocolNumber: IPProtocolNumber, identification: UInt32, datagram: [UInt8],
                                  fragmentSize: Int) -> [[UInt8]] {
         let step = max(8, fragmentSize / 8 * 8)
         var out: [[UInt8]] = []
@@ -165,16 +165,16 @@ public enum FrameBuilder {
     public enum ARPOperation: UInt16, Sendable { case request = 1, reply = 2 }
 
     /// An ARP packet for IPv4 over Ethernet (RFC 826) after the given link header.
-    public static func arp(link: LinkLayer = .ethernet(src: .host, dst: .broadcast), operation: ARPOperation,
+    public static func arp(link: LinkFields = .ethernet(src: .host, dst: .broadcast), operation: ARPOperation,
                            senderMAC: MACAddress, senderIP: IPAddress, targetMAC: MACAddress = .zero,
                            targetIP: IPAddress) -> [UInt8] {
         let l = link.headerLength
         var out = [UInt8](repeating: 0, count: l + 28)
         out.withUnsafeMutableBytes { raw in
             let w = ByteWriter(raw)
-            link.write(w, etherType: EtherTypeNumber.arp)
+            link.write(w, etherType: .arp)
             w.u16(l, 1)
-            w.u16(l + 2, EtherTypeNumber.ipv4)
+            w.u16(l + 2, EtherType.ipv4.rawValue)
             w.u8(l + 4, 6)
             w.u8(l + 5, 4)
             w.u16(l + 6, operation.rawValue)
@@ -192,8 +192,8 @@ public enum FrameBuilder {
 
     /// Lays out link header, IP header (and IPv6 extension headers) and payload in `buffer`, then lets `transport`
     /// write the transport header at its offset. `transport` gets the pseudo-header sum for the transport length.
-    static func writePacket(into buffer: inout [UInt8], link: LinkLayer, src: IPAddress, dst: IPAddress,
-                                   ip: IPFields, protocolNumber: UInt8, transportHeaderLength: Int,
+    static func writePacket(into buffer: inout [UInt8], link: LinkFields, src: IPAddress, dst: IPAddress,
+                                   ip: IPFields, protocolNumber: IPProtocolNumber, transportHeaderLength: Int,
                                    payload: UnsafeRawBufferPointer,
                                    transport: (_ w: ByteWriter, _ offset: Int, _ pseudoSum: UInt64) -> Void) {
         let v4 = src.isIPv4
@@ -218,7 +218,7 @@ public enum FrameBuilder {
             let w = ByteWriter(raw)
             let headerEnd = linkLength + ipLength + transportHeaderLength
             w.zero(0..<headerEnd)
-            link.write(w, etherType: v4 ? EtherTypeNumber.ipv4 : EtherTypeNumber.ipv6)
+            link.write(w, etherType: v4 ? .ipv4 : .ipv6)
             let n = linkLength
             if v4 {
                 w.u8(n, 0x40 | UInt8(ipLength / 4))
@@ -227,7 +227,7 @@ public enum FrameBuilder {
                 w.u16(n + 4, ip.identification)
                 w.u16(n + 6, (ip.dontFragment ? 0x4000 : 0) | (ip.moreFragments ? 0x2000 : 0) | (ip.fragmentOffset & 0x1FFF))
                 w.u8(n + 8, ip.ttl)
-                w.u8(n + 9, protocolNumber)
+                w.u8(n + 9, protocolNumber.rawValue)
                 w.address(n + 12, src, v4: true)
                 w.address(n + 16, dst, v4: true)
                 if !ip.ipv4Options.isEmpty { w.bytes(n + 20, ip.ipv4Options) }
@@ -237,7 +237,7 @@ public enum FrameBuilder {
                 w.u32(n, 0x6000_0000 | UInt32(ip.tos) << 20 | (ip.flowLabel & 0xFFFFF))
                 w.u16(n + 4, UInt16(truncatingIfNeeded: ipLength - 40 + transportLength))
                 let headers = ip.ipv6ExtensionHeaders
-                w.u8(n + 6, headers.first?.headerNumber ?? protocolNumber)
+                w.u8(n + 6, (headers.first?.headerNumber ?? protocolNumber).rawValue)
                 w.u8(n + 7, ip.ttl)
                 w.address(n + 8, src, v4: false)
                 w.address(n + 24, dst, v4: false)
@@ -251,7 +251,7 @@ public enum FrameBuilder {
             w.bytes(t + transportHeaderLength, payload)
             if transportHeaderLength > 0 {
                 let pseudo = InternetChecksum.pseudoHeaderSum(src: IPAddressBits(src), dst: IPAddressBits(dst),
-                                                              protocolNumber: protocolNumber, length: transportLength)
+                                                              protocolNumber: protocolNumber.rawValue, length: transportLength)
                 transport(w, t, pseudo)
             }
         }

@@ -120,7 +120,7 @@ final class HLSVideoClient: Scenario, ReportsDraws {
         }
         // VOD: Twitch-like 10 s segments in half the sessions [M], else 2–10 s (other HLS / DASH packagers, A).
         segmentDuration = rng.chance(0.5) ? rng.uniform(9...10.5) : rng.uniform(2...10)
-        target = rng.uniform(20...60)  // buffer target (A; research §8: ≈ 30 s)
+        target = rng.uniform(20...60)  // buffer target (A; ≈ 30 s is the usual player default)
         // Short segments are fetched in batches (a low watermark); longer ones one at a time or in batches (A).
         refill = segmentDuration >= 4 && rng.chance(0.5) ? .perSegment : .batch
         refillAmount = max(segmentDuration, rng.uniform(8...20))

@@ -17,11 +17,11 @@ public struct IPFields: Hashable, Sendable {
     /// IPv6 flow label (20 bits).
     public var flowLabel: UInt32
     /// IPv6 extension headers, in order, between the fixed header and the upper-layer header.
-    public var ipv6ExtensionHeaders: [IPv6ExtensionHeader]
+    public var ipv6ExtensionHeaders: [IPv6ExtensionFields]
 
     public init(ttl: UInt8 = 64, tos: UInt8 = 0, identification: UInt16 = 0, dontFragment: Bool = true,
                 moreFragments: Bool = false, fragmentOffset: UInt16 = 0, ipv4Options: [UInt8] = [],
-                flowLabel: UInt32 = 0, ipv6ExtensionHeaders: [IPv6ExtensionHeader] = []) {
+                flowLabel: UInt32 = 0, ipv6ExtensionHeaders: [IPv6ExtensionFields] = []) {
         self.ttl = ttl
         self.tos = tos
         self.identification = identification
@@ -36,8 +36,8 @@ public struct IPFields: Hashable, Sendable {
     var ipv4HeaderLength: Int { 20 + (ipv4Options.count + 3) / 4 * 4 }
 }
 
-/// An IPv6 extension header (RFC 8200 §4).
-public enum IPv6ExtensionHeader: Hashable, Sendable {
+/// An IPv6 extension header to write (RFC 8200 §4); Wire's `IPv6ExtensionHeader` is the view that reads one.
+public enum IPv6ExtensionFields: Hashable, Sendable {
     /// Hop-by-hop options (next-header value 0). `options` are TLV options; PadN fills to a multiple of 8.
     case hopByHop(options: [UInt8] = [])
     /// Destination options (60).
@@ -47,12 +47,12 @@ public enum IPv6ExtensionHeader: Hashable, Sendable {
     /// Fragment header (44): offset in 8-byte units, more-fragments flag, identification.
     case fragment(offset: UInt16, moreFragments: Bool, identification: UInt32)
 
-    public var headerNumber: UInt8 {
+    public var headerNumber: IPProtocolNumber {
         switch self {
-        case .hopByHop: return 0
-        case .destinationOptions: return 60
-        case .routing: return 43
-        case .fragment: return 44
+        case .hopByHop: return .hopByHop
+        case .destinationOptions: return .ipv6DestinationOptions
+        case .routing: return .ipv6Routing
+        case .fragment: return .ipv6Fragment
         }
     }
 
@@ -65,10 +65,10 @@ public enum IPv6ExtensionHeader: Hashable, Sendable {
         }
     }
 
-    func write(_ w: ByteWriter, at offset: Int, next: UInt8) {
+    func write(_ w: ByteWriter, at offset: Int, next: IPProtocolNumber) {
         let len = length
         w.zero(offset..<(offset + len))
-        w.u8(offset, next)
+        w.u8(offset, next.rawValue)
         switch self {
         case .hopByHop(let o), .destinationOptions(let o):
             w.u8(offset + 1, UInt8(len / 8 - 1))
@@ -91,20 +91,6 @@ public enum IPv6ExtensionHeader: Hashable, Sendable {
             w.u32(offset + 4, id)
         }
     }
-}
-
-/// TCP flags (RFC 9293, RFC 3168).
-public struct TCPFlags: OptionSet, Hashable, Sendable {
-    public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let fin = TCPFlags(rawValue: 0x01)
-    public static let syn = TCPFlags(rawValue: 0x02)
-    public static let rst = TCPFlags(rawValue: 0x04)
-    public static let psh = TCPFlags(rawValue: 0x08)
-    public static let ack = TCPFlags(rawValue: 0x10)
-    public static let urg = TCPFlags(rawValue: 0x20)
-    public static let ece = TCPFlags(rawValue: 0x40)
-    public static let cwr = TCPFlags(rawValue: 0x80)
 }
 
 /// A TCP option (RFC 9293 §3.2, RFC 7323, RFC 2018).
@@ -191,12 +177,4 @@ public struct TCPTimestamps: Hashable, Sendable {
     public var value: UInt32
     public var echo: UInt32
     public init(value: UInt32, echo: UInt32) { self.value = value; self.echo = echo }
-}
-
-/// IP protocol numbers the builder writes.
-public enum IPProtocolNumber {
-    public static let icmp: UInt8 = 1
-    public static let tcp: UInt8 = 6
-    public static let udp: UInt8 = 17
-    public static let icmpv6: UInt8 = 58
 }

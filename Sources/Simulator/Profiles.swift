@@ -106,7 +106,7 @@ public enum ProfileCategory: String, CaseIterable, Sendable {
     case browsing
 }
 
-/// How the Spotify client fetches a track (the official client's behaviour is not published: research notes §2).
+/// How the Spotify client fetches a track (the official client's behaviour is not published; librespot [S1] and librespot-java [S2] are).
 public enum DownloadBehaviour: String, CaseIterable, Sendable {
     /// librespot: a 64 KiB first range, then ranges of ≈1 s of measured throughput back to back, then silence [S1].
     case bulk
@@ -175,7 +175,7 @@ public struct LinkProfile: Hashable, Sendable {
         self.tunnel = tunnel
     }
 
-    // RTT ranges: research §8 ([M, S21, A]); bandwidths and loss: assumptions (docs/simulator.md).
+    // RTT ranges: measured, [S21], or assumed; bandwidths and loss: assumptions (docs/simulator.md, Sources).
     public static let fibre = LinkProfile(name: "fibre", rtt: 0.005...0.012, downlink: 300e6...1000e6, uplink: 100e6...500e6, jitter: 0.0002, loss: 0.0001)
     public static let cable = LinkProfile(name: "cable", rtt: 0.010...0.020, downlink: 100e6...500e6, uplink: 10e6...30e6, jitter: 0.001, loss: 0.0005)
     public static let dsl = LinkProfile(name: "dsl", rtt: 0.015...0.035, downlink: 8e6...50e6, uplink: 1e6...10e6, jitter: 0.001, loss: 0.001)

@@ -1,18 +1,18 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+import SplitMix
+
 /// A seeded, platform-independent random generator: xoshiro256** (Blackman & Vigna) seeded through SplitMix64.
 /// The same seed gives the same sequence on every machine; the simulator never uses the system generator.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     public init(seed: UInt64) {
-        var sm = seed
-        func splitMix(_ x: inout UInt64) -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s0 = splitMix(&sm); s1 = splitMix(&sm); s2 = splitMix(&sm); s3 = splitMix(&sm)
+        var seeder = SplitMix64(seed: seed)
+        s0 = seeder.next(); s1 = seeder.next(); s2 = seeder.next(); s3 = seeder.next()
     }
 
     @inlinable
@@ -42,19 +42,19 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     /// A standard normal deviate (Box–Muller).
     public mutating func normal(mean: Double = 0, sd: Double = 1) -> Double {
         let u1 = max(unit(), 1e-300), u2 = unit()
-        return mean + sd * (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
+        return mean + sd * (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 
     /// An exponential deviate with the given mean.
-    public mutating func exponential(mean: Double) -> Double { -mean * _log(max(1 - unit(), 1e-300)) }
+    public mutating func exponential(mean: Double) -> Double { -mean * log(max(1 - unit(), 1e-300)) }
 
     /// A log-normal deviate whose median is `median` and whose log has standard deviation `sigma`.
-    public mutating func logNormal(median: Double, sigma: Double) -> Double { median * _exp(normal(sd: sigma)) }
+    public mutating func logNormal(median: Double, sigma: Double) -> Double { median * exp(normal(sd: sigma)) }
 
     /// An independent generator derived from this one and a label (for sub-streams that must not shift each other).
     public func derived(_ label: UInt64) -> SeededRandom {
         var copy = self
-        return SeededRandom(seed: copy.next() ^ (label &* 0x9E37_79B9_7F4A_7C15))
+        return SeededRandom(seed: copy.next() ^ (label &* SplitMix64.golden))
     }
 
     /// Fills the buffer with random bytes.
@@ -73,15 +73,3 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         return out
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
-@inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }
-@inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
-#else
-import Darwin
-@inline(__always) func _log(_ x: Double) -> Double { Darwin.log(x) }
-@inline(__always) func _exp(_ x: Double) -> Double { Darwin.exp(x) }
-@inline(__always) func _cos(_ x: Double) -> Double { Darwin.cos(x) }
-#endif

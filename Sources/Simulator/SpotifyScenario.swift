@@ -158,12 +158,37 @@ final class SpotifyTrack: Scenario {
         return next
     }
 
+    /// The track starts: draw its length and file, fetch its metadata and key, connect to a CDN, then fetch
+    /// the first ranges (bulk) or chunks (paced), note the track, and schedule the next one.
     private func begin(_ e: Engine, at t: Double) -> Double? {
-        let host = client.host
         length = min(360, max(120, rng.logNormal(median: 210, sigma: 0.25)))
         let bitrate = client.drawBitrate()
         fileSize = Int(bitrate / 8 * length) + 167
-        // Metadata and storage-resolve on spclient, the audio key on the access point (sizes: A).
+        var info = connectToCDN(e, at: t, bitrate: bitrate)
+        // A skip: after 10 s, up to 35 s before the end (before the next track's prefetch would start).
+        let skipped = client.skipShare > 0 && client.skipRNG.chance(client.skipShare)
+        let playedBeforeSkip = skipped ? client.skipRNG.uniform(10...max(10.5, length - 35)) : length
+        let next: Double?
+        switch client.download {
+        case .bulk: next = fetchInBulk(e, info: &info, skipped: skipped, playedBeforeSkip: playedBeforeSkip)
+        case .paced: next = fetchPaced(e, info: &info, bitrate: bitrate, skipped: skipped, playedBeforeSkip: playedBeforeSkip)
+        }
+        info.playStart = playStart!
+        if let skipAt {
+            info.played = skipAt - playStart!
+            info.skipped = true
+        }
+        row = client.tracks.count
+        client.tracks.append(info)
+        scheduleNextTrack(e, after: t)
+        return next
+    }
+
+    /// Metadata and storage-resolve on spclient, the audio key on the access point (sizes: A), the CDN's
+    /// name resolved and a connection opened. Returns the track's record, its download starting when the
+    /// connection is ready.
+    private func connectToCDN(_ e: Engine, at t: Double, bitrate: Double) -> TrackInfo {
+        let host = client.host
         var m = e.exchange(client.spclient, at: t, request: rng.int(350...450), response: rng.int(2_000...6_000))
         m = e.exchange(client.spclient, at: m + 0.001, request: rng.int(300...400), response: rng.int(500...800))
         e.exchange(client.ap, at: t + rng.uniform(0.001...0.05), request: 41, response: 40)
@@ -178,71 +203,69 @@ final class SpotifyTrack: Scenario {
                              playStart: 0, downloadStart: ready, flow: Int(cdn.index))
         info.tier = client.tier.rawValue
         info.played = length
-        // A skip: after 10 s, up to 35 s before the end (before the next track's prefetch would start).
-        let skipped = client.skipShare > 0 && client.skipRNG.chance(client.skipShare)
-        let playedBeforeSkip = skipped ? client.skipRNG.uniform(10...max(10.5, length - 35)) : length
-        let next: Double?
-        switch client.download {
-        case .bulk:
-            // librespot: 64 KiB first, then ranges of max(64 KiB, ≈1 s of measured throughput), back to back [S1].
-            let first = min(65_536, fileSize)
-            var done = e.exchange(cdn, at: ready, request: request, response: first + header)
-            let start = playStart ?? done + rng.uniform(0.05...0.2)
-            playStart = start
-            var pos = first
-            var throughput = Double(first) / max(0.001, done - ready)
-            while pos < fileSize {
-                let range = min(fileSize - pos, max(65_536, Int(throughput)))
-                let sent = done + rng.uniform(0.0002...0.002)
-                let end = e.exchange(cdn, at: sent, request: request + rng.int(-8...8), response: range + header)
-                throughput = Double(range) / max(0.001, end - sent)
-                pos += range
-                done = end
-            }
-            info.fetchedBytes = fileSize
-            if skipped { skipAt = start + playedBeforeSkip }
+        return info
+    }
+
+    /// librespot: 64 KiB first, then ranges of max(64 KiB, ≈1 s of measured throughput), back to back [S1].
+    /// The whole file comes at once; nothing is left to fetch later (returns nil).
+    private func fetchInBulk(_ e: Engine, info: inout TrackInfo, skipped: Bool, playedBeforeSkip: Double) -> Double? {
+        let ready = info.downloadStart
+        let first = min(65_536, fileSize)
+        var done = e.exchange(cdn, at: ready, request: request, response: first + header)
+        let start = playStart ?? done + rng.uniform(0.05...0.2)
+        playStart = start
+        var pos = first
+        var throughput = Double(first) / max(0.001, done - ready)
+        while pos < fileSize {
+            let range = min(fileSize - pos, max(65_536, Int(throughput)))
+            let sent = done + rng.uniform(0.0002...0.002)
+            let end = e.exchange(cdn, at: sent, request: request + rng.int(-8...8), response: range + header)
+            throughput = Double(range) / max(0.001, end - sent)
+            pos += range
+            done = end
+        }
+        info.fetchedBytes = fileSize
+        if skipped { skipAt = start + playedBeforeSkip }
+        e.close(cdn, at: max(done + 1, skipAt ?? (start + length)), byClient: true)
+        return nil
+    }
+
+    /// librespot-java: 128 KiB chunks; the first is bytes 0–131071, then 3 ahead of playback [S2]. Fetches the
+    /// first four and returns when the next is due (nil when the file is complete).
+    private func fetchPaced(_ e: Engine, info: inout TrackInfo, bitrate: Double, skipped: Bool,
+                            playedBeforeSkip: Double) -> Double? {
+        chunkCount = (fileSize + chunk - 1) / chunk
+        chunkDuration = Double(chunk) / (bitrate / 8)
+        var done = e.exchange(cdn, at: info.downloadStart, request: request, response: min(chunk, fileSize) + header)
+        let start = playStart ?? done + rng.uniform(0.05...0.2)
+        playStart = start
+        nextChunk = 1
+        info.fetchedBytes = min(chunk, fileSize)
+        if skipped { skipAt = start + playedBeforeSkip }
+        while nextChunk < min(4, chunkCount) {
+            info.fetchedBytes += min(chunk, fileSize - nextChunk * chunk)
+            done = e.exchange(cdn, at: done + rng.uniform(0.0002...0.002), request: request + rng.int(-8...8),
+                              response: min(chunk, fileSize - nextChunk * chunk) + header)
+            nextChunk += 1
+        }
+        if nextChunk >= chunkCount {
             e.close(cdn, at: max(done + 1, skipAt ?? (start + length)), byClient: true)
-            next = nil
-        case .paced:
-            // librespot-java: 128 KiB chunks; the first is bytes 0–131071, then 3 ahead of playback [S2].
-            chunkCount = (fileSize + chunk - 1) / chunk
-            chunkDuration = Double(chunk) / (bitrate / 8)
-            var done = e.exchange(cdn, at: ready, request: request, response: min(chunk, fileSize) + header)
-            let start = playStart ?? done + rng.uniform(0.05...0.2)
-            playStart = start
-            nextChunk = 1
-            info.fetchedBytes = min(chunk, fileSize)
-            if skipped { skipAt = start + playedBeforeSkip }
-            while nextChunk < min(4, chunkCount) {
-                info.fetchedBytes += min(chunk, fileSize - nextChunk * chunk)
-                done = e.exchange(cdn, at: done + rng.uniform(0.0002...0.002), request: request + rng.int(-8...8),
-                                  response: min(chunk, fileSize - nextChunk * chunk) + header)
-                nextChunk += 1
-            }
-            if nextChunk >= chunkCount {
-                e.close(cdn, at: max(done + 1, skipAt ?? (start + length)), byClient: true)
-                next = nil
-            } else {
-                let planned = max(done + 0.001, start + Double(nextChunk - 3) * chunkDuration)
-                next = skipAt.map { min($0, planned) } ?? planned
-            }
+            return nil
         }
-        info.playStart = playStart!
-        if let skipAt {
-            info.played = skipAt - playStart!
-            info.skipped = true
-        }
-        row = client.tracks.count
-        client.tracks.append(info)
+        let planned = max(done + 0.001, start + Double(nextChunk - 3) * chunkDuration)
+        return skipAt.map { min($0, planned) } ?? planned
+    }
+
+    /// The next track: fetched when the listener skips (it plays as soon as its first range is in), else
+    /// 10–30 s before this one ends.
+    private func scheduleNextTrack(_ e: Engine, after t: Double) {
         let end = playStart! + length
         let lead = rng.uniform(10...30)
         if let skipAt {
-            // The next track is fetched when the listener skips, and plays as soon as its first range is in.
             e.schedule(SpotifyTrack(client: client, index: index + 1, playStart: nil, rng: rng.derived(UInt64(index + 1))), at: skipAt)
         } else {
             e.schedule(SpotifyTrack(client: client, index: index + 1, playStart: end, rng: rng.derived(UInt64(index + 1))),
                        at: max(t + 1, end - lead))
         }
-        return next
     }
 }

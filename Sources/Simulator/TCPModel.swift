@@ -101,14 +101,14 @@ extension Engine {
     }
 
     /// `delayed`: a delayed ACK, dropped at emission if client data left while its timer ran.
-    private func tcpEvent(_ c: TCPConnection, _ t: Double, fromClient: Bool, flags: TCPFlags, seq: UInt64, ack: UInt64, length: Int,
+    func tcpEvent(_ c: TCPConnection, _ t: Double, fromClient: Bool, flags: TCPFlags, seq: UInt64, ack: UInt64, length: Int,
                           delayed: Bool = false) {
         let content: Int32 = delayed ? 1 : -1
-        push(Event(time: t, order: 0, kind: .tcp, flow: c.index, fromClient: fromClient, flags: flags.rawValue, length: Int32(length),
+        push(Event(time: t, order: 0, kind: .tcp, flow: c.index, fromClient: fromClient, flags: UInt8(truncatingIfNeeded: flags.rawValue), length: Int32(length),
                    seq: seq, ack: ack, content: content))
     }
 
-    private func jitter() -> Double { link.jitter > 0 ? abs(rng.normal(sd: link.jitter)) : 0 }
+    func jitter() -> Double { link.jitter > 0 ? abs(rng.normal(sd: link.jitter)) : 0 }
 
     /// Three-way handshake, then (for TLS) ClientHello, the server's flight and the client's Finished.
     /// Returns when the client may send its first request.
@@ -213,152 +213,5 @@ extension Engine {
         }
         c.busyUntil = max(c.busyUntil, time)
         return time
-    }
-
-    /// Server data of `bytes` application bytes whose first segment reaches the client at `firstArrival`: TLS records
-    /// with dynamic record sizing [S17], slow start from the current window [S16], the bottleneck's spacing, loss with
-    /// fast retransmission one RTT later, and the client's ACKs by its ACK policy. Returns the last arrival.
-    @discardableResult
-    func sendDown(_ c: TCPConnection, firstArrival: Double, bytes: Int, overlay: [UInt8]?, records: Bool, ackAtEnd: Bool = true,
-                  rateCap: Double? = nil) -> Double {
-        let start = max(firstArrival, now)
-        // Segment sizes.
-        var segments: [Int] = []
-        segments.reserveCapacity(bytes / max(1, c.downSegment) + 8)
-        if let overlay { c.overlays[0].append(Overlay(offset: c.serverOffset, bytes: overlay)) }
-        if records {
-            if start - c.lastServerSend > 1.0 { c.recordsSinceIdle = 0 }
-            var left = bytes, pending = 0, at = c.serverOffset
-            while left > 0 {
-                // Cloudflare's sizing: 40 records of 1,369 B, then 4,229 B, then 16 KiB; reset after 1 s idle [S17].
-                let body = c.recordsSinceIdle < 40 ? 1_369 : (c.recordsSinceIdle < 60 ? 4_229 : 16_384)
-                let n = min(left, body)
-                c.records[0].append(RecordMark(offset: at, bodyLength: UInt32(n + 17), type: TLSBuilder.ContentType.applicationData))
-                let wire = n + TLSBuilder.recordOverhead
-                at += UInt64(wire)
-                if body == 1_369 {
-                    flush(&pending, into: &segments, size: c.downSegment)
-                    var w = wire
-                    while w > 0 { let s = min(w, c.downSegment); segments.append(s); w -= s }
-                } else {
-                    pending += wire
-                }
-                c.recordsSinceIdle += 1
-                left -= n
-            }
-            flush(&pending, into: &segments, size: c.downSegment)
-        } else {
-            var pending = bytes
-            flush(&pending, into: &segments, size: c.downSegment)
-        }
-
-        // Sender schedule, in client arrival time.
-        if !c.keepsWindowWhenIdle, start - c.lastServerSend > max(0.2, 2 * c.rtt) { c.cwnd = min(c.cwnd, 10) }  // restart after idle [RFC 5681 §4.1]
-        var arrivals: [(t: Double, off: UInt64, len: Int)] = []
-        arrivals.reserveCapacity(segments.count + 4)
-        var cw = c.cwnd
-        var i = 0
-        // Sharing the bottleneck: a new response gets an equal share with the responses still in flight
-        // (those already planned keep their pace).
-        var competing = 0
-        for other in tcp where other !== c && other.downFree > start { competing += 1 }
-        var rate = link.downlink / Double(1 + competing)
-        if let rateCap { rate = min(rate, rateCap) }
-        var roundStart = max(start, c.downFree)
-        var prev = roundStart
-        var offset = c.serverOffset
-        let startOffset = offset
-        var lastJittered = start
-        while i < segments.count {
-            let burst = min(cw, segments.count - i)
-            var first = -1.0
-            var lossInRound = false
-            let roundJitter = jitter()
-            for _ in 0..<burst {
-                let len = segments[i]
-                let tx = Double(len + 78) * 8 / rate
-                let a = max(roundStart, prev + tx)
-                prev = a
-                if first < 0 { first = a }
-                let aj = max(lastJittered + 0.000001, a + roundJitter)
-                lastJittered = aj
-                if link.loss > 0 && i > 0 && rng.chance(link.loss) {
-                    lossInRound = true
-                    arrivals.append((aj + c.rtt + tx, offset, len))
-                } else {
-                    arrivals.append((aj, offset, len))
-                }
-                offset += UInt64(len)
-                i += 1
-            }
-            roundStart = first + c.rtt
-            if lossInRound { c.ssthresh = max(2, c.lossBackoff == 0.5 ? cw / 2 : Int(Double(cw) * c.lossBackoff)); cw = c.ssthresh } else if cw < c.ssthresh { cw *= 2 } else { cw += 1 }
-            cw = min(cw, 4_000)
-        }
-        c.cwnd = cw
-        c.serverOffset = offset
-        c.downFree = prev
-        arrivals.sort { $0.t < $1.t || ($0.t == $1.t && $0.off < $1.off) }
-
-        // Client side: data arrivals and ACKs.
-        var cum = startOffset
-        var outOfOrder: [(UInt64, Int)] = []
-        var unacked = 0
-        var ackEvery = nextAckEvery()
-        let delack = link.delayedAck
-        var lastTime = start
-        let ackSeq = c.clientOffset
-        for (k, a) in arrivals.enumerated() {
-            let isLast = a.off + UInt64(a.len) == offset
-            tcpEvent(c, a.t, fromClient: false, flags: isLast ? [.ack, .psh] : .ack, seq: a.off, ack: ackSeq, length: a.len)
-            var ackNow = false
-            if a.off == cum {
-                cum += UInt64(a.len)
-                if !outOfOrder.isEmpty {
-                    outOfOrder.sort { $0.0 < $1.0 }
-                    while let f = outOfOrder.first, f.0 <= cum { cum = max(cum, f.0 + UInt64(f.1)); outOfOrder.removeFirst() }
-                    ackNow = true
-                } else {
-                    unacked += 1
-                    if unacked >= ackEvery { ackNow = true }
-                }
-            } else if a.off > cum {
-                outOfOrder.append((a.off, a.len))
-                ackNow = true  // duplicate ACK
-            } else {
-                ackNow = true
-            }
-            let ackT = a.t + rng.uniform(0.00002...0.00015)
-            if ackNow {
-                tcpEvent(c, ackT, fromClient: true, flags: .ack, seq: ackSeq, ack: cum, length: 0)
-                unacked = 0
-                ackEvery = nextAckEvery()
-                lastTime = max(lastTime, ackT)
-            } else if unacked > 0 {
-                let next = k + 1 < arrivals.count ? arrivals[k + 1].t : Double.infinity
-                if next > a.t + delack && (ackAtEnd || next.isFinite) {
-                    tcpEvent(c, a.t + delack, fromClient: true, flags: .ack, seq: ackSeq, ack: cum, length: 0, delayed: true)
-                    unacked = 0
-                    lastTime = max(lastTime, a.t + delack)
-                }
-            }
-            lastTime = max(lastTime, a.t)
-        }
-        let last = arrivals.last?.t ?? start
-        c.lastServerSend = last
-        c.busyUntil = max(c.busyUntil, min(lastTime, last + 0.001))
-        return last
-    }
-
-    private func nextAckEvery() -> Int {
-        link.ackPolicy == .stretch ? rng.int(2...5) : 2
-    }
-
-    private func flush(_ pending: inout Int, into segments: inout [Int], size: Int) {
-        while pending > 0 {
-            let s = min(pending, size)
-            segments.append(s)
-            pending -= s
-        }
     }
 }

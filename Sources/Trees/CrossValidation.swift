@@ -1,3 +1,5 @@
+import SplitMix
+
 /// Fold assignment and cross-validated figures.
 public enum CrossValidation {
     /// Stratified k-fold: each class's rows, shuffled with `seed`, dealt round-robin to the folds,
@@ -7,7 +9,7 @@ public enum CrossValidation {
         var byClass: [String: [Int]] = [:]
         for (i, l) in labels.enumerated() { byClass[l, default: []].append(i) }
         var fold = [Int](repeating: 0, count: labels.count)
-        var rng = SeededRandom(seed: seed, stream: 0xF01D)
+        var rng = SplitMix64(seed: seed, stream: 0xF01D)
         var offset = 0
         for label in TrainingTable.sortedLabels(Set(byClass.keys)) {
             var rows = byClass[label]!

@@ -78,7 +78,7 @@ final class CorruptCaptureTests: XCTestCase {
 
     /// A small conversation: DNS, a TCP handshake, a TLS ClientHello naming an audio host, six
     /// segments of download, a UDP datagram over IPv6. 12 frames.
-    static func conversation(_ link: Simulator.LinkLayer = .ethernet()) -> [[UInt8]] {
+    static func conversation(_ link: LinkFields = .ethernet()) -> [[UInt8]] {
         let name = "audio-ak-spotify-com.akamaized.net"
         var frames: [[UInt8]] = [
             FrameBuilder.udp(link: link, src: phone, dst: resolver, srcPort: 40000, dstPort: 53, payload: DNSBuilder.query(id: 1, name: name)),

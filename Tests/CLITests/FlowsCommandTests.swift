@@ -22,7 +22,7 @@ final class FlowsCommandTests: XCTestCase {
         let w = try PcapWriter(path: path, linkType: PcapLinkType.ethernet)
         var t = 1_700_000_000.0
         func put(_ f: [UInt8]) throws { t += 0.05; try w.write(timestamp: t, frame: f) }
-        let vlan = Simulator.LinkLayer.ethernet(vlans: [5])
+        let vlan = LinkFields.ethernet(vlans: [5])
         try put(FrameBuilder.udp(src: phone, dst: resolver, srcPort: 40000, dstPort: 53, payload: DNSBuilder.query(id: 1, name: "x.example")))
         try put(FrameBuilder.udp(src: resolver, dst: phone, srcPort: 53, dstPort: 40000,
                                  payload: DNSBuilder.response(id: 1, question: "x.example", answers: [.a("x.example", cdn)])))

@@ -1,3 +1,4 @@
+import SplitMix
 import XCTest
 
 @testable import Features
@@ -93,7 +94,7 @@ final class HorizonTests: XCTestCase {
     }
 
     private func live(duration: Double) -> [PacketSample] {
-        var random = SeededRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         var out: [PacketSample] = []
         var t = 0.0
         while t < duration {

@@ -13,6 +13,30 @@ final class RhythmFeatureTests: XCTestCase {
         return Dictionary(uniqueKeysWithValues: zip(FeatureFamily.rhythmNames, out))
     }
 
+    func testNamesAreThePublishedOnes() {
+        XCTAssertEqual(FeatureFamily.rhythmNames, [
+            "lr_seconds", "lr_idle_share", "lr_active_second_share", "lr_max_idle_s", "lr_long_gap_idle_share",
+            "lr_heavy_share", "lr_heavy_max_idle_s", "lr_heavy_long_gap_share", "lr_gap_p50_s", "lr_gap_p90_s",
+            "lr_bursts_per_min", "lr_burst_p50_s", "lr_burst_max_s", "lr_interval_p50_s", "lr_interval_cv",
+            "lr_interval_regularity", "lr_period_s", "lr_period_strength",
+        ])
+    }
+
+    func testContextAndShapeNamesAreThePublishedOnes() {
+        XCTAssertEqual(FeatureFamily.contextNames, [
+            "ctx_seconds", "ctx_down_bytes", "ctx_down_bytes_per_second", "ctx_up_bytes_per_second",
+            "unit_seconds", "unit_down_bytes_per_second", "ctx_burst_count", "ctx_burst_mean_bytes",
+            "ctx_burst_max_bytes", "ctx_burst_mean_duration", "ctx_burst_throughput", "ctx_silence_mean",
+            "ctx_silence_max", "ctx_silence_current", "ctx_duty_cycle", "ctx_last_burst_bytes",
+            "ctx_cycle_bytes_per_second",
+        ])
+        XCTAssertEqual(FeatureFamily.shapeNames, [
+            "lv_seconds", "lv_down_bytes_per_second", "lv_idle_bin_share", "lv_peak_count", "lv_peak_gap_mean",
+            "lv_duty_cycle", "lv_cv_second_bytes", "lv_idle_bin_share_pkts", "lv_peak_count_pkts",
+            "lv_peak_gap_mean_pkts", "lv_duty_cycle_pkts", "lv_cv_second_pkts",
+        ])
+    }
+
     /// 60 s of bins: a `burstBins`-bin burst of 100 kB per bin every `periodBins`, and a 2 kB chat message in the
     /// middle of every gap (active, but not heavy).
     private func bursts(periodBins: Int, burstBins: Int) -> [Int] {

@@ -1,11 +1,11 @@
 import XCTest
 @testable import Features
-import Simulator
+import SplitMix
 
 /// The reference features' fast sorts give exactly what `sort()` gives.
 final class SortTests: XCTestCase {
     func testCountingAndRadixSortsMatchSort() {
-        var rng = SeededRandom(seed: 42)
+        var rng = SplitMix64(seed: 42)
         var out: [Double] = [], counts: [Int32] = [], keys: [UInt64] = [], scratch: [UInt64] = []
         for trial in 0..<300 {
             let n = [1, 5, 31, 32, 63, 64, 65, 500, 4000][trial % 9]

@@ -27,6 +27,8 @@ final class WindowFamilyTests: XCTestCase {
         let first: [Double] = [5, 0.09, 700, 3, 2, 0.225, 0.25, 1000, 250, 7000, 6000, 1000]
         // [0.5, 1.0): intervals 0.15 (since the packet at 0.45, in the previous window), 0.3.
         let second: [Double] = [2, 0.225, 500, 2, 0, 0.3, 0, 500, 0, 2000, 2000, 0]
+        XCTAssertEqual(windows[0].values.count, first.count)
+        XCTAssertEqual(windows[1].values.count, second.count)
         for (actual, expected) in zip(windows[0].values, first) { XCTAssertEqual(actual, expected, accuracy: 1e-9) }
         for (actual, expected) in zip(windows[1].values, second) { XCTAssertEqual(actual, expected, accuracy: 1e-9) }
         XCTAssertEqual(windows[1].start - 1000, 0.5, accuracy: 1e-12)
@@ -41,9 +43,15 @@ final class WindowFamilyTests: XCTestCase {
         ]
         var config = WindowConfig.reference
         config.minPackets = 1
+        XCTAssertEqual(FeatureFamily.directionNames, [
+            "down_bytes", "up_bytes", "down_packets", "up_packets", "down_mean_pkt_size", "up_mean_pkt_size",
+            "down_up_bytes_ratio", "down_up_packets_ratio", "down_up_mean_size_ratio", "down_bytes_share",
+            "down_bytes_per_second", "up_bytes_per_second",
+        ])
         let windows = try extract(packets, set: .directionV1, config: config)
         XCTAssertEqual(windows.count, 1)
         let expected: [Double] = [4500, 120, 3, 2, 1500, 60, 4500.0 / 120, 1.5, 25, 4500.0 / 4620, 1500, 40]
+        XCTAssertEqual(windows[0].values.count, expected.count)
         for (k, (actual, value)) in zip(windows[0].values, expected).enumerated() {
             XCTAssertEqual(actual, value, accuracy: 1e-9, FeatureFamily.directionNames[k])
         }
@@ -53,8 +61,8 @@ final class WindowFamilyTests: XCTestCase {
         var config = WindowConfig.reference
         config.minPackets = 1
         let windows = try extract(samples([0, 1, 3.5], size: 1000), set: .directionV1, config: config)
-        XCTAssertEqual(windows[0].values[6], 2000)  // bytes ratio divides by max(0, 1)
-        XCTAssertEqual(windows[0].values[9], 1)  // all bytes are download
+        XCTAssertEqual(windows[0].values[DirectionSlot.downUpBytesRatio], 2000)  // divides by max(0, 1)
+        XCTAssertEqual(windows[0].values[DirectionSlot.downBytesShare], 1)  // all bytes are download
         XCTAssertTrue(windows[0].values.allSatisfy(\.isFinite))
     }
 }

@@ -39,7 +39,7 @@ let cdn6 = IPAddress("2a04:4e42::645")!
 let api = IPAddress(35, 186, 224, 25)
 
 func tcp(_ src: IPAddress, _ dst: IPAddress, _ sp: UInt16, _ dp: UInt16, seq: UInt32 = 0, ack: UInt32 = 0,
-         _ flags: Simulator.TCPFlags, payload: [UInt8] = [], vlan: Bool = false) -> [UInt8] {
+         _ flags: TCPFlags, payload: [UInt8] = [], vlan: Bool = false) -> [UInt8] {
     FrameBuilder.tcp(link: .ethernet(vlans: vlan ? [42] : []), src: src, dst: dst, srcPort: sp, dstPort: dp,
                      seq: seq, ack: ack, flags: flags, payload: payload)
 }
@@ -253,11 +253,11 @@ final class ProtocolSummaryTests: XCTestCase {
         badIHL[18] = 0x43
         h.feed(0.3, badIHL)
         h.feed(0.4, FrameBuilder.icmpEcho(src: laptop6, dst: cdn6, identifier: 1, sequence: 1))
-        h.feed(0.5, FrameBuilder.ipPacket(src: phone, dst: cdn, protocolNumber: 47, body: [0, 0, 8, 0]))
+        h.feed(0.5, FrameBuilder.ipPacket(src: phone, dst: cdn, protocolNumber: .gre, body: [0, 0, 8, 0]))
         h.feed(0.6, FrameBuilder.arp(operation: .reply, senderMAC: .host, senderIP: phone, targetIP: resolver))
         let s = h.summary
         XCTAssertEqual(s.packets, 7)
-        XCTAssertEqual(s.count(Wire.LinkLayer.ethernet), 7)
+        XCTAssertEqual(s.count(LinkLayer.ethernet), 7)
         XCTAssertEqual(s.count(NetworkLayer.ipv4), 5)
         XCTAssertEqual(s.count(NetworkLayer.ipv6), 1)
         XCTAssertEqual(s.count(NetworkLayer.arp), 1)

@@ -66,7 +66,7 @@ final class FrameBuilderTests: XCTestCase {
 
     func testUDPv4ChecksumAndQinQAndSLL() throws {
         let payload = [UInt8](repeating: 0xAB, count: 101)
-        let f = FrameBuilder.udp(link: .ethernet(vlans: [VLANTag(id: 10, tpid: VLANTag.dot1ad), VLANTag(id: 20, priority: 5)]),
+        let f = FrameBuilder.udp(link: .ethernet(vlans: [VLANTagFields(id: 10, tpid: .qinq), VLANTagFields(id: 20, priority: 5)]),
                                  src: v4a, dst: v4b, srcPort: 4000, dstPort: 8801, payload: payload)
         XCTAssertEqual(be16(f, 12), 0x88A8)
         XCTAssertEqual(be16(f, 16), 0x8100)
@@ -96,7 +96,7 @@ final class FrameBuilderTests: XCTestCase {
         let payload = (0..<3000).map { UInt8(truncatingIfNeeded: $0 * 7) }
         for (src, dst) in [(v4a, v4b), (v6a, v6b)] {
             let datagram = FrameBuilder.udpDatagram(src: src, dst: dst, srcPort: 9, dstPort: 10, payload: payload)
-            let frags = FrameBuilder.fragments(src: src, dst: dst, protocolNumber: 17, identification: 77, datagram: datagram, fragmentSize: 1400)
+            let frags = FrameBuilder.fragments(src: src, dst: dst, protocolNumber: .udp, identification: 77, datagram: datagram, fragmentSize: 1400)
             XCTAssertEqual(frags.count, 3)
             var rebuilt = [UInt8](repeating: 0, count: datagram.count)
             for (i, f) in frags.enumerated() {

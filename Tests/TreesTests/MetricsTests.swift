@@ -1,3 +1,4 @@
+import SplitMix
 import XCTest
 @testable import Trees
 
@@ -53,7 +54,7 @@ final class MetricsTests: XCTestCase {
     }
 
     func testGroupedFoldsNeverSplitAGroup() {
-        var rng = TestRNG(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let groups = (0..<500).map { _ in "capture\(rng.next() % 13)" }
         for k in [2, 3, 5, 13, 20] {
             let folds = CrossValidation.groupedFolds(groups: groups, folds: k)

@@ -11,17 +11,21 @@ final class ParityTests: XCTestCase {
         let f = model.featureCount, k = model.classCount
         let flat = expected.rows.flatMap { $0.map { $0 ?? .nan } }
         XCTAssertEqual(flat.count, expected.rows.count * f, file: file, line: line)
+        XCTAssertGreaterThan(expected.rows.count, 0, file: file, line: line)
+        XCTAssertEqual(expected.probabilities.count, expected.rows.count, file: file, line: line)
         for jobs in [1, 2] {
             let batch = model.predictProbabilities(rows: flat, jobs: jobs)
+            XCTAssertEqual(batch.count, expected.rows.count * k, file: file, line: line)
             var worst = 0.0
+            var notANumber = 0   // counted apart: `max` drops a NaN, and a later finite difference would overwrite one
             for (r, want) in expected.probabilities.enumerated() {
                 XCTAssertEqual(want.count, k, file: file, line: line)
-                // NaN makes `worst` NaN (and the check below fail): max() would drop it.
                 for c in 0..<k {
                     let difference = abs(batch[r * k + c] - want[c])
-                    if !(difference <= worst) { worst = difference }
+                    if difference.isNaN { notANumber += 1 } else if difference > worst { worst = difference }
                 }
             }
+            XCTAssertEqual(notANumber, 0, "\(name) jobs \(jobs): NaN probabilities or expectations", file: file, line: line)
             XCTAssertLessThanOrEqual(worst, tolerance, "\(name) jobs \(jobs): largest difference \(worst)", file: file, line: line)
         }
         // Single-row API agrees with the batch API exactly.
@@ -30,7 +34,7 @@ final class ParityTests: XCTestCase {
             let single = model.predict(Array(flat[(r * f)..<(r * f + f)]))
             XCTAssertEqual(single.probabilities, Array(batch[(r * k)..<(r * k + k)]), file: file, line: line)
             XCTAssertEqual(single.classIndex, TreeModel.argmax(expected.probabilities[r]), "row \(r)", file: file, line: line)
-            XCTAssertEqual(single.confidence, single.probabilities[single.classIndex])
+            XCTAssertEqual(single.confidence, single.probabilities[single.classIndex], file: file, line: line)
         }
     }
 

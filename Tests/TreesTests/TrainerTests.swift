@@ -1,13 +1,14 @@
 import Foundation
+import SplitMix
 import XCTest
 @testable import Trees
 
 /// A learnable problem: class centres in `features` dimensions plus noise; a few features are pure noise.
 func syntheticTable(rows n: Int, features f: Int = 8, classes k: Int = 3, noise: Double = 1.0, seed: UInt64,
                     missingShare: Double = 0) -> TrainingTable {
-    var rng = TestRNG(seed: seed)
+    var rng = SplitMix64(seed: seed)
     var centres: [[Double]] = []
-    var centreRNG = TestRNG(seed: 99)
+    var centreRNG = SplitMix64(seed: 99)
     for _ in 0..<k { centres.append((0..<f).map { j in j < f - 2 ? centreRNG.normal() * 2 : 0 }) }
     var rows: [Double] = [], labels: [String] = [], groups: [String] = []
     for i in 0..<n {
@@ -151,7 +152,7 @@ final class TrainerTests: XCTestCase {
 
     func testBalancedClassWeightsHelpTheRareClass() throws {
         var rows: [Double] = [], labels: [String] = []
-        var rng = TestRNG(seed: 11)
+        var rng = SplitMix64(seed: 11)
         for i in 0..<2000 {
             let rare = i % 20 == 0
             rows.append((rare ? 1.0 : 0.0) + rng.normal() * 0.8)

@@ -16,7 +16,7 @@ final class DecoderTests: XCTestCase {
     func testEthernetTwoVLANsIPv4OptionsTCP() {
         let payload = Array("GET / HTTP/1.1\r\n".utf8)
         let frame = FrameBuilder.tcp(
-            link: .ethernet(vlans: [Simulator.VLANTag(id: 100, tpid: Simulator.VLANTag.dot1ad), 200]),
+            link: .ethernet(vlans: [VLANTagFields(id: 100, tpid: .qinq), 200]),
             src: client4, dst: server4, ip: IPFields(ipv4Options: [1, 1, 1, 0]),
             srcPort: 50123, dstPort: 80, seq: 1000, ack: 2000, flags: [.ack, .psh],
             timestamps: TCPTimestamps(value: 1, echo: 2), payload: payload)
@@ -34,7 +34,7 @@ final class DecoderTests: XCTestCase {
         XCTAssertEqual(p.dstPort, 80)
         XCTAssertEqual(p.tcpSeq, 1000)
         XCTAssertEqual(p.tcpAck, 2000)
-        XCTAssertEqual(p.tcpFlags, [Wire.TCPFlags.ack, .psh])
+        XCTAssertEqual(p.tcpFlags, [TCPFlags.ack, .psh])
         XCTAssertEqual(p.networkOffset, 22)
         XCTAssertEqual(p.transportOffset, 22 + 24)
         XCTAssertEqual(p.payloadOffset, 22 + 24 + 32)
@@ -57,7 +57,7 @@ final class DecoderTests: XCTestCase {
     }
 
     func testIPv6ExtensionHeadersToUDP() {
-        let ext: [Simulator.IPv6ExtensionHeader] = [
+        let ext: [IPv6ExtensionFields] = [
             .hopByHop(options: [5, 2, 0, 0]), .routing(type: 4, segmentsLeft: 0), .destinationOptions(options: [1, 12] + [UInt8](repeating: 0, count: 12)),
         ]
         let frame = FrameBuilder.udp(src: client6, dst: server6, ip: IPFields(ipv6ExtensionHeaders: ext),
@@ -77,7 +77,7 @@ final class DecoderTests: XCTestCase {
     }
 
     func testLinuxCookedV1V2RawAndLoopback() {
-        for (link, dlt, kind) in [(Simulator.LinkLayer.linuxCooked(), Int32(113), Wire.LinkLayer.linuxCooked),
+        for (link, dlt, kind) in [(LinkFields.linuxCooked(), Int32(113), LinkLayer.linuxCooked),
                                   (.linuxCooked2(), 276, .linuxCooked2), (.raw, 12, .rawIP), (.raw, 14, .rawIP),
                                   (.raw, 101, .rawIP), (.null, 0, .loopback)] {
             for (src, dst) in [(client4, server4), (client6, server6)] {
@@ -119,9 +119,9 @@ final class DecoderTests: XCTestCase {
     func testFragments() {
         let datagram = FrameBuilder.udpDatagram(src: client4, dst: server4, srcPort: 5000, dstPort: 6000,
                                                 payload: [UInt8](repeating: 7, count: 64))
-        let first = FrameBuilder.ipv4Fragment(src: client4, dst: server4, protocolNumber: 17, identification: 9,
+        let first = FrameBuilder.ipv4Fragment(src: client4, dst: server4, protocolNumber: .udp, identification: 9,
                                               offsetBytes: 0, moreFragments: true, body: Array(datagram[0..<40]))
-        let second = FrameBuilder.ipv4Fragment(src: client4, dst: server4, protocolNumber: 17, identification: 9,
+        let second = FrameBuilder.ipv4Fragment(src: client4, dst: server4, protocolNumber: .udp, identification: 9,
                                                offsetBytes: 40, moreFragments: false, body: Array(datagram[40...]))
         let p1 = decoded(first), p2 = decoded(second)
         XCTAssertTrue(p1.isFragment)
@@ -134,7 +134,7 @@ final class DecoderTests: XCTestCase {
 
         let later6 = FrameBuilder.ipPacket(src: client6, dst: server6,
                                            ip: IPFields(ipv6ExtensionHeaders: [.fragment(offset: 10, moreFragments: false, identification: 1)]),
-                                           protocolNumber: 17, body: [1, 2, 3, 4])
+                                           protocolNumber: .udp, body: [1, 2, 3, 4])
         let p3 = decoded(later6)
         XCTAssertEqual(p3.transport, .fragment)
         XCTAssertEqual(p3.ipProtocol, .udp)
@@ -149,7 +149,7 @@ final class DecoderTests: XCTestCase {
         XCTAssertEqual(decoded(ping).transport, .icmp)
         let ping6 = FrameBuilder.icmpEcho(src: client6, dst: server6, identifier: 1, sequence: 1)
         XCTAssertEqual(decoded(ping6).transport, .icmpv6)
-        let gre = FrameBuilder.ipPacket(src: client4, dst: server4, protocolNumber: 47, body: [0, 0, 8, 0])
+        let gre = FrameBuilder.ipPacket(src: client4, dst: server4, protocolNumber: .gre, body: [0, 0, 8, 0])
         let pg = decoded(gre)
         XCTAssertEqual(pg.transport, .other)
         XCTAssertEqual(pg.ipProtocol.description, "GRE")
@@ -300,6 +300,8 @@ final class DecoderTests: XCTestCase {
                 if iteration % 3 == 2 { bytes = Array(bytes[0..<Int(rng.next() % UInt64(bytes.count + 1))]) }
             }
             let p = decoded(bytes, link)
+            // No payload byte past the end; the offset alone may point past it (a header cut inside its
+            // options) only when no payload was captured.
             XCTAssertLessThanOrEqual(p.payloadOffset + p.capturedPayloadLength, max(bytes.count, p.payloadOffset))
             XCTAssertGreaterThanOrEqual(p.capturedPayloadLength, 0)
             XCTAssertLessThanOrEqual(p.capturedPayloadLength, p.payloadLength)

@@ -28,17 +28,15 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// One VLAN tag: the tag protocol identifier (802.1Q 0x8100 or 802.1ad 0x88a8), priority and VLAN id.
-/// An integer literal is an 802.1Q tag with that id.
-public struct VLANTag: Hashable, Sendable, ExpressibleByIntegerLiteral {
-    public static let dot1Q: UInt16 = 0x8100
-    public static let dot1ad: UInt16 = 0x88A8
-
-    public var tpid: UInt16
+/// One VLAN tag to write: the tag protocol identifier (802.1Q `.vlan` 0x8100 or 802.1ad `.qinq` 0x88a8),
+/// priority and VLAN id. An integer literal is an 802.1Q tag with that id. (Wire's `VLANTag` is the
+/// view that reads one.)
+public struct VLANTagFields: Hashable, Sendable, ExpressibleByIntegerLiteral {
+    public var tpid: EtherType
     public var priority: UInt8
     public var id: UInt16
 
-    public init(id: UInt16, priority: UInt8 = 0, tpid: UInt16 = VLANTag.dot1Q) {
+    public init(id: UInt16, priority: UInt8 = 0, tpid: EtherType = .vlan) {
         self.id = id & 0x0FFF
         self.priority = priority & 7
         self.tpid = tpid
@@ -47,10 +45,11 @@ public struct VLANTag: Hashable, Sendable, ExpressibleByIntegerLiteral {
     public init(integerLiteral value: UInt16) { self.init(id: value) }
 }
 
-/// The link layer a frame starts with, and the pcap link type that names it.
-public enum LinkLayer: Hashable, Sendable {
+/// The link header a frame starts with, and the pcap link type that names it. (Wire's `LinkLayer` is
+/// the kind of link header the decoder found.)
+public enum LinkFields: Hashable, Sendable {
     /// Ethernet II with 0, 1 or 2 VLAN tags (outermost first). LINKTYPE_ETHERNET (1).
-    case ethernet(src: MACAddress = .host, dst: MACAddress = .gateway, vlans: [VLANTag] = [])
+    case ethernet(src: MACAddress = .host, dst: MACAddress = .gateway, vlans: [VLANTagFields] = [])
     /// Linux cooked capture v1, 16 bytes. `packetType`: 0 to us, 1 broadcast, 2 multicast, 3 to another host, 4 sent by us.
     /// LINKTYPE_LINUX_SLL (113).
     case linuxCooked(packetType: UInt16 = 0, address: MACAddress = .gateway)
@@ -84,27 +83,27 @@ public enum LinkLayer: Hashable, Sendable {
     }
 
     /// Writes the link header for a payload of `etherType` at the start of `w`.
-    func write(_ w: ByteWriter, etherType: UInt16) {
+    func write(_ w: ByteWriter, etherType: EtherType) {
         switch self {
         case .ethernet(let src, let dst, let vlans):
             dst.store(w, 0)
             src.store(w, 6)
             var o = 12
             for tag in vlans {
-                w.u16(o, tag.tpid)
+                w.u16(o, tag.tpid.rawValue)
                 w.u16(o + 2, UInt16(tag.priority) << 13 | tag.id)
                 o += 4
             }
-            w.u16(o, etherType)
+            w.u16(o, etherType.rawValue)
         case .linuxCooked(let packetType, let address):
             w.u16(0, packetType)
             w.u16(2, 1)  // ARPHRD_ETHER
             w.u16(4, 6)
             address.store(w, 6)
             w.u16(12, 0)
-            w.u16(14, etherType)
+            w.u16(14, etherType.rawValue)
         case .linuxCooked2(let packetType, let interfaceIndex, let address):
-            w.u16(0, etherType)
+            w.u16(0, etherType.rawValue)
             w.u16(2, 0)
             w.u32(4, interfaceIndex)
             w.u16(8, 1)  // ARPHRD_ETHER
@@ -115,7 +114,7 @@ public enum LinkLayer: Hashable, Sendable {
         case .raw:
             break
         case .null:
-            w.u32le(0, etherType == EtherTypeNumber.ipv6 ? 24 : 2)
+            w.u32le(0, etherType == .ipv6 ? 24 : 2)
         }
     }
 }
@@ -127,11 +126,4 @@ public enum PcapLinkType {
     public static let raw: UInt32 = 101
     public static let linuxSLL: UInt32 = 113
     public static let linuxSLL2: UInt32 = 276
-}
-
-/// EtherType numbers the builder writes.
-public enum EtherTypeNumber {
-    public static let ipv4: UInt16 = 0x0800
-    public static let arp: UInt16 = 0x0806
-    public static let ipv6: UInt16 = 0x86DD
 }
