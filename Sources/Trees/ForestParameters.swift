@@ -1,3 +1,5 @@
+import Foundation
+
 /// How many features a split considers.
 public enum MaxFeatures: Sendable, Equatable, CustomStringConvertible {
     case sqrt, log2, all
@@ -40,8 +42,6 @@ public enum MaxFeatures: Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
-
-import Foundation
 
 public enum SplitCriterion: String, Sendable, CaseIterable {
     case gini, entropy

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Runs `count` independent iterations on up to `jobs` threads. Iterations write only their own
 /// results, so the outcome does not depend on the number of threads.
@@ -23,8 +24,6 @@ enum ParallelLoop {
     /// Cores available to this process.
     static var coreCount: Int { ProcessInfoCores.count }
 }
-
-import Foundation
 
 enum ProcessInfoCores {
     static var count: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
