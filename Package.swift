@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Simulator", "Capture", "Trees", "Flows", "Wire",
                                                       "Features", "CAllocationCounter"]),
         .testTarget(name: "CLITests", dependencies: ["streamprobe", "Simulator", "Wire"]),
-        .testTarget(name: "HistoryTests", dependencies: ["History", "Analyzer", "Simulator"]),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "Analyzer", "Simulator", "Trees"]),
     ],
     swiftLanguageModes: [.v6]
 )

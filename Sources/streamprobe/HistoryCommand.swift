@@ -55,68 +55,17 @@ struct HistoryAddCommand: ParsableCommand {
         if captures.contains(FileSource.standardInput) { throw ValidationError("history add reads files (their bytes are the key), not standard input") }
     }
 
-    /// What one capture came to.
-    enum Outcome: Sendable {
-        case known(String)
-        case analysed(String, Int64, CaptureReport)
-        case failed(String, Int32)
-    }
-
     func run() throws {
-        let bound: BoundModel
-        let history: HistoryDatabase
         var paths = captures
+        let outcome: HistoryImport.Outcome
         do {
-            bound = try BoundModel(try ModelLocator.resolve(nameOrPath: model, embedded: EmbeddedModels.models))
-            history = try HistoryDatabase(path: db)
-            if let directory { paths = try CaptureDiscovery.list(directory).all }
+            let bound = try BoundModel(try ModelLocator.resolve(nameOrPath: model, embedded: EmbeddedModels.models))
+            if let directory { paths = try CaptureBatch.paths(in: directory) }
+            outcome = try HistoryImport(paths: paths, database: db, model: bound, jobs: jobs.count, quiet: quiet).run()
         } catch {
             throw exitError(error)
         }
-        if paths.isEmpty {
-            printError("\(directory ?? ""): no pcap or pcapng capture found below this directory")
-            throw ExitCode(ExitStatus.unreadableInput)
-        }
-        let dbPath = db
-        var added = 0, known = 0, failed = 0, plays = 0
-        OrderedBatch.run(paths, jobs: jobs.count, work: { path -> Outcome in
-            do {
-                let hash = try SHA256.hexDigest(ofFile: path)
-                // A capture already in the database is not analysed again. Each worker opens its own connection.
-                if try HistoryDatabase(path: dbPath).contains(sha256: hash) { return .known(hash) }
-                let report = try CaptureAnalyzer(model: bound, options: AnalysisOptions()).analyze(path: path)
-                let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
-                return .analysed(hash, size, report)
-            } catch {
-                return .failed("\(path): \(error)", ExitStatus.code(for: error))
-            }
-        }, deliver: { i, outcome in
-            switch outcome {
-            case .known:
-                known += 1
-                if !quiet { print("\(paths[i]): already in the history") }
-            case .analysed(let hash, let size, let report):
-                do {
-                    let n = report.streams.reduce(0) { $0 + ($1.plays?.count ?? 0) }
-                    if try history.add(sha256: hash, path: paths[i], fileBytes: size, report: report) {
-                        added += 1
-                        plays += n
-                        if !quiet { print("\(paths[i]): \(n) plays added") }
-                    } else {
-                        known += 1
-                        if !quiet { print("\(paths[i]): already in the history") }
-                    }
-                } catch {
-                    failed += 1
-                    printError("\(paths[i]): \(error)")
-                }
-            case .failed(let message, _):
-                failed += 1
-                printError(message)
-            }
-        })
-        print("\(db): \(added) captures added (\(plays) plays), \(known) already there, \(failed) failed")
-        if failed > 0 { throw ExitCode(ExitStatus.batchPartialFailure) }
+        if outcome.exitStatus != ExitStatus.success { throw ExitCode(outcome.exitStatus) }
     }
 }
 

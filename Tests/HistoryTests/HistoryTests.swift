@@ -1,6 +1,7 @@
 import Analyzer
 import Foundation
 import Simulator
+import Trees
 import XCTest
 @testable import History
 
@@ -46,6 +47,39 @@ final class HistoryDatabaseTests: XCTestCase {
         }
         return CaptureReport(capture: "x", packets: 1, bytes: 1, durationSeconds: 1, flows: 1, linkType: "EN10MB",
                              model: ModelSummary(name: "m", classes: [], featureSet: "f", windowSeconds: 3), streams: [stream], note: nil, warnings: [])
+    }
+
+    /// `history add` in the library: path order, a bad file counted and reported without stopping
+    /// the others, and a second import finds every capture already there.
+    func testImportKeepsGoingPastABadFileAndSkipsKnownCaptures() throws {
+        var paths: [String] = []
+        for i in 0..<2 {
+            let path = directory.appendingPathComponent("c\(i).pcap").path
+            _ = try Session(profile: Profile(parsing: "spotify:high")!, link: .cable, download: .bulk, background: [],
+                            duration: 90, seed: UInt64(70 + i)).write(to: path)
+            paths.append(path)
+        }
+        let bad = directory.appendingPathComponent("b.pcap").path
+        try Data("not a capture".utf8).write(to: URL(fileURLWithPath: bad))
+        paths.insert(bad, at: 1)
+        let db = directory.appendingPathComponent("import.sqlite").path
+        let model = try BoundModel(try ModelLocator.resolve(nameOrPath: "spotify-quality", embedded: EmbeddedModels.models))
+        final class Lines: @unchecked Sendable { var out: [String] = []; var err: [String] = [] }
+        let lines = Lines()
+        let console = Console(out: { lines.out.append($0) }, err: { lines.err.append($0) })
+        let first = try HistoryImport(paths: paths, database: db, model: model, jobs: 2, quiet: false).run(on: console)
+        XCTAssertEqual(first.added, 2)
+        XCTAssertEqual(first.failed, 1)
+        XCTAssertEqual(first.exitStatus, ExitStatus.batchPartialFailure)
+        XCTAssertGreaterThan(first.plays, 0)
+        XCTAssertEqual(lines.err.count, 1)
+        XCTAssertTrue(lines.err[0].hasPrefix(bad), lines.err[0])
+        XCTAssertEqual(lines.out.count, 3)   // the two captures in path order, then the count line
+        XCTAssertTrue(lines.out[0].hasPrefix(paths[0]) && lines.out[1].hasPrefix(paths[2]), "\(lines.out)")
+        XCTAssertEqual(lines.out[2], first.line(database: db))
+        let again = try HistoryImport(paths: [paths[0], paths[2]], database: db, model: model, jobs: 1, quiet: true).run(on: console)
+        XCTAssertEqual(again, HistoryImport.Outcome(added: 0, known: 2, failed: 0, plays: 0))
+        XCTAssertEqual(try HistoryDatabase(path: db).counts().plays, first.plays)
     }
 
     func testAddIsIdempotentAndSummaries() throws {
