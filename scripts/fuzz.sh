@@ -69,9 +69,17 @@ shared_sources() {
     case $1 in decode-*) echo Fuzz/Shared/DecodeTarget.swift ;; esac
 }
 
+# The objects of each module whose source still exists: an incremental build folder keeps the object
+# of a file that was renamed or removed, and linking it too defines its symbols twice.
 link_objects() {
-    local list=()
-    for m in $(modules "$1"); do list+=("$objects/$m.build/"*.o); done
+    local list=() o name
+    for m in $(modules "$1"); do
+        for o in "$objects/$m.build/"*.o; do
+            name=$(basename "$o" .o)
+            case $name in *.swift) [ -f "Sources/$m/$name" ] || continue ;; *.c) [ -n "$(find "Sources/$m" -name "$name" -print -quit)" ] || continue ;; esac
+            list+=("$o")
+        done
+    done
     echo "${list[@]}"
 }
 
