@@ -123,9 +123,10 @@ public final class CaptureAnalyzer {
         let observers = Observers(onWindow: onWindow, onRow: onRow, onCaptureStart: onCaptureStart, onSession: onSession, onPlay: onPlay)
         // Live capture and pipes get the volume-chosen streams' windows as they come; a file gets
         // them at the end, for the streams that are the answer.
-        let passThrough = source.endsOnTheClock || reread == nil
+        // Rows (`features`) of a pipe are kept too, so that only the chosen streams' rows are written.
+        let passThrough = source.endsOnTheClock || (reread == nil && onRow == nil)
         var pass = FirstPass(plan: plan, model: model, options: options, linkType: linkType, observers: observers,
-                             passThrough: passThrough)
+                             passThrough: passThrough, canReread: reread != nil)
         var counter = 0
         let progress = onProgress
         var clock = CaptureClock()
@@ -188,14 +189,22 @@ extension CaptureAnalyzer {
     /// nothing to read again) the followed unit with what it holds said in its selection.
     func volumeUnits(_ chosen: [(client: IPAddress, flows: [FlowRecord])], pass: FirstPass, linkType: LinkType,
                      observers: Observers, reread: (() throws(CaptureError) -> FileSource)?) throws -> [StreamUnit] {
-        var units: [StreamUnit?] = []
+        // Each chosen stream: the followed unit when it is exactly the rule's choice; else, when the
+        // input cannot be read again, the followed unit as it is (its selection says how it differs).
+        var units: [(unit: StreamUnit, difference: String?)?] = []
         var again: [(client: IPAddress, flows: [FlowRecord])] = []
         for choice in chosen {
-            let unit = pass.volume?.unit(holdingExactly: choice.flows, of: choice.client)
-            if unit == nil { again.append(choice) }
-            units.append(unit)
+            if let unit = pass.volume?.unit(holdingExactly: choice.flows, of: choice.client) {
+                units.append((unit, nil))
+            } else if reread == nil, let closest = pass.volume?.closestUnit(to: choice.flows, of: choice.client) {
+                units.append((closest.unit, closest.difference))
+            } else {
+                units.append(nil)
+                again.append(choice)
+            }
         }
-        pass.volume?.replay(for: units.compactMap { $0 })
+        // Their kept observer calls (rows, windows, sessions, plays) first, as a first reading makes them.
+        pass.volume?.replay(for: units.compactMap { $0?.unit })
         var reread2: [StreamUnit] = []
         if !again.isEmpty, let reread {
             reread2 = try SecondPass.run(source: try reread(), linkType: linkType, plan: plan, model: model, chosen: again,
@@ -205,17 +214,16 @@ extension CaptureAnalyzer {
         var out: [StreamUnit] = []
         for (i, choice) in chosen.enumerated() {
             let described = StreamSelection.volumeDescription(choice.flows, namedToo: plan.patterns.isEmpty)
-            if let unit = units[i] {
+            if let (unit, difference) = units[i] {
                 unit.selection = described
+                if let difference {
+                    unit.selection += "; followed while reading (the input cannot be read again), so the stream holds the "
+                        + "flows that qualified as they came: \(difference)"
+                }
                 for f in choice.flows { unit.noteFlow(f) }
                 out.append(unit)
             } else if let unit = reread2.first(where: { $0.client == choice.client }) {
                 out.append(unit)
-            } else if let closest = pass.volume?.closestUnit(to: choice.flows, of: choice.client) {
-                closest.unit.selection = described + "; followed while reading (the input cannot be read again), so the stream "
-                    + "holds the flows that qualified as they came: \(closest.difference)"
-                for f in choice.flows { closest.unit.noteFlow(f) }
-                out.append(closest.unit)
             }
         }
         return out

@@ -68,9 +68,10 @@ struct FirstPass {
     /// Streams chosen by download volume, followed while no flow has a service name (streams scope).
     var volume: VolumeStreams?
 
-    /// `passThrough`: the volume units' observer calls go out as they happen (live capture, a pipe).
+    /// `passThrough`: the volume units' observer calls go out as they happen (live capture, a pipe);
+    /// `canReread`: the input can be read a second time (a file, or a live capture's saved file).
     init(plan: FeaturePlan, model: TreeModel?, options: AnalysisOptions, linkType: LinkType, observers: Observers,
-         passThrough: Bool) {
+         passThrough: Bool, canReread: Bool) {
         self.plan = plan
         self.model = model
         self.options = options
@@ -95,7 +96,7 @@ struct FirstPass {
             single = nil
             guard options.selection.followWhileReading else { break }
             volume = VolumeStreams(selection: options.selection, namedToo: plan.patterns.isEmpty, plan: plan, model: model,
-                                   observers: observers, passThrough: passThrough)
+                                   observers: observers, passThrough: passThrough, canReread: canReread)
             ended.volume = volume
         }
         if let single {

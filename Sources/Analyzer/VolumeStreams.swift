@@ -73,6 +73,8 @@ final class VolumeStreams {
     /// Observers get the units' windows, rows, sessions and plays as they happen (live capture, a
     /// pipe); otherwise they are kept and handed on at the end for the units that are the answer.
     let passThrough: Bool
+    /// The input can be read again (a file): a unit that cannot be the rule's choice is dropped early.
+    let canReread: Bool
     private let observers: Observers
     private(set) var active = true
     /// The capture's first packet time (window times are relative to it).
@@ -101,7 +103,8 @@ final class VolumeStreams {
     }
 
     init(selection: StreamSelection, namedToo: Bool, plan: FeaturePlan, model: TreeModel?, observers: Observers,
-         passThrough: Bool) {
+         passThrough: Bool, canReread: Bool) {
+        self.canReread = canReread
         self.selection = selection
         self.namedToo = namedToo
         self.plan = plan
@@ -189,7 +192,8 @@ final class VolumeStreams {
     }
 
     private func abandonIfRereadable(_ client: Client) {
-        guard !passThrough, !client.abandoned else { return }
+        // A file only: live lines keep coming for every followed client, a pipe keeps what it followed.
+        guard canReread, !passThrough, !client.abandoned else { return }
         client.abandoned = true
         client.unit = nil
     }
