@@ -32,23 +32,7 @@ for n in "${sizes[@]}"; do
     if [ "${1:-}" != "--keep" ] || [ ! -f "$f" ]; then "$out/gen_mix" "$n" "$f" 7 "$train"; fi
 done
 
-# best wall seconds, best user+sys CPU seconds and the largest peak RSS (KB) over $runs runs of a command
-measure() {
-    local best="" cpu="" rss=0 t c m
-    for _ in $(seq "$runs"); do
-        local t0 t1
-        t0=$(date +%s%N)
-        /usr/bin/time -v "$@" >/dev/null 2>"$out/time.txt"
-        t1=$(date +%s%N)
-        t=$(awk "BEGIN { print ($t1 - $t0) / 1e9 }")   # /usr/bin/time's own wall clock has 10 ms steps
-        c=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$out/time.txt")
-        m=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$out/time.txt")
-        if [ -z "$best" ] || awk "BEGIN { exit !($t < $best) }"; then best=$t; fi
-        if [ -z "$cpu" ] || awk "BEGIN { exit !($c < $cpu) }"; then cpu=$c; fi
-        if [ "$m" -gt "$rss" ]; then rss=$m; fi
-    done
-    echo "$best $cpu $rss"
-}
+source Benchmarks/measure.sh   # measure CMD…: best wall, best CPU, peak RSS over $runs runs
 
 printf "\n%-9s %-10s %8s %8s %12s %10s %11s\n" packets program "wall s" "cpu s" "packets/s" "peak RSS" "wall ratio"
 status=0

@@ -71,21 +71,7 @@ done
 
 packets_of() { $sp flows "$1" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["packets"])'; }
 
-measure() { # prints: best-wall-seconds best-cpu-seconds max-rss-kb
-  local best="" cpu="" rss=0 t c m t0 t1
-  for _ in $(seq "$runs"); do
-    t0=$(date +%s%N)
-    /usr/bin/time -v "$@" >/dev/null 2>"$out/time.txt" || { echo "bench-peers: failed: $*" >&2; cat "$out/time.txt" >&2; exit 1; }
-    t1=$(date +%s%N)
-    t=$(awk "BEGIN { print ($t1 - $t0) / 1e9 }")   # /usr/bin/time's own wall clock has 10 ms steps
-    c=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$out/time.txt")
-    m=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$out/time.txt")
-    if [ -z "$best" ] || awk "BEGIN { exit !($t < $best) }"; then best=$t; fi
-    if [ -z "$cpu" ] || awk "BEGIN { exit !($c < $cpu) }"; then cpu=$c; fi
-    if [ "$m" -gt "$rss" ]; then rss=$m; fi
-  done
-  echo "$best $cpu $rss"
-}
+source Benchmarks/measure.sh   # measure CMD…: best wall, best CPU, peak RSS over $runs runs
 
 ir() { # total instructions (callgrind Ir) of a command
   valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | awk '/Collected :/ { print $NF }'
