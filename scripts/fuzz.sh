@@ -64,9 +64,13 @@ fuzzer_no_main=$(find "$runtime" -name 'libclang_rt.fuzzer_no_main-x86_64.a' -o 
 bin="$build/fuzzers"
 mkdir -p "$bin" "$logs"
 
-# The decode-* targets share one body (Fuzz/Shared/DecodeTarget.swift).
+# The decode-* targets share one body (Fuzz/Shared/DecodeTarget.swift); the whole-file targets their
+# scratch file (Fuzz/Shared/ScratchFile.swift).
 shared_sources() {
-    case $1 in decode-*) echo Fuzz/Shared/DecodeTarget.swift ;; esac
+    case $1 in
+        decode-*) echo Fuzz/Shared/DecodeTarget.swift ;;
+        capture-file|analyze-capture) echo Fuzz/Shared/ScratchFile.swift ;;
+    esac
 }
 
 # The objects of each module whose source still exists: an incremental build folder keeps the object

@@ -16,22 +16,11 @@ let bound: BoundModel = {
     return try! BoundModel(try! TreeModel.decode(json: json, source: "spotify-quality"))
 }()
 
-nonisolated(unsafe) var scratch: (fd: Int32, path: String) = {
-    let dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
-    var template = Array("\(dir)/streamprobe-fuzz-XXXXXX".utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    precondition(fd >= 0, "cannot create a scratch file in \(dir)")
-    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-    return (fd, "/proc/self/fd/\(fd)")
-}()
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard size >= 1, let data else { return 0 }
     let scope: AnalysisScope = [.streams, .reference, .all][Int(data[0]) % 3]
-    let (fd, path) = scratch
-    precondition(ftruncate(fd, 0) == 0)
-    if size > 1 { precondition(pwrite(fd, data + 1, size - 1, 0) == size - 1) }
+    let path = scratchFile(holding: data + 1, count: size - 1)
     let analyzer = CaptureAnalyzer(model: bound, options: AnalysisOptions(scope: scope))
     do {
         let report = try analyzer.analyze(path: path)

@@ -7,22 +7,9 @@ import Flows
 import Glibc
 import Wire
 
-/// One unlinked file in /dev/shm, rewritten for each input and opened by FileSource through
-/// /proc/self/fd, so nothing is left behind when the fuzzer stops.
-nonisolated(unsafe) var scratch: (fd: Int32, path: String) = {
-    let dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
-    var template = Array("\(dir)/streamprobe-fuzz-XXXXXX".utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    precondition(fd >= 0, "cannot create a scratch file in \(dir)")
-    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-    return (fd, "/proc/self/fd/\(fd)")
-}()
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    let (fd, path) = scratch
-    precondition(ftruncate(fd, 0) == 0)
-    if size > 0 { precondition(pwrite(fd, data, size, 0) == size) }
+    let path = scratchFile(holding: data, count: size)
     let source: FileSource
     do {
         source = try FileSource(path: path)
