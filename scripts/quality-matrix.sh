@@ -24,7 +24,8 @@
 #   --background), e.g. LINKS=vpn BACKGROUNDS=web+dns REPS=1 scripts/quality-matrix.sh /tmp/m
 #
 # Design (fractional factorial). Spotify: every TIERS x DOWNLOADS x LINKS x BACKGROUNDS cell gets
-# REPS captures. One simulate invocation per (link, background, download, rep) "unit" holds all
+# REPS captures, the listeners of rep r pausing with --pause-share PAUSES[r mod n] (default: one capture
+# without pauses, one where half the tracks hold a pause of 15-900 s). One simulate invocation per (link, background, download, rep) "unit" holds all
 # tiers (count 1 each); its (duration, clients) pair rotates over the DURATIONS x CLIENTS pairs as
 # (unit index + link index) mod pairs, so with the defaults every duration and client count appears
 # with every link, every background, every download, every link x background pair, and every tier.
@@ -63,6 +64,7 @@ BACKGROUNDS=${BACKGROUNDS:-none,web+dns,web+download+quic}
 DURATIONS=${DURATIONS:-60,120,300}
 CLIENTS=${CLIENTS:-1,3}
 REPS=${REPS:-2}          # Spotify captures per tier x download x link x background cell
+PAUSES=${PAUSES:-0,0.5}  # --pause-share of the listeners, rotating over the REPS of a cell (rep r: PAUSES[r mod n])
 NON_AUDIO=${NON_AUDIO:-video:live,video:vod,video:web,call:person,call:alternate,call:voice,download:file,download:update,web:browse}
 NA_LINKS=${NA_LINKS:-random,vpn}
 NA_REPS=${NA_REPS:-3}    # non-audio captures per profile x link x background cell
@@ -72,11 +74,12 @@ die() { echo "quality-matrix: $*" >&2; exit 1; }
 split() { local IFS=,; read -r -a "$1" <<< "$2"; }
 split tiers "$TIERS"; split downloads "$DOWNLOADS"; split links "$LINKS"; split bgs "$BACKGROUNDS"
 split durs "$DURATIONS"; split clients "$CLIENTS"; split na_profiles "$NON_AUDIO"; split na_links "$NA_LINKS"
+split pauses "$PAUSES"
 case "$WORK" in /*) ;; *) WORK="$PWD/$WORK" ;; esac
 rm -rf "$WORK"
 mkdir -p "$WORK"
 PLAN="$WORK/plan.tsv"   # one line per simulate invocation: dir seed link background download duration clients
-printf 'dir\tseed\tlink\tbackground\tdownload\tduration\tclients\n' > "$PLAN"
+printf 'dir\tseed\tlink\tbackground\tdownload\tduration\tclients\tpause_share\n' > "$PLAN"
 : > "$WORK/analyze-matrix.jsonl"
 : > "$WORK/notes.txt"
 start=$(date +%s)
@@ -104,14 +107,15 @@ sp_profiles=(); for t in "${tiers[@]}"; do sp_profiles+=("spotify:$t"); done
 mapfile -t sp_ok < <(usable "${sp_profiles[@]}")
 mapfile -t na_ok < <(usable "${na_profiles[@]}")
 
-run() { # dir seed link mix download duration clients profiles-csv
-  local dir=$1 seed=$2 link=$3 mix=$4 dl=$5 dur=$6 ncl=$7 profs=$8 rc=0
+run() { # dir seed link mix download duration clients profiles-csv [pause-share]
+  local dir=$1 seed=$2 link=$3 mix=$4 dl=$5 dur=$6 ncl=$7 profs=$8 pause=${9:--} rc=0
   local args=(simulate --video-player fixed --corpus "$WORK/$dir" --profiles "$profs" --count 1 -d "$dur" --seed "$seed"
               --link "$link" --clients "$ncl" --jobs "$JOBS")
   [ "$dl" = - ] || args+=(--download "$dl")
+  [ "$pause" = - ] || [ "$pause" = 0 ] || args+=(--pause-share "$pause")
   bg_args "$mix"; args+=("${BGA[@]}")
   "$B" "${args[@]}" >/dev/null || die "simulate failed: ${args[*]}"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$dir" "$seed" "$link" "$mix" "$dl" "$dur" "$ncl" >> "$PLAN"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$dir" "$seed" "$link" "$mix" "$dl" "$dur" "$ncl" "$pause" >> "$PLAN"
   "$B" analyze --dir "$WORK/$dir" --format json -m "$MODEL" --jobs "$JOBS" >> "$WORK/analyze-matrix.jsonl" \
     2>>"$WORK/notes.txt" || rc=$?
   case $rc in
@@ -134,8 +138,8 @@ if [ ${#sp_ok[@]} -gt 0 ]; then
         for ((r = 0; r < REPS; r++)); do
           k=$(( (u + li) % npairs ))
           dur=${durs[$((k % ${#durs[@]}))]}; ncl=${clients[$((k / ${#durs[@]}))]}
-          link=${links[$li]}
-          run "spotify/$(printf %04d $u)-$link-$mix-$dl-${dur}s-c$ncl" $((SEED_BASE + u)) "$link" "$mix" "$dl" "$dur" "$ncl" "$profs"
+          link=${links[$li]}; pause=${pauses[$((r % ${#pauses[@]}))]}
+          run "spotify/$(printf %04d $u)-$link-$mix-$dl-${dur}s-c$ncl-p$pause" $((SEED_BASE + u)) "$link" "$mix" "$dl" "$dur" "$ncl" "$profs" "$pause"
           n_sp=$((n_sp + ${#sp_ok[@]}))
           u=$((u + 1))
         done
@@ -178,7 +182,7 @@ from collections import defaultdict
 work = sys.argv[1]
 plan = list(csv.DictReader(open(os.path.join(work, "plan.tsv")), delimiter="\t"))
 fields = ["path", "label", "truth", "profile", "download", "link", "link_drawn", "background", "duration", "clients",
-          "seed", "category", "fetches", "invocation"]
+          "pause_share", "seed", "category", "fetches", "invocation"]
 rows = []
 for p in plan:
     d = os.path.join(work, p["dir"])
@@ -189,7 +193,7 @@ for p in plan:
             "truth": r["label"] if audio else "not_audio", "profile": r["profile"],
             "download": r.get("download") or ("" if p["download"] == "-" else p["download"]),
             "link": p["link"], "link_drawn": r.get("link") or p["link"], "background": p["background"],
-            "duration": p["duration"], "clients": p["clients"], "seed": r.get("seed", ""),
+            "duration": p["duration"], "clients": p["clients"], "pause_share": p.get("pause_share", "-"), "seed": r.get("seed", ""),
             "category": r.get("category", ""), "fetches": r.get("fetches", ""), "invocation": f"{p['dir']} --seed {p['seed']}",
         })
 with open(os.path.join(work, "manifest-matrix.csv"), "w", newline="") as f:

@@ -259,8 +259,8 @@ def main():
                 ("profile", row.get("profile") or "-"), ("download", row.get("download") or "-"),
                 ("link", row.get("link") or "-"), ("link_drawn", row.get("link_drawn") or row.get("link") or "-"),
                 ("background", row.get("background") or "none"), ("duration", fmt_duration(row.get("duration"))),
-                ("clients", row.get("clients") or "1"), ("sim_category", row.get("category") or "-"),
-                ("fetches", fetch_group(row)),
+                ("clients", row.get("clients") or "1"), ("pause_share", row.get("pause_share") or "-"),
+                ("sim_category", row.get("category") or "-"), ("fetches", fetch_group(row)),
             ])
             streams = doc.get("streams") or []
             for s in streams:
@@ -299,7 +299,7 @@ def main():
 
     kinds = [("category", "category"), ("tier", "truth"), ("download", "download"), ("link", "link"),
              ("link_drawn", "link_drawn"), ("background", "background"), ("duration", "duration"),
-             ("clients", "clients"), ("profile", "profile")]
+             ("clients", "clients"), ("pause_share", "pause_share"), ("profile", "profile")]
     if any((r.get("category") or "").strip() for r in rows.values()):
         kinds.append(("sim_category", "sim_category"))
     groups = OrderedDict()
@@ -307,7 +307,7 @@ def main():
     for kind, field in kinds:
         pool = [u for u in units if u["truth"] != NOT_AUDIO] if kind == "tier" else units
         values = sorted({u[field] for u in pool}, key=lambda v: order(kind, v))
-        if field in ("link_drawn", "background", "clients") and field not in columns:
+        if field in ("link_drawn", "background", "clients", "pause_share") and field not in columns:
             continue  # a condition this manifest does not record (e.g. the corpus manifest of one simulate run)
         for v in values:
             groups[f"{kind}={v}"] = group_figures([u for u in pool if u[field] == v], tiers)

@@ -9,10 +9,13 @@
 #      training (4g; vpn, where the SNI is hidden in a WireGuard tunnel), and evaluates it per window
 #      (`streamprobe evaluate`) and per capture (`streamprobe analyze --dir` + scripts/quality_eval.py,
 #      next to a bitrate-threshold baseline);
-#   5. writes the service names, window settings and every figure into the model's card;
+#   5. trains again with the same seed, now with every held-out figure for the card (`train
+#      --card-file`; the service names, tier order and window settings are train options too: no
+#      script edits a model file);
 #   6. adds the stream stage (scripts/train-stream-stage.sh: whole-session features, the not_audio
 #      outcome, calibrated confidence, "between" answers, the held-out matrix in the card) and
-#      leaves the file in models/ (Sources/ModelData/models.c embeds it into the next build).
+#      leaves the file in models/ with its compiled form (scripts/compile-models.sh;
+#      Sources/ModelData/models.c embeds both into the next build).
 # Usage: scripts/train-models.sh [WORKDIR]   (default bench-out/train; about 10 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,8 +27,9 @@ JOBS=${JOBS:-$(nproc)}
 MODEL=models/spotify-quality.json
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1795219200}  # the card date of the committed model (2026-11-21): same bytes on a rerun
 
-swift build -c release --product streamprobe >/dev/null
-B=.build/release/streamprobe
+# STREAMPROBE=path: a binary built from this commit (default: build it here).
+if [ -n "${STREAMPROBE:-}" ]; then B=$STREAMPROBE; else swift build -c release --product streamprobe >/dev/null; B=.build/release/streamprobe; fi
+case $B in /*) ;; *) B=$PWD/$B ;; esac
 PROFILES=spotify:low,spotify:normal,spotify:high,spotify:very_high,spotify:lossless
 CLASSES=(low normal high very_high lossless)
 SERVICE_PATTERNS=("audio*.scdn.co" "audio*.spotifycdn.com" "audio-ak-spotify-com.akamaized.net" "audio*.spotify.com.edgesuite.net")
@@ -58,36 +62,31 @@ for d in "$WORK"/train-* "$WORK"/test-*; do extract "$d" "$WORK/features/$(basen
 
 # A tier whose captures gave no analysable window leaves a header-only CSV: leave those out.
 nonempty() { for f in "$@"; do [ "$(wc -l < "$f")" -gt 1 ] && echo "$f"; done; return 0; }
+# Everything the model says besides its trees comes from train's options (no file is edited after):
+# the tier order, the service names that select the stream, the window settings (3 s, at least 15
+# packets, 30 ms burst gap, 600 s of context for the context features, complete windows only).
+# CARD: optional --card-file arguments (the second training run below).
+train_window_model() {
+  $B train $(nonempty "$WORK"/features/train-*.csv) -o "$1" --name spotify-quality --task "audio quality tier of a Spotify stream" \
+    --feature-set stream-v1 --window 3 --min-packets 15 --burst-gap 0.03 --context-seconds 600 --window-policy complete \
+    --class-order low,normal,high,very_high,lossless "${SERVICES[@]}" \
+    --trees 60 --max-depth 14 --min-samples-leaf 3 --max-features sqrt \
+    --criterion gini --class-weight balanced --seed 7 --folds 5 --cv grouped "${@:2}"
+}
 echo "== training"
-$B train $(nonempty "$WORK"/features/train-*.csv) -o "$MODEL" --name spotify-quality --task "audio quality tier of a Spotify stream" \
-  --feature-set stream-v1 --window-seconds 3 --trees 60 --max-depth 14 --min-samples-leaf 3 --max-features sqrt \
-  --criterion gini --class-weight balanced --seed 7 --folds 5 --cv grouped | tee "$WORK/train.txt"
+train_window_model "$WORK/window-model.json" | tee "$WORK/train.txt"
+MODEL_UNDER_TEST="$WORK/window-model.json"
 
-echo "== service names, window settings and tier order into the model"
-python3 - "$MODEL" "${SERVICE_PATTERNS[@]}" <<'PY'
-import json, sys
-sys.path.insert(0, "scripts")
-import model_json
-path, patterns = sys.argv[1], sys.argv[2:]
-m = json.load(open(path))
-m["selection"] = {"service_patterns": patterns, "unit": "client-stream"}
-# The trainer orders classes by name; put them in tier order (permuting every leaf's distribution).
-model_json.reorder_classes(m, ["low", "normal", "high", "very_high", "lossless"])
-w = m.get("window") or {}
-w.update({"seconds": 3.0, "min_packets": 15, "burst_gap": 0.03, "context_seconds": 600.0, "policy": "complete"})
-m["window"] = w
-model_json.dump(m, path)
-PY
 echo "== held-out evaluation, per window"
-$B evaluate -m "$MODEL" $(nonempty "$WORK"/features/test-*.csv) | tee "$WORK/evaluate.txt"
-$B evaluate -m "$MODEL" $(nonempty "$WORK"/features/test-*.csv) --format json > "$WORK/evaluate.json"
+$B evaluate -m "$MODEL_UNDER_TEST" $(nonempty "$WORK"/features/test-*.csv) | tee "$WORK/evaluate.txt"
+$B evaluate -m "$MODEL_UNDER_TEST" $(nonempty "$WORK"/features/test-*.csv) --format json > "$WORK/evaluate.json"
 for link in fibre wifi 4g vpn; do
-  $B evaluate -m "$MODEL" $(nonempty "$WORK"/features/test-$link-*.csv) --format json > "$WORK/evaluate-$link.json"
+  $B evaluate -m "$MODEL_UNDER_TEST" $(nonempty "$WORK"/features/test-$link-*.csv) --format json > "$WORK/evaluate-$link.json"
 done
 
 echo "== held-out evaluation, per capture (whole-stream prediction) next to the bitrate baseline"
 for link in fibre wifi 4g vpn; do
-  $B analyze -m "$MODEL" --dir "$WORK/test-$link" --format json --jobs "$JOBS" > "$WORK/analyze-$link.jsonl" || true
+  $B analyze -m "$MODEL_UNDER_TEST" --dir "$WORK/test-$link" --format json --jobs "$JOBS" > "$WORK/analyze-$link.jsonl" || true
 done
 python3 - "$WORK" <<'PY'
 import csv, os, sys
@@ -105,9 +104,12 @@ PY
 cat "$WORK"/analyze-*.jsonl > "$WORK/analyze-test.jsonl"
 python3 scripts/quality_eval.py "$WORK/manifest-test.csv" "$WORK/analyze-test.jsonl" "$WORK/per-capture.json" | tee "$WORK/per-capture.txt"
 
-echo "== writing the card"
-python3 scripts/write_quality_card.py "$MODEL" "$WORK" "$COUNT" "$TEST_COUNT" "$DURATION"
+echo "== the card: the same training again (same seed, same trees) with the held-out figures"
+python3 scripts/write_quality_card.py "$WORK/window-model.json" "$WORK" "$COUNT" "$TEST_COUNT" "$DURATION" "$WORK/card.json"
+train_window_model "$WORK/window-model-card.json" --card-file "$WORK/card.json" >/dev/null
+mv "$WORK/window-model-card.json" "$WORK/window-model.json"
 
 echo "== the stream stage (scripts/train-stream-stage.sh): not_audio, calibration, between; held-out matrix"
-scripts/train-stream-stage.sh "$WORK/stream-stage"
+STREAMPROBE="$B" scripts/train-stream-stage.sh "$WORK/window-model.json" "$WORK/stream-stage"
+scripts/compile-models.sh >/dev/null
 ls -la "$MODEL"

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Adds the stream stage to models/spotify-quality.json: a forest that judges a whole session of a
+# Adds the stream stage to a window model and writes models/spotify-quality.json: a forest that judges a whole session of a
 # stream from its `summary-v1` features (rates, fetch sizes and the time between fetches) and says
 # which tier it is, or that it is not audio (video, a call, a download, browsing); then the decision
 # rule: the not-audio classes gathered into `not_audio`, a calibration of the stream's confidence
 # fitted on captures training did not see, and the threshold below which the answer names the
-# classes it is between. The window model already in the file is kept as it is.
+# classes it is between. The window model (the first argument, as scripts/train-models.sh trains it) is
+# kept as it is. Every part of the file is written by `streamprobe train`: --stage-of puts the forest into
+# the window model, --decision adds the rule, --card-file the figures measured here; the JSON those options
+# read is written by scripts/quality_stage_files.py.
 #
 #   1. simulates the training corpus: the five tiers (download behaviour drawn per session) over the
 #      links fibre, cable, dsl, wifi, 4g and vpn, each with three background mixes (none; web+dns;
-#      web+download+quic), durations 60/120/300 s rotating, 1 and 3 clients; and the non-audio
+#      web+download+quic), durations 60/120/300 s rotating, 1 and 3 clients, half of the tier x link x
+#      mix cells with listeners who pause (--pause-share 0.5: a pause of 15-900 s in half the tracks,
+#      so that the stage does not take a pause for a lower bit rate); and the non-audio
 #      profiles the simulator has (video, calls, downloads, browsing), in the clear and in a VPN;
 #   2. adds the real captures of ../shared/datasets/live-vs-vod (Twitch VOD = video, Zoom = call),
 #      turned into pcaps by scripts/livevod_to_pcap.py and cut into 60 s, 120 s and whole pieces
@@ -27,11 +32,12 @@
 #      figure into the model's card, and re-embeds it.
 # Video is simulated with `--video-player fixed` (the player this stage was trained with).
 # Pieces are simulated, reduced to features and deleted cell by cell (background downloads make
-# captures of hundreds of MB). Usage: scripts/train-stream-stage.sh [WORKDIR]
+# captures of hundreds of MB). Usage: scripts/train-stream-stage.sh WINDOW_MODEL.json [WORKDIR]
 # Same inputs, same bytes: seeds are fixed, and the card date comes from SOURCE_DATE_EPOCH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WORK=${1:-bench-out/stream-stage}
+WINDOW_MODEL=${1:?usage: scripts/train-stream-stage.sh WINDOW_MODEL.json [WORKDIR]}
+WORK=${2:-bench-out/stream-stage}
 COUNT=${COUNT:-8}           # one-client captures per tier x link x background cell (vpn: twice)
 NA_COUNT=${NA_COUNT:-8}     # captures per non-audio profile x link x background cell (vpn: twice)
 JOBS=${JOBS:-$(nproc)}
@@ -39,8 +45,9 @@ MODEL=models/spotify-quality.json
 SHARED=${SHARED:-../shared/datasets/live-vs-vod}
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1795219200}
 
-swift build -c release --product streamprobe >/dev/null
-B=.build/release/streamprobe
+# STREAMPROBE=path: a binary built from this commit (default: build it here).
+if [ -n "${STREAMPROBE:-}" ]; then B=$STREAMPROBE; else swift build -c release --product streamprobe >/dev/null; B=.build/release/streamprobe; fi
+case $B in /*) ;; *) B=$PWD/$B ;; esac
 TIERS=(low normal high very_high lossless)
 LINKS=(fibre cable dsl wifi 4g vpn)
 MIXES=("" "web+dns" "web+download+quic")
@@ -58,17 +65,16 @@ category() { case "$1" in spotify:*) echo "${1#spotify:}";; video:*) echo video;
 
 rm -rf "$WORK"
 mkdir -p "$WORK/rows"
-# The window model as committed, without any earlier stream stage: its mean window probabilities
-# per session are features of the stage (wm_p_<tier>).
-python3 -c 'import json,sys; sys.path.insert(0,"scripts"); import model_json; m=json.load(open(sys.argv[1])); m.pop("stream_model",None); model_json.dump(m,sys.argv[2])' "$MODEL" "$WORK/window-model.json"
-# cell PURPOSE INDEX PROFILE LINK MIX DURATION CLIENTS COUNT SEED -> rows/INDEX.csv (one summary-v1 row per
+# The window model: its mean window probabilities per session are features of the stage (wm_p_<tier>).
+cp "$WINDOW_MODEL" "$WORK/window-model.json"
+# cell PURPOSE INDEX PROFILE LINK MIX DURATION CLIENTS COUNT SEED [PAUSE_SHARE] -> rows/INDEX.csv (one summary-v1 row per
 # session of each stream, labelled with the tier or the non-audio category); the pcaps are deleted.
 cell() {
-  local purpose=$1 index=$2 profile=$3 link=$4 mix=$5 duration=$6 clients=$7 count=$8 seed=$9
+  local purpose=$1 index=$2 profile=$3 link=$4 mix=$5 duration=$6 clients=$7 count=$8 seed=$9 pause=${10:-0}
   local dir="$WORK/sim-$purpose-$index" bg=()
   if [ -n "$mix" ]; then IFS=+ read -ra parts <<<"$mix"; for m in "${parts[@]}"; do bg+=(--background "$m"); done; fi
   $B simulate --video-player fixed --corpus "$dir" --profiles "$profile" --count "$count" -d "$duration" --seed "$seed" --link "$link" \
-    --clients "$clients" "${bg[@]}" --jobs "$JOBS" >/dev/null
+    --clients "$clients" "${bg[@]}" --pause-share "$pause" --jobs "$JOBS" >/dev/null
   $B features "$dir"/*/*.pcap --set summary-v1 --scope streams -m "$WORK/window-model.json" --label "$(category "$profile")" \
     -o "$WORK/rows/$index.csv" 2>>"$WORK/notes.txt" || true
   rm -rf "$dir"
@@ -77,16 +83,17 @@ cell() {
 # design PURPOSE COUNT NA_COUNT BASESEED: every tier x link x mix cell, once with one client (COUNT captures)
 # and once with three (COUNT/2; in the vpn link the three share one tunnel, so their fetches interleave),
 # the vpn link twice as many, four times with background traffic in the tunnel (the hardest condition);
-# durations rotating per cell. Non-audio: every
+# durations rotating per cell, every other tier x link x mix pair with pauses. Non-audio: every
 # profile x {clear, vpn} x mix, NA_COUNT captures (twice that in the vpn: in the clear most have names
 # and give no stream).
 design() {
-  local purpose=$1 count=$2 na_count=$3 seed=$4 n=0 f
+  local purpose=$1 count=$2 na_count=$3 seed=$4 n=0 f pause
   for tier in "${TIERS[@]}"; do for link in "${LINKS[@]}"; do for mix in "${MIXES[@]}"; do
     f=1; [ "$link" = vpn ] && f=2; [ "$link" = vpn ] && [ -n "$mix" ] && f=4
-    cell "$purpose" "a$n" "spotify:$tier" "$link" "$mix" "${DURATIONS[$((n % 3))]}" 1 $((count * f)) "$((seed + n))"
+    pause=0; [ $(((n / 2) % 2)) = 1 ] && pause=0.5
+    cell "$purpose" "a$n" "spotify:$tier" "$link" "$mix" "${DURATIONS[$((n % 3))]}" 1 $((count * f)) "$((seed + n))" "$pause"
     n=$((n + 1))
-    cell "$purpose" "a$n" "spotify:$tier" "$link" "$mix" "${DURATIONS[$((n % 3))]}" 3 $(((count + 1) / 2 * f)) "$((seed + n))"
+    cell "$purpose" "a$n" "spotify:$tier" "$link" "$mix" "${DURATIONS[$((n % 3))]}" 3 $(((count + 1) / 2 * f)) "$((seed + n))" "$pause"
     n=$((n + 1))
   done; done; done
   for profile in "${NON_AUDIO[@]}"; do for link in random vpn; do for mix in "${MIXES[@]}"; do
@@ -122,48 +129,29 @@ if [ -d "$SHARED" ]; then
 fi
 
 nonempty() { for f in "$@"; do [ "$(wc -l < "$f")" -gt 1 ] && echo "$f"; done; return 0; }
-echo "== training the stream stage"
-$B train $(nonempty "$WORK"/rows/*.csv) -o "$WORK/stage.json" --name spotify-quality-stream \
-  --task "whole-session judgement: audio tier or not audio" --feature-set summary-v1 --window-seconds 60 \
-  --trees 200 --max-depth 14 --min-samples-leaf 2 --max-features sqrt --criterion gini --class-weight balanced \
-  --seed 11 --folds 5 --cv grouped 2>"$WORK/train-notes.txt" | tee "$WORK/train.txt"
-
-merge() { # merge STAGE OUT [CALIBRATION.json]
-  python3 - "$WORK/window-model.json" "$1" "$2" "${3:-}" "$REAL" <<'PY'
-import json, sys
-sys.path.insert(0, "scripts")
-import model_json
-model_path, stage_path, out_path, calibration_path, real = sys.argv[1:6]
-m = json.load(open(model_path))
-m.pop("stream_model", None)
-stage = json.load(open(stage_path))
-tiers = ["low", "normal", "high", "very_high", "lossless"]
-others = [c for c in ["video", "call", "download", "browsing"] if c in stage["classes"]]
-model_json.reorder_classes(stage, tiers + others)
-stage.pop("window", None)
-decision = {"version": 1, "groups": {"not_audio": others}, "named_excludes": others}
-if calibration_path:
-    cal = json.load(open(calibration_path))
-    decision["calibration"] = cal["calibration"]
-    decision["between_below"] = cal["between_below"]
-    stage["card"]["calibration"] = cal["report"]
-stage["card"]["real_captures_in_training"] = real == "yes"
-stage["decision"] = decision
-m["stream_model"] = stage
-model_json.dump(m, out_path)
-PY
+# stage OUT DECISION.json [EXTRA TRAIN OPTIONS...]: the stage trained on every row file (ROWS, default all),
+# written into the window model (--stage-of) with the decision rule; the same rows and seed give the same trees.
+STAGE_CLASSES=low,normal,high,very_high,lossless,video,call,download,browsing
+stage() {
+  local out=$1 decision=$2; shift 2
+  $B train ${ROWS:-$(nonempty "$WORK"/rows/*.csv)} -o "$out" --stage-of "$WORK/window-model.json" --name spotify-quality-stream \
+    --task "whole-session judgement: audio tier or not audio" --feature-set summary-v1 --class-order "$STAGE_CLASSES" \
+    --decision "$decision" --trees 200 --max-depth 14 --min-samples-leaf 2 --max-features sqrt --criterion gini --class-weight balanced \
+    --seed 11 "$@"
 }
-merge "$WORK/stage.json" "$WORK/uncalibrated.json"
+echo "== training the stream stage"
+python3 scripts/quality_stage_files.py decision "$WORK/decision-uncalibrated.json"
+stage "$WORK/uncalibrated.json" "$WORK/decision-uncalibrated.json" --folds 5 --cv grouped 2>"$WORK/train-notes.txt" | tee "$WORK/train.txt"
 
 echo "== calibration corpus: the held-out matrix's design (scripts/quality-matrix.sh) from seeds of its own"
 # The same mix of conditions as the evaluation (links, backgrounds, durations, 1 and 3 clients, the
 # non-audio profiles), so that the map fitted here holds where it is judged; seeds 7000+/8000+.
-SEED_BASE=7000 NA_SEED_BASE=8000 REPS=${CAL_REPS:-3} NA_REPS=${CAL_NA_REPS:-4} STREAMPROBE="$PWD/$B" \
+SEED_BASE=7000 NA_SEED_BASE=8000 REPS=${CAL_REPS:-3} NA_REPS=${CAL_NA_REPS:-4} STREAMPROBE="$B" \
   scripts/quality-matrix.sh "$WORK/calmatrix" "$WORK/uncalibrated.json" >"$WORK/calmatrix.txt" 2>&1
 cp "$WORK/calmatrix/analyze-matrix.jsonl" "$WORK/cal-all.jsonl"
 python3 scripts/fit_calibration.py "$WORK/calmatrix/manifest-matrix.csv" "$WORK/cal-all.jsonl" "$WORK/calibration.json" | tee "$WORK/calibration.txt"
-
-merge "$WORK/stage.json" "$WORK/calibrated.json" "$WORK/calibration.json"
+python3 scripts/quality_stage_files.py decision "$WORK/decision.json" "$WORK/calibration.json"
+stage "$WORK/calibrated.json" "$WORK/decision.json" --folds 5 --cv grouped >/dev/null 2>>"$WORK/train-notes.txt"
 
 # Real captures out of sample: each real file judged by a stage trained without any piece of it.
 echo '{}' >"$WORK/real-loo.json"
@@ -171,61 +159,16 @@ if [ "$REAL" = yes ]; then
   echo "== real captures, each judged by a stage trained without it (leave one file out)"
   for f in "$WORK"/rows/real-*.csv; do
     base=$(basename "$f" .csv); base=${base#real-}
-    $B train $(nonempty "$WORK"/rows/*.csv | grep -v "/real-$base.csv$") -o "$WORK/loo-stage.json" --name loo \
-      --task loo --feature-set summary-v1 --window-seconds 60 --trees 200 --max-depth 14 --min-samples-leaf 2 \
-      --max-features sqrt --criterion gini --class-weight balanced --seed 11 --folds 2 --cv grouped >/dev/null 2>&1
-    merge "$WORK/loo-stage.json" "$WORK/loo-model.json" "$WORK/calibration.json"
+    ROWS=$(nonempty "$WORK"/rows/*.csv | grep -v "/real-$base.csv$") stage "$WORK/loo-model.json" "$WORK/decision.json" --folds 0 >/dev/null 2>&1
     $B analyze "$WORK/real/$base.pcap" -m "$WORK/loo-model.json" --format json >"$WORK/loo-$base.json" 2>/dev/null || true
   done
-  python3 - "$WORK" <<'PY'
-import glob, json, os, sys
-work = sys.argv[1]
-out = {}
-for path in sorted(glob.glob(os.path.join(work, "loo-*.json"))):
-    name = os.path.basename(path)[4:-5]
-    if name in ("stage", "model"):
-        continue
-    try:
-        doc = json.load(open(path))
-    except ValueError:
-        continue
-    truth = "call" if "zoom" in name else "video"
-    streams = [{"class": s.get("class"), "looks_like": s.get("looks_like"), "confidence": round(s.get("confidence") or 0, 3),
-                "alternatives": [a["class"] for a in s.get("alternatives") or []]} for s in doc.get("streams") or []]
-    out[name] = {"truth": truth, "streams": streams,
-                 "tier_claimed": any(s["class"] not in (None, "not_audio") or any(a != "not_audio" for a in s["alternatives"])
-                                     for s in streams)}
-    print(f"  {name:36s} truth {truth:5s} -> " + ("; ".join(f"{s['class']} ({s['looks_like']}) {s['confidence']}" for s in streams) or "no stream"))
-json.dump(out, open(os.path.join(work, "real-loo.json"), "w"), indent=1, sort_keys=True)
-PY
+  python3 scripts/quality_stage_files.py loo "$WORK"
 fi
 
 echo "== held-out matrix (scripts/quality-matrix.sh: seeds, conditions and profiles never used above)"
-STREAMPROBE="$PWD/$B" scripts/quality-matrix.sh "$WORK/matrix" "$WORK/calibrated.json" | tail -n 25
+STREAMPROBE="$B" scripts/quality-matrix.sh "$WORK/matrix" "$WORK/calibrated.json" | tail -n 25
 
-echo "== the card"
-python3 - "$WORK/calibrated.json" "$MODEL.tmp" "$WORK" "$REAL" <<'PY'
-import json, os, sys
-sys.path.insert(0, "scripts")
-import model_json
-src, dst, work, real = sys.argv[1:5]
-m = json.load(open(src))
-stage = m["stream_model"]
-card = stage["card"]
-q = json.load(open(os.path.join(work, "matrix", "quality-matrix.json")))
-card["held_out_matrix"] = q
-card["real_captures_leave_one_file_out"] = json.load(open(os.path.join(work, "real-loo.json")))
-card["limits"] = [
-    "Trained and evaluated on simulated traffic (scripts/train-stream-stage.sh, scripts/quality-matrix.sh); "
-    "its accuracy on real Spotify traffic is unknown: no quality-labelled real capture exists.",
-    "The only real traffic in training is five non-audio captures (Twitch VOD, Zoom) from ../shared/datasets/live-vs-vod, "
-    "and only when that folder is present; real_captures_leave_one_file_out judges each of them by a stage trained without it.",
-    "Several clients inside one VPN tunnel interleave their fetches: the stage looks for interleaved trains, "
-    "but a mix of different tiers in one tunnel has no single right answer.",
-    "With a single whole-track fetch (bulk download, short capture) the tier is not determined by the traffic; "
-    "the answer then names the candidates.",
-]
-model_json.dump(m, dst)
-PY
-mv "$MODEL.tmp" "$MODEL"
+echo "== the card: the calibrated stage trained once more (same rows, same seed) with the figures above"
+python3 scripts/quality_stage_files.py card "$WORK" "$REAL" "$WORK/card.json"
+stage "$MODEL" "$WORK/decision.json" --folds 5 --cv grouped --card-file "$WORK/card.json" >/dev/null 2>>"$WORK/train-notes.txt"
 ls -la "$MODEL"

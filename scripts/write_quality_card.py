@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
-"""Writes the held-out figures of scripts/train-models.sh into the spotify-quality model card.
+"""The card members of the spotify-quality window model that scripts/train-models.sh measures after
+training: the summary, where the training data came from, the held-out figures and the limits. Writes
+them as one JSON object, which `streamprobe train --card-file` sets in the card of the same training run
+repeated (this script reads the model, never writes it).
 
-usage: write_quality_card.py MODEL.json WORKDIR TRAIN_COUNT TEST_COUNT DURATION
+usage: write_quality_card.py MODEL.json WORKDIR TRAIN_COUNT TEST_COUNT DURATION OUT.json
 """
 import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import model_json  # noqa: E402
-
-model_path, work, train_count, test_count, duration = sys.argv[1:6]
+model_path, work, train_count, test_count, duration, out_path = sys.argv[1:7]
 m = json.load(open(model_path))
-card = m.setdefault("card", {})
+trained = m.get("card", {})
+card = {}
 
 
 def load(name):
@@ -27,7 +28,7 @@ per_capture = load("per-capture.json")
 card["summary"] = ("Random forest that tells the audio quality tier (low / normal / high / very_high / lossless) of a "
                    "Spotify stream from the sizes and timing of its encrypted packets, per 3 s window, with up to 600 s of context. "
                    "Trained ONLY on simulated traffic.")
-card["training_data"] = dict(card.get("training_data", {}), **{
+card["training_data"] = dict(trained.get("training_data", {}), **{
     "origin": "simulated by `streamprobe simulate` (no real quality-labelled Spotify capture is public; see "
               "docs/simulator.md and ../shared/research/streaming-traffic-facts.md for every parameter and its source)",
     "corpus": f"{train_count} captures per tier and link, {duration} s each, links fibre / cable / dsl / wifi, "
@@ -36,8 +37,8 @@ card["training_data"] = dict(card.get("training_data", {}), **{
     "unit": "the client's audio stream: flows whose TLS SNI or DNS name matches the service patterns in `selection`",
     "command": "scripts/train-models.sh",
 })
-if "cross_validation" not in card and isinstance(card.get("evaluation"), dict) and "held_out" not in card["evaluation"]:
-    card["cross_validation"] = card["evaluation"]  # the trainer's grouped cross-validation on the training corpus
+if isinstance(trained.get("evaluation"), dict):
+    card["cross_validation"] = trained["evaluation"]  # the trainer's grouped cross-validation on the training corpus
 card["evaluation"] = {
     "held_out": (f"{test_count} captures per tier and link from other seeds, {duration} s each, on links fibre and wifi "
                  "(seen in training) and 4g and vpn (never seen in training; vpn hides every SNI in one WireGuard "
@@ -67,5 +68,7 @@ card["limits"] = [
     "--label TIER -o x.csv` per labelled folder, then `streamprobe train *.csv -o my-model.json --feature-set stream-v1 "
     "--window-seconds 3`, or `streamprobe train` directly on folders of labelled captures.",
 ]
-model_json.dump(m, model_path)
-print(f"card written into {model_path}")
+with open(out_path, "w") as f:
+    json.dump(card, f, indent=1)
+    f.write("\n")
+print(f"card members for {model_path} in {out_path}")

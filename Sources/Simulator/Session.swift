@@ -17,10 +17,14 @@ public struct SimulationOptions: Sendable, Hashable {
     /// Spotify: the probability that the listener skips a track (abandons it after 10 s up to 35 s before its
     /// end, and the next track is fetched at once). 0 (the default) never skips and leaves the bytes unchanged.
     public var skipShare: Double
+    /// Spotify: the probability that the listener pauses a track (once, 15–900 s; see `SpotifyTrack.drawPause`).
+    /// 0 (the default) never pauses and leaves the bytes unchanged.
+    public var pauseShare: Double
 
     public init(ipv6: Bool = false, linkHeader: LinkHeader = .ethernet, nanosecond: Bool = false, clients: Int = 1, vpn: Bool = false,
-                snaplen: UInt32 = 262_144, videoPlayer: VideoPlayer = .hls, skipShare: Double = 0) {
+                snaplen: UInt32 = 262_144, videoPlayer: VideoPlayer = .hls, skipShare: Double = 0, pauseShare: Double = 0) {
         self.skipShare = min(1, max(0, skipShare))
+        self.pauseShare = min(1, max(0, pauseShare))
         self.ipv6 = ipv6
         self.linkHeader = linkHeader
         self.nanosecond = nanosecond
@@ -69,17 +73,19 @@ public struct SimulationSummary: Sendable {
     }
 
     /// Ground truth per Spotify track, one CSV row each: `client,index,cdn,tier,bitrate,length_s,file_bytes,`
-    /// `download_start,play_start,play_end,played_s,skipped,bytes,start_epoch` (times relative to the capture's time 0;
-    /// `played_s` stops at the capture's end, `skipped` is 1 only for a skip within the capture; `bytes` is what the
-    /// client fetched of the file).
+    /// `download_start,play_start,play_end,played_s,skipped,bytes,start_epoch,paused_s` (times relative to the capture's
+    /// time 0; `played_s` stops at the capture's end and leaves out a pause, `skipped` is 1 only for a skip within the
+    /// capture; `bytes` is what the client fetched of the file; `paused_s` the seconds playback was held paused).
     public var tracksCSV: String {
-        var lines = ["client,index,cdn,tier,bitrate,length_s,file_bytes,download_start,play_start,play_end,played_s,skipped,bytes,start_epoch"]
+        var lines = ["client,index,cdn,tier,bitrate,length_s,file_bytes,download_start,play_start,play_end,played_s,skipped,bytes,start_epoch,paused_s"]
         for t in tracks {
-            let end = t.playStart + t.played
-            let played = max(0, min(end, duration) - t.playStart)
+            let end = t.playStart + t.played + t.paused
+            let pausedInCapture = t.paused > 0 ? max(0, min(t.pauseStart + t.paused, duration) - t.pauseStart) : 0
+            let played = max(0, min(end, duration) - t.playStart - pausedInCapture)
             lines.append(["\(t.clientIndex)", "\(t.index)", t.cdnHost, t.tier, fixed(t.bitrate, 0), fixed(t.length, 3), "\(t.fileSize)",
                           fixed(t.downloadStart, 6), fixed(t.playStart, 6), fixed(min(end, duration), 6), fixed(played, 3),
-                          t.skipped && end <= duration ? "1" : "0", "\(t.fetchedBytes)", fixed(startTime + t.playStart, 6)].joined(separator: ","))
+                          t.skipped && end <= duration ? "1" : "0", "\(t.fetchedBytes)", fixed(startTime + t.playStart, 6),
+                          fixed(t.paused, 3)].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -176,7 +182,8 @@ public struct Session: Sendable {
             let start = rng.uniform(0.05...0.5)
             switch profile {
             case .spotify(let tier):
-                let c = SpotifyClient(host: host, tier: tier, download: behaviour, rng: rng.derived(UInt64(2_000 + i)), skipShare: options.skipShare)
+                let c = SpotifyClient(host: host, tier: tier, download: behaviour, rng: rng.derived(UInt64(2_000 + i)), skipShare: options.skipShare,
+                                      pauseShare: options.pauseShare)
                 spotify.append(c)
                 engine.schedule(c, at: start)
             case .video(.web, _):

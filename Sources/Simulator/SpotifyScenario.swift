@@ -19,6 +19,10 @@ public struct TrackInfo: Sendable {
     /// Seconds played: the length, or less when the listener skipped the track.
     public var played: Double = 0
     public var skipped = false
+    /// Seconds the listener held playback paused during this track (0: none); the track ends that much later.
+    public var paused: Double = 0
+    /// When the pause began (relative to the capture's time 0; meaningful when `paused` > 0).
+    public var pauseStart: Double = 0
     /// Bytes of the file the client fetched (the whole file, or the chunks fetched before a skip).
     public var fetchedBytes = 0
 }
@@ -39,13 +43,19 @@ final class SpotifyClient: Scenario {
     /// Skips are drawn from their own generator, so that a session without skips keeps its bytes.
     let skipShare: Double
     var skipRNG: SeededRandom
+    /// Pauses likewise: drawn from a generator of their own, only when `pauseShare` > 0.
+    let pauseShare: Double
+    var pauseRNG: SeededRandom
 
     /// Audio CDN host families from librespot's examples [S1].
     static let cdnHosts = ["audio4-fa.scdn.co", "audio-ak-spotify-com.akamaized.net", "audio-cf.spotifycdn.com", "audio-gm-off.spotifycdn.com"]
 
-    init(host: ClientHost, tier: Profile.SpotifyTier, download: DownloadBehaviour, rng: SeededRandom, skipShare: Double = 0) {
+    init(host: ClientHost, tier: Profile.SpotifyTier, download: DownloadBehaviour, rng: SeededRandom, skipShare: Double = 0,
+         pauseShare: Double = 0) {
         self.skipShare = skipShare
         self.skipRNG = rng.derived(7_777)
+        self.pauseShare = pauseShare
+        self.pauseRNG = rng.derived(8_888)
         self.host = host
         self.tier = tier
         self.download = download
@@ -129,6 +139,9 @@ final class SpotifyTrack: Scenario {
     /// When the listener abandons this track (nil: it plays to its end); its row in `client.tracks`.
     var skipAt: Double?
     var row = 0
+    /// A pause: playback stops at this position of the track (seconds played) for `pauseLength` seconds.
+    var pauseAt: Double?
+    var pauseLength = 0.0
 
     init(client: SpotifyClient, index: Int, playStart: Double?, rng: SeededRandom) {
         self.client = client
@@ -150,10 +163,10 @@ final class SpotifyTrack: Scenario {
         client.tracks[row].fetchedBytes += size
         nextChunk += 1
         if nextChunk >= chunkCount {
-            e.close(cdn, at: skipAt ?? (playStart! + length), byClient: true)
+            e.close(cdn, at: skipAt ?? wallTime(ofPosition: length), byClient: true)
             return nil
         }
-        let next = playStart! + Double(nextChunk - 3) * chunkDuration
+        let next = wallTime(ofPosition: Double(nextChunk - 3) * chunkDuration)
         if let skipAt, next >= skipAt { return skipAt }
         return next
     }
@@ -168,12 +181,15 @@ final class SpotifyTrack: Scenario {
         // A skip: after 10 s, up to 35 s before the end (before the next track's prefetch would start).
         let skipped = client.skipShare > 0 && client.skipRNG.chance(client.skipShare)
         let playedBeforeSkip = skipped ? client.skipRNG.uniform(10...max(10.5, length - 35)) : length
+        if !skipped { drawPause() }
         let next: Double?
         switch client.download {
         case .bulk: next = fetchInBulk(e, info: &info, skipped: skipped, playedBeforeSkip: playedBeforeSkip)
         case .paced: next = fetchPaced(e, info: &info, bitrate: bitrate, skipped: skipped, playedBeforeSkip: playedBeforeSkip)
         }
         info.playStart = playStart!
+        info.paused = pauseLength
+        if let pauseAt { info.pauseStart = playStart! + pauseAt }
         if let skipAt {
             info.played = skipAt - playStart!
             info.skipped = true
@@ -182,6 +198,22 @@ final class SpotifyTrack: Scenario {
         client.tracks.append(info)
         scheduleNextTrack(e, after: t)
         return next
+    }
+
+    /// A pause of playback (assumption A: no public measurement of how often or how long listeners pause):
+    /// with probability `pauseShare` per track, at a position 10 s in up to 35 s before the end (so the next
+    /// track's prefetch, 10–30 s before the end, comes after it), lasting log-normal(median 90 s, σ 0.9),
+    /// 15–900 s. A paced client stops requesting chunks while paused (it stays 3 chunks ahead of playback);
+    /// a bulk client, which has the whole file, fetches the next track that much later.
+    private func drawPause() {
+        guard client.pauseShare > 0, client.pauseRNG.chance(client.pauseShare) else { return }
+        pauseAt = client.pauseRNG.uniform(10...max(10.5, length - 35))
+        pauseLength = min(900, max(15, client.pauseRNG.logNormal(median: 90, sigma: 0.9)))
+    }
+
+    /// The time at which playback reaches `position` seconds of the track (later by the pause once past it).
+    private func wallTime(ofPosition position: Double) -> Double {
+        playStart! + position + (pauseAt.map { position >= $0 ? pauseLength : 0 } ?? 0)
     }
 
     /// Metadata and storage-resolve on spclient, the audio key on the access point (sizes: A), the CDN's
@@ -226,7 +258,7 @@ final class SpotifyTrack: Scenario {
         }
         info.fetchedBytes = fileSize
         if skipped { skipAt = start + playedBeforeSkip }
-        e.close(cdn, at: max(done + 1, skipAt ?? (start + length)), byClient: true)
+        e.close(cdn, at: max(done + 1, skipAt ?? wallTime(ofPosition: length)), byClient: true)
         return nil
     }
 
@@ -249,17 +281,17 @@ final class SpotifyTrack: Scenario {
             nextChunk += 1
         }
         if nextChunk >= chunkCount {
-            e.close(cdn, at: max(done + 1, skipAt ?? (start + length)), byClient: true)
+            e.close(cdn, at: max(done + 1, skipAt ?? wallTime(ofPosition: length)), byClient: true)
             return nil
         }
-        let planned = max(done + 0.001, start + Double(nextChunk - 3) * chunkDuration)
+        let planned = max(done + 0.001, wallTime(ofPosition: Double(nextChunk - 3) * chunkDuration))
         return skipAt.map { min($0, planned) } ?? planned
     }
 
     /// The next track: fetched when the listener skips (it plays as soon as its first range is in), else
     /// 10–30 s before this one ends.
     private func scheduleNextTrack(_ e: Engine, after t: Double) {
-        let end = playStart! + length
+        let end = wallTime(ofPosition: length)
         let lead = rng.uniform(10...30)
         if let skipAt {
             e.schedule(SpotifyTrack(client: client, index: index + 1, playStart: nil, rng: rng.derived(UInt64(index + 1))), at: skipAt)

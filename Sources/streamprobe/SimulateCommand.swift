@@ -77,6 +77,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .customLong("skip-share"), help: "Spotify: the probability that the listener skips each track (0 to 1; default 0, no skips).")
     var skipShare: Double = 0
 
+    @Option(name: .customLong("pause-share"), help: "Spotify: the probability that the listener pauses each track once, for 15-900 s (0 to 1; default 0, no pauses).")
+    var pauseShare: Double = 0
+
     @Option(help: "Write a labelled corpus into this folder (one subfolder per class, manifest.csv).")
     var corpus: String?
 
@@ -121,12 +124,14 @@ struct SimulateCommand: ParsableCommand {
         guard flowsCSV == nil || output != nil else { throw ValidationError("--flows-csv goes with -o FILE") }
         guard tracksCSV == nil || output != nil else { throw ValidationError("--tracks-csv goes with -o FILE") }
         guard skipShare >= 0, skipShare <= 1 else { throw ValidationError("--skip-share must be between 0 and 1") }
+        guard pauseShare >= 0, pauseShare <= 1 else { throw ValidationError("--pause-share must be between 0 and 1") }
     }
 
     func run() throws {
         let options = SimulationOptions(ipv6: ipv6, linkHeader: cookedV2 ? .cooked2 : (cooked ? .cooked : .ethernet),
                                         nanosecond: nanosecond, clients: clients, vpn: vpn, snaplen: snaplen,
-                                        videoPlayer: VideoPlayer(rawValue: videoPlayer) ?? .hls, skipShare: skipShare)
+                                        videoPlayer: VideoPlayer(rawValue: videoPlayer) ?? .hls, skipShare: skipShare,
+                                        pauseShare: pauseShare)
         do {
             if let corpus {
                 let entries = try Corpus.generate(directory: corpus, profiles: try parsedProfiles(), count: count, duration: duration, seed: seed,

@@ -20,11 +20,17 @@ struct TrainCommand: ParsableCommand {
             (CSV: path,label). Their windows are extracted with --feature-set (default stream-v1) from \
             the streams that --service names select (else the flows with the most download bytes). For \
             tables, --feature-set is the name recorded in the model (default custom).
+
+            What the model file says besides its trees comes from options, never from editing the file: \
+            --class-order, --service, --window and the window details, --description, --decision (the \
+            decision rule: class groups, calibration), --card-file (figures measured elsewhere, into the \
+            card), and --stage-of MODEL, which writes MODEL with the trained forest as its whole-session \
+            stage (the default model's summary-v1 stage is trained so: scripts/train-stream-stage.sh).
             """)
 
     @Argument(help: "Labelled CSV tables, or captures / folders of captures.") var inputs: [String]
     @Option(help: "For capture inputs: a CSV of capture path,label (default: the folder name).") var labels: String?
-    @Option(help: "For capture inputs: a service name pattern that selects the stream (repeatable), recorded in the model.")
+    @Option(help: "A service name pattern that selects the stream (repeatable), recorded in the model; for capture inputs it also selects the stream whose windows are extracted.")
     var service: [String] = []
     @Option(name: .shortAndLong, help: "Model file to write.") var output: String
     @OptionGroup var table: TableInputOptions
@@ -48,6 +54,14 @@ struct TrainCommand: ParsableCommand {
             help: ArgumentHelp("Window length in seconds, recorded in the model.", valueName: "seconds")) var windowSeconds: Double?
     @Option(help: ArgumentHelp("The model's classes in this order, comma-separated, e.g. low,normal,high (default: numeric, else text order).",
                                valueName: "a,b,…")) var classOrder: String?
+    @OptionGroup var windowDetails: TrainWindowOptions
+    @Option(name: .customLong("description"), help: "A sentence on what the model does, recorded in it.") var modelDescription: String?
+    @Option(help: ArgumentHelp("The decision rule, recorded in the model: a JSON object with version, groups, named_excludes, calibration, between_below (models/README.md).",
+                               valueName: "file.json")) var decision: String?
+    @Option(name: .customLong("card-file"), help: ArgumentHelp("A JSON object whose members are set in the model's card (repeatable; later files win).",
+                                                                 valueName: "file.json")) var cardFiles: [String] = []
+    @Option(name: .customLong("stage-of"), help: ArgumentHelp("Write this model (path or name) with the trained forest as its whole-session stage, instead of a model of its own.",
+                                                               valueName: "model")) var stageOf: String?
 
     func parameters() throws -> ForestParameters {
         var p = ForestParameters()
@@ -65,6 +79,7 @@ struct TrainCommand: ParsableCommand {
         guard TrainingRequest.Validation(rawValue: cv) != nil else { throw ValidationError("--cv must be grouped or stratified (got \(cv))") }
         if folds < 0 { throw ValidationError("--folds must be 0 or more") }
         if let windowSeconds, !(windowSeconds > 0 && windowSeconds <= 3600) { throw ValidationError("--window must be between 0 and 3600 seconds") }
+        try windowDetails.validate(windowSeconds: windowSeconds)
     }
 
     func run() throws {
@@ -90,6 +105,9 @@ struct TrainCommand: ParsableCommand {
             let csv = try TreesCLI.loadTable(inputs, table.options())
             loaded = (csv.table, csv.notes)
         }
+        // The files the model is assembled with are read and checked before minutes of training, not after.
+        let parts: ModelParts
+        do { parts = try readParts(classes: loaded.table.classLabels) } catch { throw exitError(error) }
         var request = TrainingRequest(table: loaded.table, parameters: try parameters(),
                                       name: name ?? URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent)
         request.folds = folds
@@ -97,7 +115,8 @@ struct TrainCommand: ParsableCommand {
         request.task = task
         request.featureSet = setName
         request.classOrder = classOrder.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        request.window = windowSeconds.map { WindowParameters(seconds: $0) }
+        request.window = windowSeconds.map { windowDetails.parameters(seconds: $0) }
+        request.description = modelDescription
         if let plan {
             let c = plan.config
             request.window = WindowParameters(seconds: c.window, step: c.step, minPackets: c.minPackets, burstGap: c.burstGap,
@@ -109,13 +128,74 @@ struct TrainCommand: ParsableCommand {
             throw TreesCLI.fail("\(inputs[0]): cannot train: \(error)", TableError.exitStatus)
         }
         for note in outcome.notes { TreesCLI.note(note) }
-        var model = outcome.model
-        if fromCaptures && !service.isEmpty { model.selection = ModelSelection(servicePatterns: service, unit: "client-stream") }
+        let model: TreeModel
+        do { model = try parts.assemble(outcome.model) } catch { throw exitError(error) }
         do { try model.write(to: output) } catch {
             throw TreesCLI.fail("\(output): cannot write the model (\(error.localizedDescription))", 1)
         }
         print(outcome.textSummary(), terminator: "")
         print("\nwrote \(output)")
+    }
+}
+
+/// What `train` adds to the trained forest (`ModelAssembly`), read before training.
+struct ModelParts {
+    var service: [String]
+    var decision: DecisionRule?
+    var card: [String]
+    var host: TreeModel?
+
+    /// The trained forest with the selection, the decision rule, the card members, inside the host when it is a stage.
+    func assemble(_ trained: TreeModel) throws -> TreeModel {
+        var model = trained
+        if !service.isEmpty { model.selection = ModelSelection(servicePatterns: service, unit: "client-stream") }
+        if let decision { model.decision = decision }
+        for file in card { model.card = try ModelAssembly.card(model.card, adding: file) }
+        guard let host else { return model }
+        return ModelAssembly.stage(model, into: host)
+    }
+}
+
+extension TrainCommand {
+    /// Reads the decision rule, the card files and the host model, and checks the rule against the classes
+    /// the model will have (the --class-order list when given; training checks it against the table).
+    func readParts(classes: [String]) throws -> ModelParts {
+        let known = classOrder.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? classes
+        let rule = try decision.map { path throws(ModelError) in try ModelAssembly.decisionRule(path: path, classes: known) }
+        for file in cardFiles { _ = try ModelAssembly.card(.object([]), adding: file) }
+        let host = try stageOf.map { try TreesCLI.resolveModel($0) }
+        return ModelParts(service: service, decision: rule, card: cardFiles, host: host)
+    }
+}
+
+/// The window details `train` records beside `--window` (the analyzer cuts traffic with them).
+struct TrainWindowOptions: ParsableArguments {
+    @Option(name: .customLong("window-step"), help: ArgumentHelp("Seconds between window starts, recorded in the model (default: the window).", valueName: "seconds"))
+    var step: Double?
+    @Option(name: .customLong("min-packets"), help: "Fewest packets a window needs to be classified, recorded in the model.")
+    var minPackets: Int?
+    @Option(name: .customLong("burst-gap"), help: ArgumentHelp("Largest gap inside a burst, recorded in the model.", valueName: "seconds"))
+    var burstGap: Double?
+    @Option(name: .customLong("context-seconds"), help: ArgumentHelp("History the context features look back on, recorded in the model.", valueName: "seconds"))
+    var contextSeconds: Double?
+    @Option(name: .customLong("window-policy"), help: "complete (only whole windows) or partial (also the last, cut short), recorded in the model.")
+    var policy: String?
+
+    var isEmpty: Bool { step == nil && minPackets == nil && burstGap == nil && contextSeconds == nil && policy == nil }
+
+    func validate(windowSeconds: Double?) throws {
+        if !isEmpty && windowSeconds == nil { throw ValidationError("--window-step, --min-packets, --burst-gap, --context-seconds and --window-policy go with --window") }
+        if let step, !(step > 0 && step <= 3600) { throw ValidationError("--window-step must be between 0 and 3600 seconds") }
+        if let minPackets, minPackets < 1 { throw ValidationError("--min-packets must be at least 1") }
+        if let burstGap, !(burstGap > 0 && burstGap <= 60) { throw ValidationError("--burst-gap must be between 0 and 60 seconds") }
+        if let contextSeconds, !(contextSeconds >= 0 && contextSeconds <= 86_400) { throw ValidationError("--context-seconds must be between 0 and 86400") }
+        if let policy, WindowPolicy(rawValue: policy) == nil {
+            throw ValidationError("--window-policy must be \(WindowPolicy.allCases.map(\.rawValue).joined(separator: " or ")) (got \(policy))")
+        }
+    }
+
+    func parameters(seconds: Double) -> WindowParameters {
+        WindowParameters(seconds: seconds, step: step, minPackets: minPackets, burstGap: burstGap, contextSeconds: contextSeconds, policy: policy)
     }
 }
 

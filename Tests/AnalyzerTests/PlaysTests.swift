@@ -66,6 +66,31 @@ final class PlaysTests: XCTestCase {
         let b = try Session(profile: Profile(parsing: "spotify:high")!, link: .cable, download: .bulk, background: [], duration: 900,
                             seed: 9, options: SimulationOptions(skipShare: 1)).run(writer: PcapWriter.memory(linkType: 1))
         XCTAssertTrue(b.tracks.dropLast().allSatisfy { $0.skipped && $0.played < $0.length - 30 })
-        XCTAssertTrue(b.tracksCSV.hasPrefix("client,index,cdn,tier,bitrate,length_s,file_bytes,download_start,play_start,play_end,played_s,skipped,bytes,start_epoch\n"))
+        XCTAssertTrue(b.tracksCSV.hasPrefix("client,index,cdn,tier,bitrate,length_s,file_bytes,download_start,play_start,play_end,played_s,skipped,bytes,start_epoch,paused_s\n"))
+    }
+
+    /// The simulator's pauses: off by default (same bytes), on with `pauseShare`: each track then ends later by its
+    /// pause, the next one starts when it ends, and a paced client fetches less in the same time.
+    func testSimulatorPausesAreOptInAndShiftTheTracks() throws {
+        func run(_ options: SimulationOptions) throws -> SimulationSummary {
+            try Session(profile: Profile(parsing: "spotify:high")!, link: .cable, download: .paced, background: [], duration: 1_200,
+                        seed: 12, options: options).run(writer: PcapWriter.memory(linkType: 1))
+        }
+        let plain = try run(SimulationOptions()), zero = try run(SimulationOptions(pauseShare: 0))
+        XCTAssertEqual(plain.bytes, zero.bytes)
+        XCTAssertEqual(plain.packets, zero.packets)
+        XCTAssertTrue(plain.tracks.allSatisfy { $0.paused == 0 })
+        let paused = try run(SimulationOptions(pauseShare: 1))
+        XCTAssertGreaterThan(paused.tracks.count, 1)
+        for (t, next) in zip(paused.tracks, paused.tracks.dropFirst()) {
+            XCTAssertGreaterThanOrEqual(t.paused, 15)
+            XCTAssertLessThanOrEqual(t.paused, 900)
+            XCTAssertGreaterThan(t.pauseStart, t.playStart + 9.9)
+            XCTAssertEqual(next.playStart, t.playStart + t.length + t.paused, accuracy: 1e-6)
+        }
+        XCTAssertLessThan(paused.tracks.count, plain.tracks.count)
+        XCTAssertLessThan(paused.bytes, plain.bytes)
+        let row = paused.tracksCSV.split(separator: "\n")[1].split(separator: ",")
+        XCTAssertEqual(Double(row[14]) ?? -1, paused.tracks[0].paused, accuracy: 0.001)
     }
 }

@@ -126,4 +126,65 @@ final class TreesCommandTests: XCTestCase {
         XCTAssertEqual(lacks.status, 65)
         XCTAssertTrue(lacks.stderr.contains("needs feature(s) the input lacks: gap, noise"), lacks.stderr)
     }
+
+    /// Everything a model file says besides its trees comes from train's options: class order, service names,
+    /// window settings, description, decision rule, card members, and a host model for a stage.
+    func testTheModelFileComesFromOptions() throws {
+        let table = try writeTable("a.csv", rows: 150, seed: 3)
+        let decision = dir.appendingPathComponent("decision.json"), card = dir.appendingPathComponent("card.json")
+        try #"{"version": 1, "groups": {"edge": ["low", "high"]}, "between_below": 0.4, "report": {"ignored": true}}"#
+            .write(to: decision, atomically: true, encoding: .utf8)
+        try #"{"summary": "measured elsewhere", "held_out": {"accuracy": 0.5}, "limits": ["one", "two"]}"#
+            .write(to: card, atomically: true, encoding: .utf8)
+        let host = dir.appendingPathComponent("host.json").path
+        let r = try CLIRunner.run(["train", table, "-o", host, "--trees", "4", "--folds", "0", "--class-order", "low,mid,high",
+                                   "--service", "audio*.example.net", "--window", "3", "--min-packets", "15", "--burst-gap", "0.03",
+                                   "--context-seconds", "600", "--window-policy", "complete", "--description", "a test model",
+                                   "--decision", decision.path, "--card-file", card.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: host))) as! [String: Any]
+        XCTAssertEqual(doc["classes"] as? [String], ["low", "mid", "high"])
+        XCTAssertEqual(doc["description"] as? String, "a test model")
+        let window = try XCTUnwrap(doc["window"] as? [String: Any])
+        XCTAssertEqual(window["seconds"] as? Double, 3)
+        XCTAssertEqual(window["min_packets"] as? Int, 15)
+        XCTAssertEqual(window["burst_gap"] as? Double, 0.03)
+        XCTAssertEqual(window["context_seconds"] as? Double, 600)
+        XCTAssertEqual(window["policy"] as? String, "complete")
+        let selection = try XCTUnwrap(doc["selection"] as? [String: Any])
+        XCTAssertEqual(selection["service_patterns"] as? [String], ["audio*.example.net"])
+        let rule = try XCTUnwrap(doc["decision"] as? [String: Any])
+        XCTAssertEqual(rule["groups"] as? [String: [String]], ["edge": ["low", "high"]])
+        XCTAssertEqual(rule["between_below"] as? Double, 0.4)
+        XCTAssertNil(rule["report"])
+        let cardDoc = try XCTUnwrap(doc["card"] as? [String: Any])
+        XCTAssertEqual(cardDoc["summary"] as? String, "measured elsewhere")
+        XCTAssertEqual(cardDoc["limits"] as? [String], ["one", "two"])
+        XCTAssertEqual((cardDoc["held_out"] as? [String: Any])?["accuracy"] as? Double, 0.5)
+        XCTAssertNotNil(cardDoc["hyper_parameters"], "the trainer's own members stay")
+
+        // A stage: the host's own trees and settings kept, the new forest inside it without a window.
+        let staged = dir.appendingPathComponent("staged.json").path
+        let s = try CLIRunner.run(["train", table, "-o", staged, "--trees", "3", "--folds", "0", "--name", "stage", "--window", "60",
+                                   "--stage-of", host])
+        XCTAssertEqual(s.status, 0, s.stderr)
+        let outer = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: staged))) as! [String: Any]
+        XCTAssertEqual(outer["name"] as? String, "host")
+        XCTAssertEqual((outer["ensemble"] as? [String: Any])?["trees"] as? NSArray, (doc["ensemble"] as? [String: Any])?["trees"] as? NSArray)
+        let inner = try XCTUnwrap(outer["stream_model"] as? [String: Any])
+        XCTAssertEqual(inner["name"] as? String, "stage")
+        XCTAssertNil(inner["window"])
+        XCTAssertEqual(((inner["ensemble"] as? [String: Any])?["trees"] as? [Any])?.count, 3)
+
+        // Refused before training, one line each.
+        let unknown = dir.appendingPathComponent("unknown.json")
+        try #"{"version": 1, "groups": {"x": ["low", "loud"]}}"#.write(to: unknown, atomically: true, encoding: .utf8)
+        let bad = try CLIRunner.run(["train", table, "-o", dir.appendingPathComponent("x.json").path, "--trees", "2", "--folds", "0",
+                                     "--decision", unknown.path])
+        XCTAssertEqual(bad.status, 65)
+        XCTAssertTrue(bad.stderr.hasSuffix("unknown.json: names the class \"loud\", which the model does not have (classes: high, low, mid)\n"), bad.stderr)
+        let orphan = try CLIRunner.run(["train", table, "-o", dir.appendingPathComponent("x.json").path, "--min-packets", "15"])
+        XCTAssertEqual(orphan.status, 64)
+        XCTAssertTrue(orphan.stderr.contains("go with --window"), orphan.stderr)
+    }
 }

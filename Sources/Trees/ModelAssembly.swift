@@ -1,0 +1,68 @@
+import Foundation
+
+/// The parts of a model file that `streamprobe train` adds to a trained forest from files the user
+/// gives it, so that a training script never edits a model file itself:
+/// - a decision rule (`--decision FILE`): class groups, classes never answered for a named stream,
+///   a calibration map and the "between" threshold, as `DecisionRule` documents them;
+/// - card members (`--card-file FILE`): every member of a JSON object, set in the card (replacing a
+///   member of the same name, else appended), in the file's order;
+/// - a host model (`--stage-of MODEL`): the trained forest becomes its whole-session stage
+///   (`stream_model`), the host's own forest and settings kept as they are.
+public enum ModelAssembly {
+    /// A JSON document read with its members in the file's order (the card is written in that order).
+    public static func readJSON(path: String) throws(ModelError) -> JSONValue {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ModelError(source: path, problem: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
+        }
+        if data.isEmpty { throw ModelError(source: path, problem: "is empty") }
+        return ModelReader.jsonValue(try ModelReader.parse(data, source: path))
+    }
+
+    /// The decision rule in a JSON file: an object with `version`, `groups`, `named_excludes`,
+    /// `calibration` and `between_below` (all optional but `version`). Other members (e.g. the
+    /// `report` that scripts/fit_calibration.py writes beside the map) are not part of the rule.
+    public static func decisionRule(path: String, classes: [String]) throws(ModelError) -> DecisionRule {
+        let document = try readJSON(path: path)
+        guard case .object(let members) = document else { throw ModelError(source: path, problem: "is not a JSON object") }
+        let known: Set<String> = ["version", "groups", "named_excludes", "calibration", "between_below"]
+        let rule: DecisionRule
+        do {
+            let subset = JSONValue.object(members.filter { known.contains($0.0) })
+            rule = try JSONDecoder().decode(DecisionRule.self, from: JSONEncoder().encode(subset))
+        } catch {
+            throw ModelError(source: path, problem: "is not a decision rule: \(TreeModel.describe(error))")
+        }
+        guard rule.version == DecisionRule.currentVersion else {
+            throw ModelError(source: path, location: "version", problem: "is \(rule.version); this streamprobe reads \(DecisionRule.currentVersion)")
+        }
+        let named = Set((rule.groups ?? [:]).values.flatMap { $0 } + (rule.namedExcludes ?? []))
+        if let unknown = named.sorted().first(where: { !classes.contains($0) }) {
+            throw ModelError(source: path, problem: "names the class \"\(unknown)\", which the model does not have (classes: \(classes.joined(separator: ", ")))")
+        }
+        if let c = rule.calibration, c.x.count != c.y.count {
+            throw ModelError(source: path, location: "calibration", problem: "has \(c.x.count) x values and \(c.y.count) y values")
+        }
+        return rule
+    }
+
+    /// `card` with every member of the JSON object in `path` set (replaced in place, or appended).
+    public static func card(_ card: JSONValue, adding path: String) throws(ModelError) -> JSONValue {
+        guard case .object(let members) = try readJSON(path: path) else {
+            throw ModelError(source: path, problem: "is not a JSON object (card members)")
+        }
+        var out = card
+        for (key, value) in members { out = out.setting(key, value) }
+        return out
+    }
+
+    /// `host` with `stage` as its whole-session stage: the stage's own window is dropped (it judges
+    /// sessions, cut by the host's window settings), an earlier stage is replaced.
+    public static func stage(_ stage: TreeModel, into host: TreeModel) -> TreeModel {
+        var stage = stage
+        stage.window = nil
+        var out = host
+        out.streamModel = NestedModel(stage)
+        return out
+    }
+}
