@@ -63,7 +63,9 @@ done
 category() { case "$1" in spotify:*) echo "${1#spotify:}";; video:*) echo video;; call:*) echo call;;
   download:*) echo download;; web:*) echo browsing;; *) echo other;; esac; }
 
-rm -rf "$WORK"
+# RESUME=1: keep WORKDIR and the rows of the cells already done (after a failure, e.g. a full disk: one
+# cell of three clients in a VPN beside a background download writes about 20 GB before it is reduced to rows).
+[ "${RESUME:-0}" = 1 ] || rm -rf "$WORK"
 mkdir -p "$WORK/rows"
 # The window model: its mean window probabilities per session are features of the stage (wm_p_<tier>).
 cp "$WINDOW_MODEL" "$WORK/window-model.json"
@@ -72,6 +74,8 @@ cp "$WINDOW_MODEL" "$WORK/window-model.json"
 cell() {
   local purpose=$1 index=$2 profile=$3 link=$4 mix=$5 duration=$6 clients=$7 count=$8 seed=$9 pause=${10:-0}
   local dir="$WORK/sim-$purpose-$index" bg=()
+  if [ "${RESUME:-0}" = 1 ] && [ -f "$WORK/rows/$index.csv" ]; then return 0; fi
+  rm -rf "$dir"
   if [ -n "$mix" ]; then IFS=+ read -ra parts <<<"$mix"; for m in "${parts[@]}"; do bg+=(--background "$m"); done; fi
   $B simulate --video-player fixed --corpus "$dir" --profiles "$profile" --count "$count" -d "$duration" --seed "$seed" --link "$link" \
     --clients "$clients" "${bg[@]}" --pause-share "$pause" --jobs "$JOBS" >/dev/null
