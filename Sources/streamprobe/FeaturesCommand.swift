@@ -45,7 +45,6 @@ struct FeaturesCommand: ParsableCommand {
     @Option(name: .long, help: "all, reference or streams (default: all; streams with -m).")
     var scope: ScopeName?
 
-
     @Option(name: .long, help: "Service name pattern for --scope streams (repeatable), e.g. 'audio*.scdn.co'.")
     var service: [String] = []
 
@@ -78,10 +77,10 @@ struct FeaturesCommand: ParsableCommand {
         _ = try plan()
     }
 
-    /// The feature set and window settings the options ask for; a usage error when they are invalid.
     /// `summary-v1`: one row per session instead of per window.
     var perSession: Bool { self.set.lowercased() == StreamSummary.setName || self.set.lowercased() == "summary" }
 
+    /// The feature set and window settings the options ask for; a usage error when they are invalid.
     func plan() throws -> (FeaturePlan, AnalysisOptions) {
         do {
             var featureSet = try FeatureSet.named(perSession ? "direction-v1" : set)
