@@ -22,6 +22,19 @@ public enum LabelledCaptures {
         return isDirectory.boolValue || CaptureFileKind.detect(path: path) != nil
     }
 
+    /// `evaluate`'s inputs as one labelled table: captures and folders of captures (when every input
+    /// is one) as `model` extracts them, per client stream; else CSV tables. Errors name the input:
+    /// `AnalysisError` or `TableError` (exit 66), or the model's (exit 65).
+    public static func table(inputs: [String], labelsFile: String?, tableOptions: TableOptions, model: TreeModel,
+                             jobs: Int) throws -> Loaded {
+        guard inputs.allSatisfy(isCaptureInput) else {
+            let loaded = try TableLoader.load(paths: inputs, options: tableOptions)
+            return Loaded(table: loaded.table, notes: loaded.notes)
+        }
+        return try load(inputs: inputs, labelsFile: labelsFile, plan: try BoundModel(model).plan,
+                        options: AnalysisOptions(scope: .streams), jobs: jobs)
+    }
+
     /// Reads a `path,label` CSV (a header line naming those two columns is optional).
     public static func readLabels(_ csvPath: String) throws -> [String: String] {
         let text: String

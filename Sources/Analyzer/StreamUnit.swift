@@ -60,7 +60,7 @@ final class StreamUnit {
     private var windowTotal = 0
     private var sessionOpen = false
     private(set) var sessions: [SessionReport] = []
-    private var sessionJudgements: [Judgement?] = []
+    private(set) var sessionJudgements: [Judgement?] = []
     private var sessionWindowSum: [Double]
     private var sessionWindowCount = 0
     private var scratch: [Double]
@@ -253,104 +253,6 @@ final class StreamUnit {
         } else {
             onWindow(label, report)
         }
-    }
-
-    /// The classified windows' probabilities after the model's temporal smoothing, applied to each
-    /// session's windows in time order (unchanged without smoothing); the windows' classes and
-    /// confidences are rewritten from them, so the evolution, the share and the majority all
-    /// follow the smoothed answers.
-    func smoothedProbabilities(windows reports: inout [WindowReport]) -> [[Double]] {
-        guard let model, let t = model.temporal, t.windows > 1, !probabilities.isEmpty else { return probabilities }
-        var out = probabilities
-        var start = 0
-        while start < probabilities.count {
-            var end = start
-            while end < probabilities.count && classifiedSession[end] == classifiedSession[start] { end += 1 }
-            let smoothed = t.apply(Array(probabilities[start..<end]))
-            for (offset, p) in smoothed.enumerated() { out[start + offset] = p }
-            start = end
-        }
-        for (i, p) in out.enumerated() {
-            let best = StreamVerdict.argmax(p)
-            reports[classifiedWindow[i]].label = model.classes[best]
-            reports[classifiedWindow[i]].confidence = p[best]
-            reports[classifiedWindow[i]].probabilities = p
-        }
-        return out
-    }
-
-    func report(classes: [String]) -> StreamReport {
-        var windows = self.windows
-        let probabilities = smoothedProbabilities(windows: &windows)
-        let verdict = StreamVerdict(classes: classes, windowProbabilities: probabilities)
-        var r = StreamReport(
-            client: label, selection: selection,
-            flows: flowNames.sorted { $0.key < $1.key }.map(\.value),
-            packets: packets, downloadBytes: downloadBytes, uploadBytes: uploadBytes,
-            durationSeconds: firstTime.map { lastTime - $0 } ?? 0,
-            label: verdict.label, confidence: verdict.confidence, probabilities: verdict.probabilities,
-            windows: windows, windowShare: verdict.windowShare, final: verdict.final, disagreement: verdict.disagreement)
-        r.sessions = sessions
-        r.plays = plays.plays
-        r.flowsNotListed = unlistedFlows > 0 ? unlistedFlows : nil
-        r.basis = verdict.label == nil ? nil : "windows"
-        // The answer: the stream stage's judgement of the session that carried the most download.
-        var best: Int?
-        for (i, j) in sessionJudgements.enumerated() where j != nil {
-            if best == nil || sessions[i].downloadBytes > sessions[best!].downloadBytes { best = i }
-        }
-        if let best, let j = sessionJudgements[best] {
-            r.label = j.label
-            r.confidence = j.confidence
-            r.rawConfidence = j.rawConfidence
-            r.alternatives = j.alternatives
-            r.looksLike = j.looksLike
-            r.probabilities = j.probabilities
-            r.basis = "stream"
-            let from = sessions.count > 1 ? " (session \(best + 1) of \(sessions.count), the one with the most download)" : ""
-            if j.looksLike != nil {
-                // Not what the model is about: no window claims a class of it.
-                for i in r.windows.indices where r.windows[i].label != nil {
-                    r.windows[i].label = nil; r.windows[i].confidence = nil; r.windows[i].probabilities = nil
-                }
-                r.windowShare = []
-                r.final = j.label
-                r.disagreement = "the windows are not classified: the stream does not look like what the model is about\(from)"
-            } else if let final = r.final, final != j.label {
-                let share: Double = r.windowShare.first { $0.label == final }?.share ?? 0
-                let votes = Int((share * Double(probabilities.count)).rounded())
-                r.disagreement = "the majority of \(TextReport.trim(plan.config.window)) s windows (\(final), \(votes) of \(probabilities.count)) "
-                    + "differs from the answer (\(j.text)), which judges the whole session\(from): fetch sizes and the time between "
-                    + "fetches, which a single window cannot see"
-            } else {
-                r.disagreement = nil
-            }
-        } else if model?.streamModel != nil {
-            // A stream stage exists but no session was long enough for it: no answer rather than a guess.
-            let longest = sessions.map { $0.end - $0.start }.max() ?? 0
-            r.label = nil
-            r.confidence = nil
-            r.rawConfidence = nil
-            r.probabilities = []
-            r.basis = nil
-            if longest >= Self.minimumJudgedSession {
-                r.note = "too sparse to judge: no window of a session of \(Int(Self.minimumJudgedSession)) s or more had "
-                    + "\(max(plan.config.minPackets, 1)) packets of the stream, the fewest a window is classified on"
-            } else {
-                r.note = "too short to judge: the longest session lasts \(String(format: "%.1f", longest)) s; the answer needs "
-                    + "\(Int(Self.minimumJudgedSession)) s of the stream"
-            }
-        } else if let model, let label = verdict.label,
-                  let j = StreamJudge.judge(verdict.probabilities.map(\.probability), model: model, selectedByName: selectedByName),
-                  j.label == label {
-            // No stream stage: the window model's own decision rule (calibration, between) if it has one.
-            r.confidence = j.confidence
-            r.rawConfidence = j.rawConfidence
-            r.alternatives = j.alternatives
-        }
-        // Plays are an audio stream's: none for what the model calls something else.
-        if r.looksLike != nil || r.label == "not_audio" || (r.label == nil && r.plays?.isEmpty == true) { r.plays = nil }
-        return r
     }
 }
 

@@ -33,11 +33,6 @@ func reportingErrors(_ body: () throws -> Void) throws {
     }
 }
 
-/// Writes text to a file, or to stdout for "-" (exit 66 when it cannot).
-func writeOutput(_ text: String, to path: String?) throws {
-    try OutputFile.write(text, to: path)
-}
-
 /// `--scope`: which packets form the analysed unit.
 enum ScopeName: String, ExpressibleByArgument, CaseIterable {
     case streams, reference, all

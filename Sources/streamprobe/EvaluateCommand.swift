@@ -1,6 +1,5 @@
 import Analyzer
 import ArgumentParser
-import Dispatch
 import Foundation
 import Trees
 
@@ -52,59 +51,16 @@ struct EvaluateCommand: ParsableCommand {
         }
     }
 
+    /// Flags into library calls; every error goes out one way (`reportingErrors`).
     func run() throws {
-        let model = try TreesCLI.resolveModel(self.model)
-        let table: TrainingTable
-        if inputs.allSatisfy(LabelledCaptures.isCaptureInput) {
-            do {
-                let bound = try BoundModel(model)
-                let captures = try LabelledCaptures.load(
-                    inputs: inputs, labelsFile: labels, plan: bound.plan, options: AnalysisOptions(scope: .streams),
-                    jobs: jobs.count)
-                for n in captures.notes { TreesCLI.note(n) }
-                table = captures.table
-            } catch {
-                throw exitError(error)
-            }
-        } else {
-            table = try TreesCLI.loadTable(inputs, self.table.options()).table
-        }
-        let (selected, missing) = table.selecting(model.featureNames)
-        guard let data = selected else {
-            throw TreesCLI.fail("\(model.source): needs feature(s) the input lacks: \(missing.joined(separator: ", "))", ModelError.exitStatus)
-        }
-        let unknown = Set(data.labels).subtracting(model.classes)
-        if !unknown.isEmpty {
-            throw TreesCLI.fail("\(inputs[0]): label(s) \(unknown.sorted().joined(separator: ", ")) are not classes of \(model.name) (\(model.classes.joined(separator: ", ")))", TableError.exitStatus)
-        }
-        let threads = jobs.count
-        let smoothing = smoothing(of: model)
-        let predicted = model.predictClasses(rows: data.rows, groups: data.groups, smoothing: smoothing, jobs: threads)
-        let groupCount = Set(data.groups).count
-        let truth = data.labels.map { model.classes.firstIndex(of: $0)! }
-        let matrix = ConfusionMatrix(classes: model.classes, truth: truth, predicted: predicted)
-        let speed = timing ? PredictionTiming.measure(model, rows: data.rows, jobs: threads) : nil
-        if output.json {
-            var value = JSONValue.object([("schema_version", .number(1))])
-            for (k, v) in matrix.jsonValue.objectValue ?? [] { value = value.setting(k, v) }
-            value = value.setting("model", .string(model.name))
-            value = value.setting("temporal", smoothing.map { s in
-                JSONValue.object([("kind", .string(s.kind.rawValue)), ("windows", .number(Double(s.windows))),
-                                  ("alignment", .string(s.alignment.rawValue)), ("groups", .number(Double(groupCount)))])
-            } ?? .null)
-            if let s = speed { value = value.setting("timing", s.jsonValue) }
-            print(JSONWriter.render(value), terminator: "")
-        } else {
-            print("\(model.name) on \(data.rowCount) rows (\(inputs.count) input\(inputs.count == 1 ? "" : "s"))")
-            if let s = smoothing, s.windows > 1 {
-                print("temporal smoothing applied: \(s.text) of the window probabilities, in row order, "
-                      + "within each group separately (\(groupCount) group\(groupCount == 1 ? "" : "s"))")
-            } else {
-                print("temporal smoothing: none (each row scored on its own)")
-            }
-            print("")
-            print(matrix.textReport(), terminator: "")
-            if let s = speed { print("\n" + s.text) }
+        try reportingErrors {
+            let model = try ModelLocator.resolve(nameOrPath: self.model, embedded: EmbeddedModels.models)
+            let loaded = try LabelledCaptures.table(inputs: inputs, labelsFile: labels, tableOptions: table.options(), model: model,
+                                                    jobs: jobs.count)
+            for note in loaded.notes { printError("note: \(note)") }
+            let evaluation = try ModelEvaluation(model: model, table: loaded.table, source: inputs[0], smoothing: smoothing(of: model),
+                                                 jobs: jobs.count, measureTiming: timing)
+            print(output.json ? evaluation.json : evaluation.text(inputCount: inputs.count), terminator: "")
         }
     }
 }

@@ -45,7 +45,6 @@ struct FeaturesCommand: ParsableCommand {
     @Option(name: .long, help: "all, reference or streams (default: all; streams with -m).")
     var scope: ScopeName?
 
-
     @Option(name: .long, help: "Service name pattern for --scope streams (repeatable), e.g. 'audio*.scdn.co'.")
     var service: [String] = []
 
@@ -57,12 +56,10 @@ struct FeaturesCommand: ParsableCommand {
     var label: String?
 
     @Option(name: .long, help: "Output format: csv, or jsonl (JSON Lines, schema_version 1; docs/json.md).")
-    var format: Format = .csv
+    var format: FeatureExport.Format = .csv
 
     @Flag(name: .customLong("skip-skipped"), help: "Leave out the rows of skipped windows.")
     var leaveOutSkipped = false
-
-    enum Format: String, ExpressibleByArgument { case csv, jsonl }
 
     var set: String { featureSetName ?? "reference-v1" }
 
@@ -80,10 +77,10 @@ struct FeaturesCommand: ParsableCommand {
         _ = try plan()
     }
 
-    /// The feature set and window settings the options ask for; a usage error when they are invalid.
     /// `summary-v1`: one row per session instead of per window.
     var perSession: Bool { self.set.lowercased() == StreamSummary.setName || self.set.lowercased() == "summary" }
 
+    /// The feature set and window settings the options ask for; a usage error when they are invalid.
     func plan() throws -> (FeaturePlan, AnalysisOptions) {
         do {
             var featureSet = try FeatureSet.named(perSession ? "direction-v1" : set)
@@ -104,64 +101,26 @@ struct FeaturesCommand: ParsableCommand {
         }
     }
 
+    /// With -m alone the model's features are written: a --feature-set naming another set is a usage error.
+    func checkFeatureSet(against model: BoundModel) throws {
+        guard modelPlan, let named = featureSetName,
+              (try? FeatureSet.named(named))?.name != (try? FeatureSet.named(model.model.featureSet))?.name,
+              named != model.model.featureSet else { return }
+        throw AnalysisError(source: "", problem: "--feature-set \(named) differs from the model's \(model.model.featureSet): "
+                            + "with -m the model's features are written", exitCode: ExitStatus.usage)
+    }
+
+    /// Flags into library calls; every error goes out one way (`reportingErrors`).
     func run() throws {
-        let (plan, options) = try plan()
-        var bound: BoundModel?
-        if let model {
-            do {
-                bound = try BoundModel(try ModelLocator.resolve(nameOrPath: model, embedded: EmbeddedModels.models))
-            } catch {
-                throw exitError(error)
-            }
+        try reportingErrors {
+            let (plan, options) = try plan()
+            let bound = try model.map { try BoundModel(try ModelLocator.resolve(nameOrPath: $0, embedded: EmbeddedModels.models)) }
+            if let bound { try checkFeatureSet(against: bound) }
+            let export = FeatureExport(captures: captures, plan: plan, options: options, model: bound, rows: perSession ? .sessions : .windows,
+                                       label: label, format: format, leaveOutSkipped: leaveOutSkipped, output: output)
+            throw ExitCode(try export.run().exitStatus)
         }
-        if let bound, modelPlan, let named = featureSetName,
-           (try? FeatureSet.named(named))?.name != (try? FeatureSet.named(bound.model.featureSet))?.name, named != bound.model.featureSet {
-            printError("--feature-set \(named) differs from the model's \(bound.model.featureSet): with -m the model's features are written")
-            throw ExitCode(ExitStatus.usage)
-        }
-        let names = perSession ? StreamSummary.featureNames + windowMeanFeatureNames(classes: bound?.model.classes ?? [])
-            : (modelPlan ? bound!.featureSet.featureNames : plan.featureSet.featureNames)
-        let csv = FeatureCSVWriter(featureNames: names, includeLabel: label != nil)
-        let jsonl = FeatureJSONLWriter(featureNames: names)
-        let sink: OutputSink
-        do { sink = try OutputSink(path: output) } catch { throw exitError(error) }
-        if format == .csv { sink.write(csv.header()) }
-        var failures = 0
-        for path in captures {
-            let analyzer = bound.map { b -> CaptureAnalyzer in
-                // The model's own windows and service names, unless --service names others.
-                let p = service.isEmpty ? b.plan : FeaturePlan(featureSet: b.featureSet, config: b.config, patterns: plan.patterns)
-                return CaptureAnalyzer(model: b, plan: p, options: options)
-            } ?? CaptureAnalyzer(plan: plan, options: options)
-            var origin: Double?
-            let skip = leaveOutSkipped
-            let label = self.label
-            let format = self.format
-            if perSession {
-                analyzer.onSession = { unit, index, start, end, packets, values in
-                    let row = WindowResult(index: index, start: start, end: end, packetCount: packets, skipReason: nil, values: values)
-                    let source = RowSource(capture: path, unit: unit, origin: origin ?? start, label: label)
-                    sink.write(format == .csv ? csv.row(row, source: source) : jsonl.row(row, source: source))
-                }
-            } else {
-                analyzer.onRow = { unit, window in
-                    if skip && window.skipped { return }
-                    let source = RowSource(capture: path, unit: unit, origin: origin ?? window.start, label: label)
-                    sink.write(format == .csv ? csv.row(window, source: source) : jsonl.row(window, source: source))
-                }
-            }
-            analyzer.onCaptureStart = { origin = $0 }
-            do {
-                let report = try analyzer.analyze(path: path)
-                for w in report.warnings { printError("warning: \(w)") }
-                if report.streams.isEmpty, let note = report.note { printError("\(path): \(note)") }
-            } catch {
-                failures += 1
-                printError("\(error)")
-                if captures.count == 1 { sink.close(); throw ExitCode(ExitStatus.code(for: error)) }
-            }
-        }
-        sink.close()
-        if failures > 0 { throw ExitCode(ExitStatus.batchPartialFailure) }
     }
 }
+
+extension FeatureExport.Format: ExpressibleByArgument {}

@@ -121,7 +121,7 @@ struct HistorySummaryCommand: ParsableCommand {
             throw exitError(error)
         }
         if let html {
-            do { try writeOutput(HistoryHTML.render(summary), to: html) } catch { throw exitError(error) }
+            do { try OutputFile.write(HistoryHTML.render(summary), to: html) } catch { throw exitError(error) }
         }
         switch format {
         case .text: print(HistoryFormats.text(summary), terminator: "")

@@ -139,6 +139,7 @@ final class CorruptCaptureTests: XCTestCase {
 
     // MARK: the corpus
 
+    // Over 80 lines on purpose: a table (74 `add` rows grouped by the part of the file they break), read as one list.
     static func cases() -> [Case] {
         var cases: [Case] = []
         func add(_ name: String, _ bytes: [UInt8], _ expect: Expect) { cases.append(Case(name: name, bytes: bytes, expect: expect)) }

@@ -12,6 +12,7 @@ final class TrustworthyAnswerTests: XCTestCase {
 
     func testVideoInsideAVPNIsNotAudioAndClaimsNoTier() throws {
         let dir = try CLIRunner.temporaryDirectory("trust-video")
+        defer { try? FileManager.default.removeItem(at: dir) }
         // The fixed player: the video the default model's stream stage was trained on (on the hls player's VOD in a
         // tunnel its confidence in not_audio is lower; docs/models/live-vs-vod.md).
         let sim = try CLIRunner.run(["simulate", "--profile", "video:vod", "--vpn", "-d", "120", "--seed", "41", "--video-player", "fixed",
@@ -37,6 +38,7 @@ final class TrustworthyAnswerTests: XCTestCase {
 
     func testAudioAnswerCarriesCalibrationSessionsAndIdleWindows() throws {
         let dir = try CLIRunner.temporaryDirectory("trust-audio")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let sim = try CLIRunner.run(["simulate", "--profile", "spotify:very_high", "--download", "bulk", "--link", "cable", "-d", "300",
                                      "--seed", "42", "-o", "vh.pcap"], currentDirectory: dir)
         XCTAssertEqual(sim.status, 0, sim.stderr)
