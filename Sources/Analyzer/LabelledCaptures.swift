@@ -35,6 +35,22 @@ public enum LabelledCaptures {
                         options: AnalysisOptions(scope: .streams), jobs: jobs)
     }
 
+    /// `train`'s inputs as one labelled table. Captures and folders of captures (when every input is one):
+    /// their windows as `featureSet` (default `stream-v1`) cuts them, from the streams `servicePatterns`
+    /// select (else the flows with the most download bytes); the window settings used come back for the
+    /// model. Else CSV tables, for which `featureSet` is only the name recorded (default `custom`).
+    public static func trainingTable(inputs: [String], labelsFile: String?, tableOptions: TableOptions, featureSet: String?,
+                                     servicePatterns: [String], jobs: Int) throws -> (loaded: Loaded, featureSet: String, window: WindowConfig?) {
+        guard inputs.allSatisfy(isCaptureInput) else {
+            let csv = try TableLoader.load(paths: inputs, options: tableOptions)
+            return (Loaded(table: csv.table, notes: csv.notes), featureSet ?? "custom", nil)
+        }
+        let set = try FeatureSet.named(featureSet ?? "stream-v1")
+        let plan = FeaturePlan(featureSet: set, config: set.defaultConfig, patterns: ServicePatternSet(servicePatterns))
+        let loaded = try load(inputs: inputs, labelsFile: labelsFile, plan: plan, options: AnalysisOptions(scope: .streams), jobs: jobs)
+        return (loaded, featureSet ?? "stream-v1", plan.config)
+    }
+
     /// Reads a `path,label` CSV (a header line naming those two columns is optional).
     public static func readLabels(_ csvPath: String) throws -> [String: String] {
         let text: String

@@ -82,59 +82,47 @@ struct TrainCommand: ParsableCommand {
         try windowDetails.validate(windowSeconds: windowSeconds)
     }
 
+    /// Flags into library calls; every error goes out one way (`reportingErrors`). What can be checked
+    /// (the output, the inputs, the files the model is assembled with) is checked before training.
     func run() throws {
-        // The output must be writable before minutes of training, not after.
-        do { try OutputCheck.writable(output) } catch { throw exitError(error) }
-        let fromCaptures = inputs.allSatisfy(LabelledCaptures.isCaptureInput)
-        let setName = featureSet ?? (fromCaptures ? "stream-v1" : "custom")
-        var plan: FeaturePlan?
-        let loaded: (table: TrainingTable, notes: [String])
-        if fromCaptures {
-            do {
-                let set = try FeatureSet.named(setName)
-                plan = FeaturePlan(featureSet: set, config: set.defaultConfig, patterns: ServicePatternSet(service))
-                let captures = try LabelledCaptures.load(
-                    inputs: inputs, labelsFile: labels, plan: plan!, options: AnalysisOptions(scope: .streams),
-                    jobs: jobs.count)
-                for n in captures.notes { TreesCLI.note(n) }
-                loaded = (captures.table, captures.notes)
-            } catch {
-                throw exitError(error)
+        try reportingErrors {
+            try OutputCheck.writable(output)
+            let input = try LabelledCaptures.trainingTable(inputs: inputs, labelsFile: labels, tableOptions: table.options(),
+                                                           featureSet: featureSet, servicePatterns: service, jobs: jobs.count)
+            for note in input.loaded.notes { printError("note: \(note)") }
+            let parts = try readParts(classes: input.loaded.table.classLabels)
+            let outcome: TrainingOutcome
+            do { outcome = try ModelTraining.run(try request(input.loaded.table, featureSet: input.featureSet, window: input.window)) } catch {
+                throw AnalysisError(source: inputs[0], problem: "cannot train: \(error)", exitCode: ExitStatus.unreadableInput)
             }
-        } else {
-            let csv = try TreesCLI.loadTable(inputs, table.options())
-            loaded = (csv.table, csv.notes)
+            for note in outcome.notes { printError("note: \(note)") }
+            let model = try parts.assemble(outcome.model)
+            do { try model.write(to: output) } catch {
+                throw AnalysisError(source: output, problem: "cannot write the model (\(error.localizedDescription))",
+                                    exitCode: ExitStatus.unreadableInput)
+            }
+            print(outcome.textSummary(), terminator: "")
+            print("\nwrote \(output)")
         }
-        // The files the model is assembled with are read and checked before minutes of training, not after.
-        let parts: ModelParts
-        do { parts = try readParts(classes: loaded.table.classLabels) } catch { throw exitError(error) }
-        var request = TrainingRequest(table: loaded.table, parameters: try parameters(),
+    }
+
+    /// The training request the flags describe; captures' window settings (`window`) win over --window.
+    func request(_ table: TrainingTable, featureSet: String, window: WindowConfig?) throws -> TrainingRequest {
+        var request = TrainingRequest(table: table, parameters: try parameters(),
                                       name: name ?? URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent)
         request.folds = folds
         request.validation = TrainingRequest.Validation(rawValue: cv)!
         request.task = task
-        request.featureSet = setName
+        request.featureSet = featureSet
         request.classOrder = classOrder.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         request.window = windowSeconds.map { windowDetails.parameters(seconds: $0) }
         request.description = modelDescription
-        if let plan {
-            let c = plan.config
+        if let c = window {
             request.window = WindowParameters(seconds: c.window, step: c.step, minPackets: c.minPackets, burstGap: c.burstGap,
                                               contextSeconds: c.contextSeconds, policy: c.policy.rawValue)
         }
         request.sources = inputs.map { URL(fileURLWithPath: $0).lastPathComponent }
-        let outcome: TrainingOutcome
-        do { outcome = try ModelTraining.run(request) } catch {
-            throw TreesCLI.fail("\(inputs[0]): cannot train: \(error)", TableError.exitStatus)
-        }
-        for note in outcome.notes { TreesCLI.note(note) }
-        let model: TreeModel
-        do { model = try parts.assemble(outcome.model) } catch { throw exitError(error) }
-        do { try model.write(to: output) } catch {
-            throw TreesCLI.fail("\(output): cannot write the model (\(error.localizedDescription))", 1)
-        }
-        print(outcome.textSummary(), terminator: "")
-        print("\nwrote \(output)")
+        return request
     }
 }
 
@@ -210,44 +198,16 @@ struct TableInputOptions: ParsableArguments {
     }
 }
 
-/// What the tree commands share: where tables come from, errors, notes.
+/// Model look-up for the commands that take a model outside `reportingErrors` (flows, models) and for --stage-of.
 enum TreesCLI {
-    /// A way to turn inputs into a labelled table. CSV tables are built in; the analyzer can add
-    /// labelled captures by listing another source here.
-    struct TableSource: Sendable {
-        var accepts: @Sendable (String) -> Bool
-        var load: @Sendable ([String], TableOptions) throws -> TableLoader.Loaded
-    }
-
-    static let sources: [TableSource] = [
-        TableSource(accepts: { _ in true }, load: { paths, options in try TableLoader.load(paths: paths, options: options) }),
-    ]
-
-    static func loadTable(_ inputs: [String], _ options: TableOptions) throws -> TableLoader.Loaded {
-        guard let source = sources.first(where: { s in inputs.allSatisfy(s.accepts) }) else {
-            throw fail("cannot read these inputs together: \(inputs.joined(separator: " "))", TableError.exitStatus)
-        }
-        do {
-            let loaded = try source.load(inputs, options)
-            for n in loaded.notes { note(n) }
-            return loaded
-        } catch let e as TableError {
-            throw fail(e.description, TableError.exitStatus)
-        }
-    }
-
     static func resolveModel(_ nameOrPath: String) throws -> TreeModel {
         do { return try ModelLocator.resolve(nameOrPath: nameOrPath, embedded: EmbeddedModels.models) } catch {
             throw fail(error.description, ModelError.exitStatus)
         }
     }
 
-    static func note(_ message: String) {
-        FileHandle.standardError.write(Data("streamprobe: note: \(message)\n".utf8))
-    }
-
     /// Prints one line on stderr and returns the exit code to throw.
-    static func fail(_ message: String, _ code: Int32) -> ExitCode {
+    private static func fail(_ message: String, _ code: Int32) -> ExitCode {
         FileHandle.standardError.write(Data("streamprobe: \(message)\n".utf8))
         return ExitCode(code)
     }
