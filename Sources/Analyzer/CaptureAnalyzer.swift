@@ -126,16 +126,18 @@ public final class CaptureAnalyzer {
         // Rows (`features`) of a pipe are kept too, so that only the chosen streams' rows are written.
         let passThrough = source.endsOnTheClock || (reread == nil && onRow == nil)
         var pass = FirstPass(plan: plan, model: model, options: options, linkType: linkType, observers: observers,
-                             passThrough: passThrough, canReread: reread != nil)
+                             passThrough: passThrough, canReread: reread != nil, live: source.endsOnTheClock)
         var counter = 0
         let progress = onProgress
         var clock = CaptureClock()
-        let end = try source.forEachPacket { packet in
+        let end = try source.forEachPacket({ packet in
             clock.feed(packet) { p, time in pass.consume(p, time: time) }
             counter &+= 1
             if counter & 0xFFFF == 0, let progress { progress(counter, source.bytesRead) }
             return true
-        }
+        }, idle: { now in
+            if let time = clock.idle(at: now) { pass.advanceClock(to: time) }
+        })
         clock.finish()
         var warnings: [String] = []
         if case .truncated(let message) = end { warnings.append(message) }

@@ -71,6 +71,17 @@ struct CaptureClock {
         try feedAligned(packet, time, deliver)
     }
 
+    /// A live capture's time while no packet comes (`now`, on the packets' clock): the time windows may end
+    /// by, or nil when it is not ahead of the clock. Packets stamped before it that still come are
+    /// handed on at the clock's time, as reordered ones (within `reorderTolerance`).
+    mutating func idle(at now: Double) -> Double? {
+        guard held == nil, let clock else { return nil }
+        let time = now + shift
+        guard time > clock, time <= clock + StreamUnit.sessionGap else { return nil }
+        self.clock = time
+        return time
+    }
+
     /// The capture ended: a departure still held had no packet after it.
     mutating func finish() {
         if held != nil { outliers += 1; held = nil }

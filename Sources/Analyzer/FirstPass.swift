@@ -65,18 +65,23 @@ struct FirstPass {
     /// Every half second of capture time, silent units' windows that ended are emitted (live mode
     /// shows them as they complete, not when the unit's next packet comes).
     var nextClockTick = -Double.infinity
+    /// Seconds of capture time between clock ticks: 0.5, a quarter second in a live capture (its lines
+    /// must come within a second of their window's end).
+    var clockTick = 0.5
     /// Streams chosen by download volume, followed while no flow has a service name (streams scope).
     var volume: VolumeStreams?
 
     /// `passThrough`: the volume units' observer calls go out as they happen (live capture, a pipe);
     /// `canReread`: the input can be read a second time (a file, or a live capture's saved file).
+    /// `live`: a live capture (volume-chosen flows wait `VolumeStreams.liveDelay`, not `fileDelay`).
     init(plan: FeaturePlan, model: TreeModel?, options: AnalysisOptions, linkType: LinkType, observers: Observers,
-         passThrough: Bool, canReread: Bool) {
+         passThrough: Bool, canReread: Bool, live: Bool = false) {
         self.plan = plan
         self.model = model
         self.options = options
         self.linkType = linkType
         self.observers = observers
+        if live { clockTick = 0.25 }
         // Ended flows are not kept: only the few that could form a stream by volume (bounded memory).
         let ended = EndedFlows(minimumBytes: options.selection.minimumFlowBytes)
         self.ended = ended
@@ -96,13 +101,31 @@ struct FirstPass {
             single = nil
             guard options.selection.followWhileReading else { break }
             volume = VolumeStreams(selection: options.selection, namedToo: plan.patterns.isEmpty, plan: plan, model: model,
-                                   observers: observers, passThrough: passThrough, canReread: canReread)
+                                   observers: observers, passThrough: passThrough, canReread: canReread, live: live)
             ended.volume = volume
         }
         if let single {
             units = [StreamUnit(client: single.client, label: single.label, selection: single.selection, plan: plan,
                                 model: model, observers: observers)]
         }
+    }
+
+    /// Every unit's windows that ended by `time`, as they complete (every `clockTick` of packets).
+    private mutating func tick(_ time: Double) {
+        for u in units { u.advanceClock(to: time) }
+        // Kept calls are handed on in the order a second reading would make them: that reading
+        // feeds units their packets only (no clock), so only passed-through units follow the clock.
+        if let volume, volume.passThrough { volume.advanceClock(to: time - volume.delay) }
+        nextClockTick = time + clockTick
+    }
+
+    /// A live capture's clock while no packet comes (`CaptureClock.idle`): queued packets that are due
+    /// go to their units, and windows that ended by `time` are emitted.
+    mutating func advanceClock(to time: Double) {
+        guard firstTime != nil else { return }
+        lastTime = time
+        if let volume { volume.releaseIfDue(now: time) }
+        tick(time)
     }
 
     /// One packet at `time`, its timestamp as `CaptureClock` hands it on (never going back).
@@ -115,13 +138,7 @@ struct FirstPass {
         }
         lastTime = time
         if let volume { volume.releaseIfDue(now: time) }
-        if time >= nextClockTick {
-            for u in units { u.advanceClock(to: time) }
-            // Kept calls are handed on in the order a second reading would make them: that reading
-            // feeds units their packets only (no clock), so only passed-through units follow the clock.
-            if let volume, volume.passThrough { volume.advanceClock(to: time - VolumeStreams.delay) }
-            nextClockTick = time + 0.5
-        }
+        if time >= nextClockTick { tick(time) }
         let decoded = decode(linkType: linkType, bytes: packet.bytes)
         summary.count(decoded, frameLength: packet.originalLength)
         if packet.capturedLength < packet.originalLength { cutPackets += 1 }

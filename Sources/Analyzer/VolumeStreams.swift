@@ -31,8 +31,14 @@ import Wire
 /// with a flow of `minimumFlowBytes`, and one unit per client with a joined flow.
 /// Once a flow matches the service names, following stops and everything here is dropped.
 final class VolumeStreams {
-    /// How long a packet waits for its flow to qualify, seconds (live lines come this much later).
-    static let delay = 10.0
+    /// How long a packet waits for its flow to qualify, seconds: from a file or a pipe. The longer the
+    /// wait, the later a flow may qualify and still join its unit from its first packet.
+    static let fileDelay = 10.0
+    /// The wait in a live capture, where window lines must come within a second of the window's end:
+    /// a flow that qualifies later than this joins without its first packets (the report says so).
+    static let liveDelay = 0.5
+    /// This reading's wait (`fileDelay` or `liveDelay`).
+    let delay: Double
     /// About 7 MB of queued packets (56 bytes each); a busier link waits less than `delay`.
     static let maximumQueued = 131_072
 
@@ -103,7 +109,8 @@ final class VolumeStreams {
     }
 
     init(selection: StreamSelection, namedToo: Bool, plan: FeaturePlan, model: TreeModel?, observers: Observers,
-         passThrough: Bool, canReread: Bool) {
+         passThrough: Bool, canReread: Bool, live: Bool = false) {
+        self.delay = live ? Self.liveDelay : Self.fileDelay
         self.canReread = canReread
         self.selection = selection
         self.namedToo = namedToo
@@ -201,7 +208,7 @@ final class VolumeStreams {
     /// `release(upTo:)` when a queued packet is due (the per-packet check).
     @inline(__always)
     func releaseIfDue(now: Double) {
-        if head < queue.count, queue[head].sample.time <= now - Self.delay { release(upTo: now - Self.delay) }
+        if head < queue.count, queue[head].sample.time <= now - delay { release(upTo: now - delay) }
     }
 
     /// Feeds the units with the queued packets up to `time` (those of flows that joined by now).

@@ -211,6 +211,10 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
     }
 
     public func forEachPacket(_ body: (borrowing CapturedPacket) throws -> Bool) throws -> SourceEnd {
+        try forEachPacket(body, idle: { _ in })
+    }
+
+    public func forEachPacket(_ body: (borrowing CapturedPacket) throws -> Bool, idle: (Double) throws -> Void) throws -> SourceEnd {
         let p = handle.pointer
         let deadline = duration.map { LiveSource.monotonicNow() + $0 }
         let scale = nanosecondScale
@@ -267,11 +271,15 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
                 flushDump()
                 lastFlush = now
             }
-            var timeout: Int32 = 1000
+            // The time it is, for windows that end while their stream is silent (the kernel stamps packets
+            // with the same clock).
+            try idle(LiveSource.wallNow())
+            let interval = Int32(Self.idleInterval * 1000)
+            var timeout = interval
             if let deadline {
                 let remaining = deadline - LiveSource.monotonicNow()
                 if remaining <= 0 { return .timeLimit }
-                timeout = Int32(min(1000, (remaining * 1000).rounded(.up)))
+                timeout = Int32(min(Double(interval), (remaining * 1000).rounded(.up)))
             }
             if selectableFD < 0 { timeout = min(timeout, 10) }   // no pollable descriptor: wake often
             let ready = poll(&polls, nfds_t(polls.count), timeout)
@@ -297,6 +305,13 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
     static func drain(_ fd: Int32) {
         var buffer = (UInt64(0), UInt64(0))
         while withUnsafeMutableBytes(of: &buffer, { read(fd, $0.baseAddress, $0.count) }) > 0 {}
+    }
+
+    /// The time of day, seconds since the epoch (the clock packets are stamped with).
+    static func wallNow() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
     static func monotonicNow() -> Double {

@@ -80,6 +80,10 @@ public protocol PacketSource: AnyObject {
     /// Calls `body` for each packet until the input ends or `body` returns false.
     /// A body that throws ends the loop and the error propagates.
     func forEachPacket(_ body: (borrowing CapturedPacket) throws -> Bool) throws -> SourceEnd
+    /// The same, and while no packet comes, `idle` now and then (at least every `idleInterval` seconds)
+    /// with the time it is, on the packets' clock (seconds since the epoch): a live capture's windows end
+    /// on the clock even when their stream is silent. A file has no such time: the default never calls it.
+    func forEachPacket(_ body: (borrowing CapturedPacket) throws -> Bool, idle: (Double) throws -> Void) throws -> SourceEnd
     /// Things the user should know that did not stop the reading, one line each.
     var warnings: [String] { get }
     /// How far into the input the reading is, in bytes (for progress; 0 when unknown).
@@ -87,4 +91,13 @@ public protocol PacketSource: AnyObject {
     /// True for a live capture: it ends at a time, not at its last packet, so the windows up to
     /// that time are complete even when no packet came at their end.
     var endsOnTheClock: Bool { get }
+}
+
+extension PacketSource {
+    /// Live capture calls `idle` at least this often while no packet comes, seconds.
+    public static var idleInterval: Double { 0.25 }
+
+    public func forEachPacket(_ body: (borrowing CapturedPacket) throws -> Bool, idle: (Double) throws -> Void) throws -> SourceEnd {
+        try forEachPacket(body)
+    }
 }
