@@ -74,6 +74,7 @@ extension FlowTable {
             records[index] = record
         } else {
             index = records.count
+            if index == records.capacity { reserveRecords() }
             records.append(record)
         }
         slots[slot] = FlowTable.slot(index: index, hash: hash)
@@ -81,6 +82,15 @@ extension FlowTable {
         evictionLine.append((Int32(index), record.id))
         if evictionLine.count > 4 * max(liveCount, 4096) { compactEvictionLine() }
         return index
+    }
+
+    /// Room for `records` to grow without copying: at the first flow, room for the live-flow cap at
+    /// once (`records.count` never exceeds it: indices of ended flows are reused). The buffer is
+    /// allocated, not touched, so only the records in use take resident memory, and the array never
+    /// holds two buffers (old and doubled) at once, as growth by doubling did at every step.
+    mutating func reserveRecords() {
+        let cap = configuration.maximumLiveFlows
+        records.reserveCapacity(records.capacity == 0 && cap <= 1 << 20 ? cap : max(64, records.capacity * 2))
     }
 
     /// Ends one live flow to make room (see the type's documentation).
