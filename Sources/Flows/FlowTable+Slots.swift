@@ -79,8 +79,10 @@ extension FlowTable {
         }
         slots[slot] = FlowTable.slot(index: index, hash: hash)
         liveCount += 1
-        evictionLine.append((Int32(index), record.id))
-        if evictionLine.count > 4 * max(liveCount, 4096) { compactEvictionLine() }
+        if evictionLineBuilt {
+            evictionLine.append((Int32(index), record.id))
+            if evictionLine.count > 4 * max(liveCount, 4096) { compactEvictionLine() }
+        }
         return index
     }
 
@@ -95,6 +97,7 @@ extension FlowTable {
 
     /// Ends one live flow to make room (see the type's documentation).
     mutating func evictOne() {
+        if !evictionLineBuilt { buildEvictionLine() }
         while evictionHead < evictionLine.count {
             let (i, id) = evictionLine[evictionHead]
             evictionHead += 1
@@ -111,6 +114,17 @@ extension FlowTable {
             if evictionHead > 4096 && evictionHead * 2 > evictionLine.count { compactEvictionLine() }
             return
         }
+    }
+
+    /// The line as `create` would have kept it so far: the live flows in creation (id) order.
+    mutating func buildEvictionLine() {
+        var line = ContiguousArray<(index: Int32, id: UInt64)>()
+        line.reserveCapacity(liveCount + 1)
+        for index in records.indices where records[index].isLive { line.append((Int32(index), records[index].id)) }
+        line.sort { $0.id < $1.id }
+        evictionLine = line
+        evictionHead = 0
+        evictionLineBuilt = true
     }
 
     /// Drops the consumed front of the line (and stale entries when the line is much longer than
