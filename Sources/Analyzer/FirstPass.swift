@@ -222,7 +222,9 @@ struct FirstPass {
     @inline(__always)
     mutating func growRoutes(to index: Int) {
         if index >= routes.count {
-            routes += repeatElement(.pending, count: max(index + 1, routes.count * 2, 64) - routes.count)
+            // Filled only as far as the flow indices go (in steps of 1,024; the array's capacity
+            // still grows geometrically): indices are reused, so this follows the most live flows.
+            routes += repeatElement(.pending, count: (index + 1024) & ~1023 - routes.count)
         }
     }
 

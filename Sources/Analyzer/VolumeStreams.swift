@@ -205,7 +205,7 @@ final class VolumeStreams {
     func offer(_ sample: PacketSample, flowID: UInt64, downloadBytes bytes: Int, firstTime: Double, index: Int,
                clientAddress: @autoclosure () -> IPAddress, clientFin: Bool) -> Int32? {
         if index >= slotFlow.count {
-            let count = max(index + 1, slotFlow.count * 2, 64)
+            let count = (index + 1024) & ~1023   // as far as the flow indices go (FirstPass.growRoutes)
             slotFlow += repeatElement(0, count: count - slotFlow.count)
             slotClient += repeatElement(-1, count: count - slotClient.count)
             slotJoined += repeatElement(false, count: count - slotJoined.count)
