@@ -170,8 +170,9 @@ struct FirstPass {
 
     @inline(__always)
     mutating func feedSingle(_ decoded: DecodedPacket, touch: FlowTouch?, time: Double, length: Int, direction: PacketDirection) {
-        units[0].add(PacketSample(decoded, time: time, length: length, direction: direction))
-        units[0].noteClose(decoded, time: time, direction: direction)
+        let unit = units[0]
+        unit.add(PacketSample(decoded, time: time, length: length, direction: direction))
+        unit.noteClose(decoded, time: time, direction: direction)
         guard let touch else { return }
         // Single-unit scopes: every packet is the unit's; a flow's first packet lists it in the unit.
         let index = touch.index
@@ -197,8 +198,10 @@ struct FirstPass {
         var candidate = false
         switch route {
         case .unit(let u):
-            units[Int(u)].add(PacketSample(decoded, time: time, length: frameLength, direction: direction))
-            units[Int(u)].noteClose(decoded, time: time, direction: direction)
+            // One load of the unit (each `units[u]` retains and releases it).
+            let unit = units[Int(u)]
+            unit.add(PacketSample(decoded, time: time, length: frameLength, direction: direction))
+            unit.noteClose(decoded, time: time, direction: direction)
             return
         case .ignored:
             return
@@ -236,7 +239,9 @@ struct FirstPass {
     @inline(__always)
     mutating func growRoutes(to index: Int) {
         if index >= routes.count {
-            routes += repeatElement(.pending, count: max(index + 1, routes.count * 2, 64) - routes.count)
+            // Filled only as far as the flow indices go (in steps of 1,024; the array's capacity
+            // still grows geometrically): indices are reused, so this follows the most live flows.
+            routes += repeatElement(.pending, count: (index + 1024) & ~1023 - routes.count)
         }
     }
 

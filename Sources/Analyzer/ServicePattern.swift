@@ -6,17 +6,89 @@ public struct ServicePattern: Sendable, Hashable, CustomStringConvertible {
     private let anchoredStart: Bool
     private let anchoredEnd: Bool
 
+    /// `parts` as bytes, when every part is printable ASCII (the byte path of `matches`).
+    private let asciiParts: [[UInt8]]?
+
     public init(_ pattern: String) {
         let p = pattern.lowercased()
         self.pattern = p
         self.parts = p.split(separator: "*", omittingEmptySubsequences: true)
         self.anchoredStart = !p.hasPrefix("*")
         self.anchoredEnd = !p.hasSuffix("*")
+        let bytes = parts.map { Array($0.utf8) }
+        self.asciiParts = bytes.allSatisfy { $0.allSatisfy(ServicePattern.isPrintableASCII) } ? bytes : nil
     }
 
     public var description: String { pattern }
 
+    /// Bytes that are each one `Character` and compare as `String` compares them: printable ASCII
+    /// without the space (service names from SNI and DNS are nearly always such).
+    @inline(__always)
+    static func isPrintableASCII(_ b: UInt8) -> Bool { b >= 0x21 && b <= 0x7E }
+
     public func matches(_ name: String) -> Bool {
+        ServicePattern.withLoweredHost(name) { host in
+            guard let host else { return matchesByCharacters(name) }
+            return matches(host: host, name: name)
+        }
+    }
+
+    /// Calls `body` with the name lower-cased, without one trailing dot, as bytes; with nil when the
+    /// name is not all printable ASCII (then only `String`'s Unicode rules give the answer).
+    static func withLoweredHost<R>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+        var name = name
+        let count = name.utf8.count
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(count, 1)) { buffer in
+            let ascii: Bool = name.withUTF8 { utf8 in
+                for i in 0..<count {
+                    let b = utf8[i]
+                    guard isPrintableASCII(b) else { return false }
+                    buffer[i] = b >= 0x41 && b <= 0x5A ? b | 0x20 : b
+                }
+                return true
+            }
+            guard ascii else { return body(nil) }
+            let n = count > 0 && buffer[count - 1] == UInt8(ascii: ".") ? count - 1 : count
+            return body(UnsafeBufferPointer(rebasing: buffer[..<n]))
+        }
+    }
+
+    /// `matchesByCharacters` for a lowered printable-ASCII host, on bytes (one byte, one character).
+    func matches(host: UnsafeBufferPointer<UInt8>, name: String) -> Bool {
+        guard let asciiParts else { return matchesByCharacters(name) }
+        if asciiParts.isEmpty { return !pattern.isEmpty || host.isEmpty }
+        let n = host.count
+        var start = 0
+        func equal(_ part: [UInt8], at offset: Int) -> Bool {
+            for k in 0..<part.count where host[offset + k] != part[k] { return false }
+            return true
+        }
+        for (i, part) in asciiParts.enumerated() {
+            let isFirst = i == 0, isLast = i == asciiParts.count - 1
+            if isFirst && anchoredStart {
+                guard n - start >= part.count, equal(part, at: start) else { return false }
+                start += part.count
+                if isLast && anchoredEnd { return start == n }
+                continue
+            }
+            if isLast && anchoredEnd {
+                return n - start >= part.count && equal(part, at: n - part.count)
+            }
+            var found = -1
+            if n - start >= part.count {
+                for offset in start...(n - part.count) where equal(part, at: offset) {
+                    found = offset
+                    break
+                }
+            }
+            guard found >= 0 else { return false }
+            start = found + part.count
+        }
+        return true
+    }
+
+    /// The rule on `String`s (Unicode lower-casing and character comparison).
+    func matchesByCharacters(_ name: String) -> Bool {
         var host = name.lowercased()
         if host.hasSuffix(".") { host.removeLast() }
         if parts.isEmpty { return !pattern.isEmpty || host.isEmpty }  // "*" matches anything
@@ -47,6 +119,10 @@ public struct ServicePatternSet: Sendable {
     public var isEmpty: Bool { patterns.isEmpty }
     public func matches(_ name: String?) -> Bool {
         guard let name, !name.isEmpty else { return false }
-        return patterns.contains { $0.matches(name) }
+        // The name is lowered once for all the patterns.
+        return ServicePattern.withLoweredHost(name) { host in
+            guard let host else { return patterns.contains { $0.matchesByCharacters(name) } }
+            return patterns.contains { $0.matches(host: host, name: name) }
+        }
     }
 }

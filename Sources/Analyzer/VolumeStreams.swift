@@ -26,7 +26,7 @@ import Wire
 /// longest for a model without names) the analyzer reads the file again for that client; from a
 /// pipe or a live interface it keeps this unit and says how it differs.
 ///
-/// Memory: the queue (at most `maximumQueued` packets; beyond, the oldest leave early and their
+/// Memory: the queue (a ring of at most `maximumQueued` packets, 32 bytes each; beyond, the oldest leave early and their
 /// flows, if they join later, count as incomplete), a few bytes per live flow, an entry per client
 /// with a flow of `minimumFlowBytes`, and one unit per client with a joined flow.
 /// Once a flow matches the service names, following stops and everything here is dropped.
@@ -39,16 +39,90 @@ final class VolumeStreams {
     static let liveDelay = 0.5
     /// This reading's wait (`fileDelay` or `liveDelay`).
     let delay: Double
-    /// About 7 MB of queued packets (56 bytes each); a busier link waits less than `delay`.
+    /// 4 MB of queued packets (32 bytes each); a busier link waits less than `delay`.
     static let maximumQueued = 131_072
 
-    /// A candidate's packet waiting in the queue.
+    /// A candidate's packet waiting in the queue: its `PacketSample` packed into 32 bytes (frame and
+    /// payload lengths come from 32-bit and 16-bit header fields).
     struct Queued {
-        var sample: PacketSample
+        var time: Double
         var flowID: UInt64
+        var frameLength: UInt32
+        var payloadLength: Int32
         var flowIndex: Int32
+        var direction: PacketDirection
+        var isIPv4: Bool
+        var ipProtocol: UInt8
         /// A FIN from the client (a track's connection closing: the plays estimator reads it).
         var clientFin: Bool
+
+        @inline(__always)
+        init(sample: PacketSample, flowID: UInt64, flowIndex: Int32, clientFin: Bool) {
+            time = sample.time
+            self.flowID = flowID
+            frameLength = UInt32(clamping: sample.frameLength)
+            payloadLength = Int32(clamping: sample.payloadLength)
+            self.flowIndex = flowIndex
+            direction = sample.direction
+            isIPv4 = sample.isIPv4
+            ipProtocol = sample.ipProtocol
+            self.clientFin = clientFin
+        }
+
+        var sample: PacketSample {
+            PacketSample(time: time, frameLength: Int(frameLength), direction: direction, isIPv4: isIPv4,
+                         ipProtocol: ipProtocol, payloadLength: Int(payloadLength))
+        }
+    }
+
+    /// The delay queue: a ring of at most `maximumQueued` entries (grown by doubling up to it), so
+    /// its memory never exceeds `maximumQueued` entries whatever the input.
+    struct Ring {
+        private var storage: ContiguousArray<Queued> = []
+        private var first = 0
+        private(set) var count = 0
+
+        var isEmpty: Bool { count == 0 }
+
+        /// The oldest entry (the ring must not be empty).
+        @inline(__always)
+        var front: Queued { storage[first] }
+
+        @inline(__always)
+        mutating func popFront() -> Queued {
+            let q = storage[first]
+            first = first + 1 == storage.count ? 0 : first + 1
+            count -= 1
+            if count == 0 { first = 0 }
+            return q
+        }
+
+        @inline(__always)
+        mutating func append(_ q: Queued) {
+            if count == storage.count { grow(filler: q) }
+            var i = first + count
+            if i >= storage.count { i -= storage.count }
+            storage[i] = q
+            count += 1
+        }
+
+        /// Doubles the ring (up to `maximumQueued`), oldest entry first; free places hold `filler`.
+        private mutating func grow(filler: Queued) {
+            let capacity = min(max(storage.count * 2, 1024), VolumeStreams.maximumQueued)
+            precondition(capacity > count, "volume streams: the delay queue is full")
+            var grown = ContiguousArray<Queued>()
+            grown.reserveCapacity(capacity)
+            for k in 0..<count { grown.append(storage[(first + k) % storage.count]) }
+            grown += repeatElement(filler, count: capacity - count)
+            storage = grown
+            first = 0
+        }
+
+        mutating func removeAll() {
+            storage = []
+            first = 0
+            count = 0
+        }
     }
 
     /// One client's candidates and unit.
@@ -87,7 +161,7 @@ final class VolumeStreams {
     var captureStart = 0.0
     private(set) var clients: [Client] = []
     private var clientOf: [IPAddress: Int32] = [:]
-    private var queue: [Queued] = []
+    private var queue = Ring()
     /// By flow index: the id of the candidate flow last offered there, and whether it joined
     /// (indices are reused after a flow ends; a queued packet of an older flow is looked up by id).
     private var slotFlow: [UInt64] = []
@@ -95,7 +169,6 @@ final class VolumeStreams {
     private var slotJoined: [Bool] = []
     /// Every flow that joined a unit, by id: its client.
     private var joinedFlows: [UInt64: Int32] = [:]
-    private var head = 0
     /// Packets up to this time have left the queue.
     private(set) var releasedUpTo = -Double.infinity
     /// Observer calls of the units, in the order they happened, when not passed through.
@@ -139,7 +212,7 @@ final class VolumeStreams {
     func offer(_ sample: PacketSample, flowID: UInt64, downloadBytes bytes: Int, firstTime: Double, index: Int,
                clientAddress: @autoclosure () -> IPAddress, clientFin: Bool) -> Int32? {
         if index >= slotFlow.count {
-            let count = max(index + 1, slotFlow.count * 2, 64)
+            let count = (index + 1024) & ~1023   // as far as the flow indices go (FirstPass.growRoutes)
             slotFlow += repeatElement(0, count: count - slotFlow.count)
             slotClient += repeatElement(-1, count: count - slotClient.count)
             slotJoined += repeatElement(false, count: count - slotJoined.count)
@@ -170,7 +243,7 @@ final class VolumeStreams {
                 }
             }
         }
-        if queue.count - head >= Self.maximumQueued { release(upTo: queue[head].sample.time) }
+        if queue.count >= Self.maximumQueued { release(upTo: queue.front.time) }
         queue.append(Queued(sample: sample, flowID: flowID, flowIndex: Int32(index), clientFin: clientFin))
         return joins
     }
@@ -208,14 +281,13 @@ final class VolumeStreams {
     /// `release(upTo:)` when a queued packet is due (the per-packet check).
     @inline(__always)
     func releaseIfDue(now: Double) {
-        if head < queue.count, queue[head].sample.time <= now - delay { release(upTo: now - delay) }
+        if !queue.isEmpty, queue.front.time <= now - delay { release(upTo: now - delay) }
     }
 
     /// Feeds the units with the queued packets up to `time` (those of flows that joined by now).
     func release(upTo time: Double) {
-        while head < queue.count, queue[head].sample.time <= time {
-            let q = queue[head]
-            head += 1
+        while !queue.isEmpty, queue.front.time <= time {
+            let q = queue.popFront()
             let index = Int(q.flowIndex)
             var c: Int32 = -1
             if slotFlow[index] == q.flowID {
@@ -225,16 +297,9 @@ final class VolumeStreams {
             }
             guard c >= 0, let unit = clients[Int(c)].unit else { continue }
             unit.add(q.sample)
-            if q.clientFin { unit.plays.addClientClose(time: q.sample.time) }
+            if q.clientFin { unit.plays.addClientClose(time: q.time) }
         }
         releasedUpTo = max(releasedUpTo, time)
-        if head == queue.count {
-            queue.removeAll(keepingCapacity: true)
-            head = 0
-        } else if head > 4096, head * 2 > queue.count {
-            queue.removeSubrange(0..<head)
-            head = 0
-        }
     }
 
     /// Windows of silent units that ended by `time` (live: printed as they complete).
@@ -247,8 +312,7 @@ final class VolumeStreams {
         active = false
         clients = []
         clientOf = [:]
-        queue = []
-        head = 0
+        queue.removeAll()
         slotFlow = []
         slotClient = []
         slotJoined = []

@@ -48,11 +48,10 @@ struct ReferenceFeatures {
     private var sizes: [Double] = []
     private var sortedSizes: [Double] = []
     private var iats: [Double] = []
+    /// The IATs with min, max and the entries the percentiles read in sorted position (`Stats.selectForPercentiles`).
     private var sortedIats: [Double] = []
     private var runs: [Double] = []
     private var counts: [Int32] = []
-    private var keys: [UInt64] = []
-    private var keysScratch: [UInt64] = []
 
     init() {}
 
@@ -133,7 +132,7 @@ struct ReferenceFeatures {
         if !iats.isEmpty {
             (meanIAT, stdIAT) = Stats.meanAndStd(iats)
             for v in iats { sumIAT += v }
-            Stats.radixSortNonNegative(iats, into: &sortedIats, keys: &keys, scratch: &keysScratch)
+            Stats.selectForPercentiles(iats, (10, 50, 90), into: &sortedIats)
             minIAT = sortedIats[0]
             maxIAT = sortedIats[sortedIats.count - 1]
             p10IAT = Stats.percentile(sorted: sortedIats, 10)

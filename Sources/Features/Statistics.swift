@@ -78,6 +78,101 @@ enum Stats {
         }
     }
 
+    /// The order statistics of inter-arrival times that the reference features read: after the call,
+    /// `work[p]` is `sorted[p]` for p = 0, n − 1 and the two positions each of `percentiles` reads
+    /// (`percentile(sorted:_:)` on `work` then gives the sorted array's answer), where `sorted` is what
+    /// `radixSortNonNegative` makes of `values` (`work`'s other entries are in no particular order).
+    /// A quickselect on those positions only (three-way partitions, a sort where it recurses too deep):
+    /// about half the work of the radix sort. Values that the radix sort would not take (fewer than 64,
+    /// negative or NaN) are sorted as it sorts them.
+    static func selectForPercentiles(_ values: [Double], _ percentiles: (Double, Double, Double), into work: inout [Double]) {
+        let n = values.count
+        work.removeAll(keepingCapacity: true)
+        guard n >= 64, values.allSatisfy({ $0 >= 0 }) else {
+            work.append(contentsOf: values)
+            work.sort()
+            return
+        }
+        // +0.0 for -0.0, as the radix sort's bit patterns do: then `<` orders like the sorted array.
+        var low = Double.infinity, high = -Double.infinity
+        for v in values {
+            let x = v + 0.0
+            work.append(x)
+            if x < low { low = x }
+            if x > high { high = x }
+        }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 6) { targets in
+            var count = 0
+            func read(_ q: Double) {
+                // The positions `percentile(sorted:_:)` reads.
+                let position = (q / 100) * Double(n - 1)
+                let lower = min(Int(position.rounded(.down)), n - 1)
+                let upper = min(lower + 1, n - 1)
+                if lower > 0 && lower < n - 1 { targets[count] = lower; count += 1 }
+                if upper > 0 && upper < n - 1 { targets[count] = upper; count += 1 }
+            }
+            read(percentiles.0)
+            read(percentiles.1)
+            read(percentiles.2)
+            var chosen = UnsafeMutableBufferPointer(rebasing: targets[..<count])
+            chosen.sort()
+            var unique = 0
+            for t in chosen where unique == 0 || chosen[unique - 1] != t {
+                chosen[unique] = t
+                unique += 1
+            }
+            work.withUnsafeMutableBufferPointer { a in
+                select(a, 0, n, UnsafeBufferPointer(rebasing: chosen[..<unique]), depth: 2 * (Int.bitWidth - n.leadingZeroBitCount) + 8)
+                a[0] = low
+                a[n - 1] = high
+            }
+        }
+    }
+
+    /// Places the sorted order's values at `targets` (ascending, all in `lo..<hi`) within `a[lo..<hi]`.
+    private static func select(_ a: UnsafeMutableBufferPointer<Double>, _ lo: Int, _ hi: Int,
+                               _ targets: UnsafeBufferPointer<Int>, depth: Int) {
+        var lo = lo, hi = hi, depth = depth
+        var targets = targets[...]
+        while !targets.isEmpty {
+            if hi - lo <= 16 || depth == 0 {
+                var part = UnsafeMutableBufferPointer(rebasing: a[lo..<hi])
+                part.sort()
+                return
+            }
+            depth -= 1
+            let x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi - 1]
+            let pivot = max(min(x, y), min(max(x, y), z))
+            // [lo, lt) < pivot, [lt, gt) == pivot, [gt, hi) > pivot
+            var lt = lo, i = lo, gt = hi
+            while i < gt {
+                let v = a[i]
+                if v < pivot {
+                    a[i] = a[lt]
+                    a[lt] = v
+                    lt += 1
+                    i += 1
+                } else if v > pivot {
+                    gt -= 1
+                    a[i] = a[gt]
+                    a[gt] = v
+                } else {
+                    i += 1
+                }
+            }
+            var left = targets.startIndex
+            while left < targets.endIndex && targets[left] < lt { left += 1 }
+            var right = left
+            while right < targets.endIndex && targets[right] < gt { right += 1 }
+            if left > targets.startIndex {
+                select(a, lo, lt, UnsafeBufferPointer(rebasing: targets[..<left]), depth: depth)
+            }
+            targets = targets[right...]
+            lo = gt
+            _ = hi
+        }
+    }
+
     /// numpy's default percentile (`method="linear"`) of an ascending, non-empty array.
     /// Uses numpy's two-sided lerp so the result matches it to the last bits.
     @inlinable

@@ -112,11 +112,11 @@ public struct FlowRecord: Sendable {
     public internal(set) var isQUIC = false
     /// Set when the flow ends (nil while live).
     public internal(set) var endReason: FlowEndReason?
+    public internal(set) var nameSource: NameSource = .none
     public internal(set) var firstTime: Double
     /// Unique per flow table, increasing in creation order (flow indices are reused, ids are not).
     public internal(set) var id: UInt64
     public internal(set) var serviceName: String?
-    public internal(set) var nameSource: NameSource = .none
 
     init(key: FlowKey, hash: UInt64, id: UInt64, time: Double, clientIsLow: Bool, basis: ClientBasis) {
         self.key = key

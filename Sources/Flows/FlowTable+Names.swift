@@ -47,18 +47,31 @@ extension FlowTable {
         }
         records[index].helloState = .done
         if case .serverName(let name) = result {
-            records[index].serviceName = name
+            records[index].serviceName = intern(name)
             records[index].nameSource = .tlsSNI
         }
     }
 
     mutating func learnDNS(packet p: DecodedPacket, bytes: UnsafeRawBufferPointer) {
         let payload = UnsafeRawBufferPointer(rebasing: bytes[p.payloadOffset..<(p.payloadOffset + p.capturedPayloadLength)])
-        for answer in DNSMessage.addressAnswers(payload) {
-            if names.count >= configuration.dnsCacheLimit && names[answer.address] == nil {
+        var lastName: String?
+        var interned = ""
+        DNSMessage.forEachAddressAnswer(payload) { address, name in
+            if names.count >= configuration.dnsCacheLimit && names[address] == nil {
                 names.removeAll(keepingCapacity: true)
             }
-            names[answer.address] = answer.queriedName
+            if name != lastName {
+                interned = intern(name)
+                lastName = name
+            }
+            names[address] = interned
         }
+    }
+
+    /// One shared string per name (flows and DNS entries of one service hold the same storage); the
+    /// set is emptied when it reaches 4,096 names (bounded memory).
+    mutating func intern(_ name: String) -> String {
+        if internedNames.count >= 4096 { internedNames.removeAll(keepingCapacity: true) }
+        return internedNames.insert(name).memberAfterInsert
     }
 }

@@ -74,17 +74,30 @@ extension FlowTable {
             records[index] = record
         } else {
             index = records.count
+            if index == records.capacity { reserveRecords() }
             records.append(record)
         }
         slots[slot] = FlowTable.slot(index: index, hash: hash)
         liveCount += 1
-        evictionLine.append((Int32(index), record.id))
-        if evictionLine.count > 4 * max(liveCount, 4096) { compactEvictionLine() }
+        if evictionLineBuilt {
+            evictionLine.append((Int32(index), record.id))
+            if evictionLine.count > 4 * max(liveCount, 4096) { compactEvictionLine() }
+        }
         return index
+    }
+
+    /// Room for `records` to grow without copying: at the first flow, room for the live-flow cap at
+    /// once (`records.count` never exceeds it: indices of ended flows are reused). The buffer is
+    /// allocated, not touched, so only the records in use take resident memory, and the array never
+    /// holds two buffers (old and doubled) at once, as growth by doubling did at every step.
+    mutating func reserveRecords() {
+        let cap = configuration.maximumLiveFlows
+        records.reserveCapacity(records.capacity == 0 && cap <= 1 << 20 ? cap : max(64, records.capacity * 2))
     }
 
     /// Ends one live flow to make room (see the type's documentation).
     mutating func evictOne() {
+        if !evictionLineBuilt { buildEvictionLine() }
         while evictionHead < evictionLine.count {
             let (i, id) = evictionLine[evictionHead]
             evictionHead += 1
@@ -101,6 +114,17 @@ extension FlowTable {
             if evictionHead > 4096 && evictionHead * 2 > evictionLine.count { compactEvictionLine() }
             return
         }
+    }
+
+    /// The line as `create` would have kept it so far: the live flows in creation (id) order.
+    mutating func buildEvictionLine() {
+        var line = ContiguousArray<(index: Int32, id: UInt64)>()
+        line.reserveCapacity(liveCount + 1)
+        for index in records.indices where records[index].isLive { line.append((Int32(index), records[index].id)) }
+        line.sort { $0.id < $1.id }
+        evictionLine = line
+        evictionHead = 0
+        evictionLineBuilt = true
     }
 
     /// Drops the consumed front of the line (and stale entries when the line is much longer than

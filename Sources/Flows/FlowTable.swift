@@ -74,8 +74,13 @@ public struct FlowTable {
     /// Flows ended early because the table was full.
     public internal(set) var evictedCount = 0
     /// Live flow indices with their ids, oldest first from `evictionHead` (stale entries are skipped).
+    /// Built when the live flows first reach the cap (until then no flow was passed over, so the line
+    /// is the live flows in creation order) and kept from then on.
     var evictionLine: ContiguousArray<(index: Int32, id: UInt64)> = []
     var evictionHead = 0
+    var evictionLineBuilt = false
+    /// Service names seen recently, so that flows with the same name share one string's storage.
+    var internedNames: Set<String> = []
 
     /// The open-addressing index: see `FlowTable.slot(index:hash:)`.
     var slots: ContiguousArray<UInt64>

@@ -2,6 +2,23 @@ import XCTest
 @testable import Analyzer
 
 final class ServicePatternTests: XCTestCase {
+    /// The byte path (printable-ASCII names) answers as the rule on `String`s does.
+    func testBytePathMatchesCharacterRule() {
+        let patterns = ["audio*.scdn.co", "*.spotifycdn.com", "audio-ak-spotify-com.akamaized.net", "audio*.spotify.com.edgesuite.net",
+                        "*", "a*b*c", "*cdn*", "x*", "*.", "Audio*.SCDN.co", "é*.com"]
+        let names = ["audio-fa.scdn.co", "AUDIO4.scdn.co.", "audio.scdn.co..", "scdn.co", "audio-fa.scdn.com", "x.spotifycdn.com",
+                     ".spotifycdn.com", "spotifycdn.com", "abc", "aXbYc", "acb", "cdn", "xcdny", "x", "", ".", "..",
+                     "audio-ak-spotify-com.akamaized.net", "audio1.spotify.com.edgesuite.net", "a b.scdn.co", "é.com",
+                     "audio\u{301}x.scdn.co", "Ab*c", "audio*.scdn.co"]
+        for p in patterns {
+            let pattern = ServicePattern(p)
+            for n in names {
+                XCTAssertEqual(pattern.matches(n), pattern.matchesByCharacters(n), "\(p) on \(n)")
+                XCTAssertEqual(ServicePatternSet([p]).matches(n), pattern.matchesByCharacters(n) && !n.isEmpty, "\(p) on \(n)")
+            }
+        }
+    }
+
     func testGlobMatching() {
         let p = ServicePattern("audio*.scdn.co")
         XCTAssertTrue(p.matches("audio4-fa.scdn.co"))

@@ -22,6 +22,18 @@ final class SortTests: XCTestCase {
             }
             Stats.radixSortNonNegative(iats, into: &out, keys: &keys, scratch: &scratch)
             XCTAssertEqual(out, iats.sorted())
+            // The selection gives the sorted array's min, max and percentiles, bit for bit.
+            var work: [Double] = []
+            let q = ([10.0, 50, 90, 25, 1, 99][trial % 6], [50.0, 75, 5][trial % 3], 90.0)
+            let skewed = trial % 5 == 0 ? iats.map { $0 < 0.005 ? 0 : $0 } : iats
+            Stats.radixSortNonNegative(skewed, into: &out, keys: &keys, scratch: &scratch)
+            Stats.selectForPercentiles(skewed, q, into: &work)
+            XCTAssertEqual(work[0].bitPattern, out[0].bitPattern)
+            XCTAssertEqual(work[n - 1].bitPattern, out[n - 1].bitPattern)
+            for p in [q.0, q.1, q.2] {
+                XCTAssertEqual(Stats.percentile(sorted: work, p).bitPattern, Stats.percentile(sorted: out, p).bitPattern,
+                               "n \(n), percentile \(p)")
+            }
         }
         // Values the fast paths do not take: negatives and fractions fall back to sort().
         Stats.countingSort([3.5, 1, 2], into: &out, counts: &counts)
