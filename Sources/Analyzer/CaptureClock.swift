@@ -28,6 +28,8 @@ struct CaptureClock {
     static let maximumSeconds = 500 * 365.2425 * 86_400
 
     private(set) var clock: Double?
+    /// The latest time handed on with a packet (`clock` can be ahead of it: `idle`).
+    private var packetClock: Double?
     /// Added to every raw timestamp once the clock went back.
     private(set) var shift = 0.0
     private(set) var reordered = 0
@@ -73,7 +75,7 @@ struct CaptureClock {
 
     /// A live capture's time while no packet comes (`now`, on the packets' clock): the time windows may end
     /// by, or nil when it is not ahead of the clock. Packets stamped before it that still come are
-    /// handed on at the clock's time, as reordered ones (within `reorderTolerance`).
+    /// handed on at the clock's time (within `reorderTolerance`), not counted as reordered.
     mutating func idle(at now: Double) -> Double? {
         guard held == nil, let clock else { return nil }
         let time = now + shift
@@ -94,13 +96,17 @@ struct CaptureClock {
     private mutating func feedAligned(_ packet: borrowing CapturedPacket, _ time: Double, _ deliver: Deliver) rethrows {
         guard let clock else {
             self.clock = time
+            packetClock = time
             try deliver(packet, time)
             return
         }
         if fitsClock(time, clock) {
-            if time < clock { reordered += 1 }
+            // Behind the latest packet: reordered. Behind only an idle clock (a live capture's packet stamped
+            // just before an idle call that was handled first): taken at the clock's time, not counted.
+            if time < (packetClock ?? clock) { reordered += 1 }
             let t = max(time, clock)
             self.clock = t
+            packetClock = t
             try deliver(packet, t)
             return
         }
@@ -112,6 +118,7 @@ struct CaptureClock {
     private mutating func deliverHeld(_ h: (timestamp: PacketTimestamp, captured: Int, original: Int, time: Double),
                                       at time: Double, _ deliver: Deliver) rethrows {
         clock = time
+        packetClock = time
         try heldBytes.withUnsafeBytes { raw in
             try deliver(CapturedPacket(timestamp: h.timestamp, capturedLength: h.captured, originalLength: h.original, bytes: raw), time)
         }

@@ -62,7 +62,7 @@ struct FirstPass {
     var routes: [FlowRoute] = []
     var units: [StreamUnit] = []
     var unitByClient: [IPAddress: Int] = [:]
-    /// Every half second of capture time, silent units' windows that ended are emitted (live mode
+    /// Every `clockTick` of capture time, silent units' windows that ended are emitted (live mode
     /// shows them as they complete, not when the unit's next packet comes).
     var nextClockTick = -Double.infinity
     /// Seconds of capture time between clock ticks: 0.5, a quarter second in a live capture (its lines

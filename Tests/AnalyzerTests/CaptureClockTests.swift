@@ -29,6 +29,21 @@ final class CaptureClockTests: XCTestCase {
         XCTAssertEqual(clock.outliers, 0)
     }
 
+    /// A live capture's idle calls move the clock without a packet; a packet stamped just before an idle
+    /// call is taken at the clock's time without counting as reordered (one behind a packet still counts).
+    func testIdleMovesTheClockWithoutCountingReordering() {
+        var clock = CaptureClock()
+        XCTAssertNil(clock.idle(at: 100), "no packet yet: no clock to move")
+        XCTAssertEqual(run([100], clock: &clock).map(\.1), [100])
+        XCTAssertEqual(clock.idle(at: 100.6), 100.6)
+        XCTAssertNil(clock.idle(at: 100.5), "never back")
+        XCTAssertNil(clock.idle(at: 100 + 4 * 3600), "not a silence longer than a session gap")
+        XCTAssertEqual(run([100.4], clock: &clock).map(\.1), [100.6])
+        XCTAssertEqual(clock.reordered, 0)
+        XCTAssertEqual(run([100.3], clock: &clock).map(\.1), [100.6])
+        XCTAssertEqual(clock.reordered, 1)
+    }
+
     func testALonePacketFarAheadOrBehindIsLeftOut() {
         let tenYears = 10 * 365 * 86_400.0
         for stray: Double in [100 + tenYears, 100 + 86_400, 100 - tenYears, 100 - 5] {
