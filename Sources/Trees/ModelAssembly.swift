@@ -46,14 +46,17 @@ public enum ModelAssembly {
         return rule
     }
 
-    /// `card` with every member of the JSON object in `path` set (replaced in place, or appended).
-    public static func card(_ card: JSONValue, adding path: String) throws(ModelError) -> JSONValue {
+    /// The members of the JSON object in `path` (card members, in the file's order).
+    public static func cardMembers(path: String) throws(ModelError) -> [(String, JSONValue)] {
         guard case .object(let members) = try readJSON(path: path) else {
             throw ModelError(source: path, problem: "is not a JSON object (card members)")
         }
-        var out = card
-        for (key, value) in members { out = out.setting(key, value) }
-        return out
+        return members
+    }
+
+    /// `card` with each of `members` set (replaced in place, or appended).
+    public static func card(_ card: JSONValue, setting members: [(String, JSONValue)]) -> JSONValue {
+        members.reduce(card) { $0.setting($1.0, $1.1) }
     }
 
     /// `host` with `stage` as its whole-session stage: the stage's own window is dropped (it judges

@@ -96,7 +96,7 @@ struct TrainCommand: ParsableCommand {
                 throw AnalysisError(source: inputs[0], problem: "cannot train: \(error)", exitCode: ExitStatus.unreadableInput)
             }
             for note in outcome.notes { printError("note: \(note)") }
-            let model = try parts.assemble(outcome.model)
+            let model = parts.assemble(outcome.model)
             do { try model.write(to: output) } catch {
                 throw AnalysisError(source: output, problem: "cannot write the model (\(error.localizedDescription))",
                                     exitCode: ExitStatus.unreadableInput)
@@ -114,7 +114,7 @@ struct TrainCommand: ParsableCommand {
         request.validation = TrainingRequest.Validation(rawValue: cv)!
         request.task = task
         request.featureSet = featureSet
-        request.classOrder = classOrder.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        request.classOrder = classOrderList
         request.window = windowSeconds.map { windowDetails.parameters(seconds: $0) }
         request.description = modelDescription
         if let c = window {
@@ -130,15 +130,16 @@ struct TrainCommand: ParsableCommand {
 struct ModelParts {
     var service: [String]
     var decision: DecisionRule?
-    var card: [String]
+    /// Card members from the --card-file files, in order (later files win).
+    var card: [(String, JSONValue)]
     var host: TreeModel?
 
     /// The trained forest with the selection, the decision rule, the card members, inside the host when it is a stage.
-    func assemble(_ trained: TreeModel) throws -> TreeModel {
+    func assemble(_ trained: TreeModel) -> TreeModel {
         var model = trained
         if !service.isEmpty { model.selection = ModelSelection(servicePatterns: service, unit: "client-stream") }
         if let decision { model.decision = decision }
-        for file in card { model.card = try ModelAssembly.card(model.card, adding: file) }
+        model.card = ModelAssembly.card(model.card, setting: card)
         guard let host else { return model }
         return ModelAssembly.stage(model, into: host)
     }
@@ -148,11 +149,15 @@ extension TrainCommand {
     /// Reads the decision rule, the card files and the host model, and checks the rule against the classes
     /// the model will have (the --class-order list when given; training checks it against the table).
     func readParts(classes: [String]) throws -> ModelParts {
-        let known = classOrder.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? classes
-        let rule = try decision.map { path throws(ModelError) in try ModelAssembly.decisionRule(path: path, classes: known) }
-        for file in cardFiles { _ = try ModelAssembly.card(.object([]), adding: file) }
+        let rule = try decision.map { path throws(ModelError) in try ModelAssembly.decisionRule(path: path, classes: classOrderList ?? classes) }
+        let card = try cardFiles.flatMap { path throws(ModelError) in try ModelAssembly.cardMembers(path: path) }
         let host = try stageOf.map { try TreesCLI.resolveModel($0) }
-        return ModelParts(service: service, decision: rule, card: cardFiles, host: host)
+        return ModelParts(service: service, decision: rule, card: card, host: host)
+    }
+
+    /// --class-order as a list.
+    var classOrderList: [String]? {
+        classOrder.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
     }
 }
 
