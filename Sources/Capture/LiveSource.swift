@@ -271,9 +271,6 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
                 flushDump()
                 lastFlush = now
             }
-            // The time it is, for windows that end while their stream is silent (the kernel stamps packets
-            // with the same clock).
-            try idle(LiveSource.wallNow())
             let interval = Int32(Self.idleInterval * 1000)
             var timeout = interval
             if let deadline {
@@ -287,6 +284,9 @@ public final class LiveSource: PacketSource, @unchecked Sendable {
                 throw CaptureError(.io, source: name, message: "poll failed: \(FileProbe.systemMessage(errno))")
             }
             if polls[1].revents != 0 { LiveSource.drain(wakeRead) }
+            // No packet for an interval: the time it is, for windows that end while their stream is silent
+            // (the kernel stamps packets with the same clock). Packets that keep coming move the clock themselves.
+            if ready == 0 { try idle(LiveSource.wallNow()) }
         }
     }
 

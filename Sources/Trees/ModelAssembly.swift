@@ -11,38 +11,29 @@ import Foundation
 public enum ModelAssembly {
     /// A JSON document read with its members in the file's order (the card is written in that order).
     public static func readJSON(path: String) throws(ModelError) -> JSONValue {
+        ModelReader.jsonValue(try document(path: path))
+    }
+
+    /// The parsed document in `path`, by the model files' own reader.
+    static func document(path: String) throws(ModelError) -> ModelReader.Value {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw ModelError(source: path, problem: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
         }
         if data.isEmpty { throw ModelError(source: path, problem: "is empty") }
-        return ModelReader.jsonValue(try ModelReader.parse(data, source: path))
+        return try ModelReader.parse(data, source: path)
     }
 
-    /// The decision rule in a JSON file: an object with `version`, `groups`, `named_excludes`,
-    /// `calibration` and `between_below` (all optional but `version`). Other members (e.g. the
-    /// `report` that scripts/fit_calibration.py writes beside the map) are not part of the rule.
+    /// The decision rule in a JSON file: the object a model file holds as `decision` (`version`, `groups`,
+    /// `named_excludes`, `calibration`, `between_below`), read and checked against `classes` as a model
+    /// file's is. Other members (e.g. the `report` that scripts/fit_calibration.py writes beside the map)
+    /// are not part of the rule.
     public static func decisionRule(path: String, classes: [String]) throws(ModelError) -> DecisionRule {
-        let document = try readJSON(path: path)
-        guard case .object(let members) = document else { throw ModelError(source: path, problem: "is not a JSON object") }
-        let known: Set<String> = ["version", "groups", "named_excludes", "calibration", "between_below"]
-        let rule: DecisionRule
-        do {
-            let subset = JSONValue.object(members.filter { known.contains($0.0) })
-            rule = try JSONDecoder().decode(DecisionRule.self, from: JSONEncoder().encode(subset))
-        } catch {
-            throw ModelError(source: path, problem: "is not a decision rule: \(TreeModel.describe(error))")
-        }
-        guard rule.version == DecisionRule.currentVersion else {
-            throw ModelError(source: path, location: "version", problem: "is \(rule.version); this streamprobe reads \(DecisionRule.currentVersion)")
-        }
-        let named = Set((rule.groups ?? [:]).values.flatMap { $0 } + (rule.namedExcludes ?? []))
-        if let unknown = named.sorted().first(where: { !classes.contains($0) }) {
-            throw ModelError(source: path, problem: "names the class \"\(unknown)\", which the model does not have (classes: \(classes.joined(separator: ", ")))")
-        }
-        if let c = rule.calibration, c.x.count != c.y.count {
-            throw ModelError(source: path, location: "calibration", problem: "has \(c.x.count) x values and \(c.y.count) y values")
-        }
+        let root = try document(path: path)
+        guard case .object = root else { throw ModelError(source: path, problem: "is not a JSON object") }
+        let fields = ModelReader.Fields(members: .object([("decision", root)]), path: "", source: path)
+        guard let rule = try fields.decoded("decision", DecisionRule.self) else { throw ModelError(source: path, problem: "is not a decision rule") }
+        try rule.validate(classes: classes, source: path)
         return rule
     }
 

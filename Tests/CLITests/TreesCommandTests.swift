@@ -182,7 +182,7 @@ final class TreesCommandTests: XCTestCase {
         let bad = try CLIRunner.run(["train", table, "-o", dir.appendingPathComponent("x.json").path, "--trees", "2", "--folds", "0",
                                      "--decision", unknown.path])
         XCTAssertEqual(bad.status, 65)
-        XCTAssertTrue(bad.stderr.hasSuffix("unknown.json: names the class \"loud\", which the model does not have (classes: high, low, mid)\n"), bad.stderr)
+        XCTAssertTrue(bad.stderr.hasSuffix("unknown.json: decision.groups.x names \"loud\", which is not a class\n"), bad.stderr)
         let orphan = try CLIRunner.run(["train", table, "-o", dir.appendingPathComponent("x.json").path, "--min-packets", "15"])
         XCTAssertEqual(orphan.status, 64)
         XCTAssertTrue(orphan.stderr.contains("go with --window"), orphan.stderr)
