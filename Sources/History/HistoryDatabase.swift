@@ -21,8 +21,23 @@ public final class HistoryDatabase: Sendable {
         config.journalMode = .wal
         config.foreignKeysEnabled = true
         config.label = "streamprobe-history"
-        db = try DatabaseQueue(path: path, configuration: config)
+        db = try Self.open(path: path, configuration: config)
         try migrate()
+    }
+
+    /// Opening sets WAL mode, which needs the file to itself for a moment; a second process opening it in that
+    /// moment gets SQLITE_BUSY at once (SQLite calls no busy handler for that step), so the open is tried
+    /// again, as a locked write would wait, up to the busy timeout. Found by `testTwoConcurrentWriters`
+    /// under load: `SQLite error 5: database is locked - while executing PRAGMA journal_mode = WAL`.
+    static func open(path: String, configuration: Configuration) throws -> DatabaseQueue {
+        let deadline = Date().addingTimeInterval(busyTimeout)
+        while true {
+            do {
+                return try DatabaseQueue(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+        }
     }
 
     /// The schema's history. Never edit a registered migration: add the next one.
