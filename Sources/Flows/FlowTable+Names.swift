@@ -47,7 +47,7 @@ extension FlowTable {
         }
         records[index].helloState = .done
         if case .serverName(let name) = result {
-            records[index].serviceName = intern(name)
+            records[index].name = intern(name)
             records[index].nameSource = .tlsSNI
         }
     }
@@ -55,7 +55,7 @@ extension FlowTable {
     mutating func learnDNS(packet p: DecodedPacket, bytes: UnsafeRawBufferPointer) {
         let payload = UnsafeRawBufferPointer(rebasing: bytes[p.payloadOffset..<(p.payloadOffset + p.capturedPayloadLength)])
         var lastName: String?
-        var interned = ""
+        var interned = ServiceName("")
         DNSMessage.forEachAddressAnswer(payload) { address, name in
             if names.count >= configuration.dnsCacheLimit && names[address] == nil {
                 names.removeAll(keepingCapacity: true)
@@ -70,8 +70,12 @@ extension FlowTable {
 
     /// One shared string per name (flows and DNS entries of one service hold the same storage); the
     /// set is emptied when it reaches 4,096 names (bounded memory).
-    mutating func intern(_ name: String) -> String {
-        if internedNames.count >= 4096 { internedNames.removeAll(keepingCapacity: true) }
-        return internedNames.insert(name).memberAfterInsert
+    mutating func intern(_ name: String) -> ServiceName {
+        if internedNames.count >= 4096 && internedNames[name] == nil { internedNames.removeAll(keepingCapacity: true) }
+        // One lookup: the entry is made (with a new shared name) only when missing.
+        return FlowTable.shared(&internedNames[name, default: ServiceName(name)])
     }
+
+    @inline(__always)
+    static func shared(_ entry: inout ServiceName) -> ServiceName { entry }
 }

@@ -65,7 +65,7 @@ extension FlowTable {
         createdCount += 1
         var record = FlowRecord(key: key, hash: hash, id: createdCount, time: time, clientIsLow: clientIsLow, basis: basis)
         if configuration.learnNames, let name = names[record.serverAddress] {
-            record.serviceName = name
+            record.name = name
             record.nameSource = .dns
         }
         let index: Int
@@ -77,6 +77,7 @@ extension FlowTable {
             if index == records.capacity { reserveRecords() }
             records.append(record)
         }
+        if index < spared.count { spared[index] = 0 }
         slots[slot] = FlowTable.slot(index: index, hash: hash)
         liveCount += 1
         if evictionLineBuilt {
@@ -104,8 +105,9 @@ extension FlowTable {
             let index = Int(i)
             guard records[index].isLive, records[index].id == id else { continue }  // ended already
             let packets = records[index].totalPackets
-            if packets > 2 && packets > records[index].packetsWhenSpared {
-                records[index].packetsWhenSpared = packets
+            if index >= spared.count { spared.append(contentsOf: repeatElement(0, count: records.count - spared.count)) }
+            if packets > 2 && packets > spared[index] {
+                spared[index] = packets
                 evictionLine.append((i, id))
                 continue
             }
@@ -199,9 +201,9 @@ extension FlowTable {
         records[index].endReason = reason
         if records[index].helloState == .assembling { hellos.removeValue(forKey: Int32(index)) }
         records[index].helloState = .done
-        if configuration.learnNames && records[index].serviceName == nil,
+        if configuration.learnNames && records[index].name == nil,
            let name = names[records[index].serverAddress] {
-            records[index].serviceName = name
+            records[index].name = name
             records[index].nameSource = .dnsLater
         }
         liveCount -= 1

@@ -80,13 +80,16 @@ public struct FlowTable {
     var evictionHead = 0
     var evictionLineBuilt = false
     /// Service names seen recently, so that flows with the same name share one string's storage.
-    var internedNames: Set<String> = []
+    var internedNames: [String: ServiceName] = [:]
+    /// By flow index, once the live flows reached the cap: the packets the flow had when eviction last
+    /// passed it over (see `evictOne`); it is passed over again only if it carried traffic since.
+    var spared: ContiguousArray<UInt64> = []
 
     /// The open-addressing index: see `FlowTable.slot(index:hash:)`.
     var slots: ContiguousArray<UInt64>
     var mask: Int
     var freeIndices: [Int32] = []
-    var names: [IPAddress: String] = [:]
+    var names: [IPAddress: ServiceName] = [:]
     var hellos: [Int32: HelloAssembly] = [:]
     /// The flow of the previous packet (-1: none, or it ended).
     var recentIndex = -1
@@ -189,7 +192,7 @@ public struct FlowTable {
     }
 
     /// The name learned from DNS for an address, if any.
-    public func dnsName(for address: IPAddress) -> String? { names[address] }
+    public func dnsName(for address: IPAddress) -> String? { names[address]?.text }
 
     // MARK: - Per packet
 

@@ -184,6 +184,11 @@ final class FlowTableTests: XCTestCase {
         XCTAssertTrue(sink.ended[0].isQUIC)
     }
 
+    /// Memory per flow: live (the table's records) and finished (a `flows` listing keeps up to 150,000).
+    func testFlowRecordIsTwoCacheLines() {
+        XCTAssertEqual(MemoryLayout<FlowRecord>.stride, 128)
+    }
+
     func testTableStaysConsistentUnderChurn() {
         var h = FlowHarness(configuration: FlowTableConfiguration(idleTimeout: 20, closedTimeout: 5, keepFinished: true))
         var rng = SeededRandom(seed: 42)
