@@ -69,8 +69,8 @@ public struct DecodedPacket: Sendable {
     /// The EtherType of the network layer (after VLAN tags); for raw IP and loopback, IPv4's or IPv6's.
     public var etherType = EtherType(rawValue: 0)
     public var network: NetworkLayer = .none
-    public var src = IPAddress.zero
-    public var dst = IPAddress.zero
+    public var src = IPAddress(high: 0, low: 0)
+    public var dst = IPAddress(high: 0, low: 0)
     /// The upper-layer protocol after IPv6 extension headers (IPv4: the protocol field).
     public var ipProtocol = IPProtocolNumber(rawValue: 255)
     public var transport: TransportLayer = .none
@@ -103,8 +103,19 @@ public struct DecodedPacket: Sendable {
 /// Never traps on any input: truncated or malformed headers end decoding with `anomaly` set, keeping
 /// the layers that decoded. An unsupported link type yields `link == .unsupported` and nothing else;
 /// callers check `linkType.isSupported` once per file and report it there.
+///
+/// Inlined into the caller, which then holds the packet while `decode(linkType:bytes:into:)` fills it
+/// in place: returned from the decoder, the ~160-byte packet was copied once more (a `memcpy` per packet).
+@inlinable @inline(__always)
 public func decode(linkType: LinkType, bytes: UnsafeRawBufferPointer) -> DecodedPacket {
     var p = DecodedPacket()
+    decode(linkType: linkType, bytes: bytes, into: &p)
+    return p
+}
+
+/// `decode(linkType:bytes:)` into a fresh `DecodedPacket()`.
+@usableFromInline
+func decode(linkType: LinkType, bytes: UnsafeRawBufferPointer, into p: inout DecodedPacket) {
     do throws(DecodeError) {
         switch linkType.framing {
         case .ethernet:
@@ -151,7 +162,6 @@ public func decode(linkType: LinkType, bytes: UnsafeRawBufferPointer) -> Decoded
     } catch {
         p.anomaly = error
     }
-    return p
 }
 
 @inline(__always)
