@@ -81,7 +81,7 @@ extension FlowTable {
         slots[slot] = FlowTable.slot(index: index, hash: hash)
         liveCount += 1
         if evictionLineBuilt {
-            evictionLine.append((Int32(index), record.id))
+            evictionLine.append(FlowTable.lineEntry(index: index, id: record.id))
             if evictionLine.count > 4 * max(liveCount, 4096) { compactEvictionLine() }
         }
         return index
@@ -96,19 +96,36 @@ extension FlowTable {
         records.reserveCapacity(records.capacity == 0 && cap <= 1 << 20 ? cap : max(64, records.capacity * 2))
     }
 
+    /// An entry of the eviction line in 8 bytes: the flow index (24 bits: the live-flow cap is at most
+    /// 2^24) above the low 40 bits of the flow id. A stale entry (its flow ended, the index reused) can
+    /// pass for the index's current flow only if 2^40 flows were created in between; the line is
+    /// compacted (stale entries dropped) at least every 4 × cap + 16,384 appends, far fewer.
+    @inline(__always)
+    static func lineEntry(index: Int, id: UInt64) -> UInt64 { UInt64(index) << 40 | id & (1 << 40 - 1) }
+
+    @inline(__always)
+    static func lineIndex(_ entry: UInt64) -> Int { Int(truncatingIfNeeded: entry >> 40) }
+
+    /// The entry names the flow that lives at its index now.
+    @inline(__always)
+    func isCurrent(_ entry: UInt64) -> Bool {
+        let index = FlowTable.lineIndex(entry)
+        return records[index].isLive && records[index].id & (1 << 40 - 1) == entry & (1 << 40 - 1)
+    }
+
     /// Ends one live flow to make room (see the type's documentation).
     mutating func evictOne() {
         if !evictionLineBuilt { buildEvictionLine() }
         while evictionHead < evictionLine.count {
-            let (i, id) = evictionLine[evictionHead]
+            let entry = evictionLine[evictionHead]
             evictionHead += 1
-            let index = Int(i)
-            guard records[index].isLive, records[index].id == id else { continue }  // ended already
+            let index = FlowTable.lineIndex(entry)
+            guard isCurrent(entry) else { continue }  // ended already
             let packets = records[index].totalPackets
             if index >= spared.count { spared.append(contentsOf: repeatElement(0, count: records.count - spared.count)) }
             if packets > 2 && packets > spared[index] {
                 spared[index] = packets
-                evictionLine.append((i, id))
+                evictionLine.append(entry)
                 continue
             }
             evictedCount += 1
@@ -124,7 +141,7 @@ extension FlowTable {
         line.reserveCapacity(liveCount + 1)
         for index in records.indices where records[index].isLive { line.append((Int32(index), records[index].id)) }
         line.sort { $0.id < $1.id }
-        evictionLine = line
+        evictionLine = ContiguousArray(line.map { FlowTable.lineEntry(index: Int($0.index), id: $0.id) })
         evictionHead = 0
         evictionLineBuilt = true
     }
@@ -132,11 +149,9 @@ extension FlowTable {
     /// Drops the consumed front of the line (and stale entries when the line is much longer than
     /// the live flows), so it stays within a small multiple of the live flows.
     mutating func compactEvictionLine() {
-        var kept = ContiguousArray<(index: Int32, id: UInt64)>()
+        var kept = ContiguousArray<UInt64>()
         kept.reserveCapacity(liveCount + 1)
-        for e in evictionLine[evictionHead...] where records[Int(e.index)].isLive && records[Int(e.index)].id == e.id {
-            kept.append(e)
-        }
+        for e in evictionLine[evictionHead...] where isCurrent(e) { kept.append(e) }
         evictionLine = kept
         evictionHead = 0
     }

@@ -17,7 +17,8 @@ public struct FlowTableConfiguration: Sendable {
     public var maximumHelloBytes: Int
     /// The DNS address → name map is emptied when it reaches this size (bounded memory).
     public var dnsCacheLimit: Int
-    /// At most this many flows are live at once (default 262,144, about 70 MB of flow state). A new
+    /// At most this many flows are live at once (default 262,144, about 50 MB of flow state; at most
+    /// 2^24). A new
     /// flow beyond it ends an old one early (`evicted`, counted): a scan or a SYN flood then runs in
     /// bounded memory at normal speed, while flows that carried traffic are kept (see `FlowTable`).
     public var maximumLiveFlows: Int
@@ -32,7 +33,7 @@ public struct FlowTableConfiguration: Sendable {
         self.learnNames = learnNames
         self.maximumHelloBytes = max(64, min(maximumHelloBytes, TLSClientHello.maximumLength))
         self.dnsCacheLimit = max(1, dnsCacheLimit)
-        self.maximumLiveFlows = max(16, maximumLiveFlows)
+        self.maximumLiveFlows = min(max(16, maximumLiveFlows), 1 << 24)   // 2 GB of records; see `FlowTable.lineEntry`
     }
 }
 
@@ -76,7 +77,8 @@ public struct FlowTable {
     /// Live flow indices with their ids, oldest first from `evictionHead` (stale entries are skipped).
     /// Built when the live flows first reach the cap (until then no flow was passed over, so the line
     /// is the live flows in creation order) and kept from then on.
-    var evictionLine: ContiguousArray<(index: Int32, id: UInt64)> = []
+    /// Entries are `lineEntry(index:id:)`.
+    var evictionLine: ContiguousArray<UInt64> = []
     var evictionHead = 0
     var evictionLineBuilt = false
     /// Service names seen recently, so that flows with the same name share one string's storage.
