@@ -59,14 +59,29 @@ public enum DNSMessage {
             }
             var lastOwner = -1
             var lastName = ""
+            // The previous address answer's owner when it was a compression pointer, and whether its
+            // queried name was read: an answer whose owner is the same pointer names the same owner,
+            // so it leads to the same queried name (the usual two A or AAAA answers of one name).
+            var previousPointer = -1
+            var previousRead = false
             for k in 0..<count where records[k].type != 5 {
-                let owner = queriedOwner(b, of: records[k].owner, records: UnsafeBufferPointer(rebasing: records[..<count]))
+                let data = records[k].data
+                let ownerAt = records[k].owner
+                if previousPointer >= 0 && b[ownerAt] == b[previousPointer] && b[ownerAt + 1] == b[previousPointer + 1] {
+                    if previousRead {
+                        body(records[k].type == 1 ? IPAddress(ipv4At: data, in: b) : IPAddress(ipv6At: data, in: b), lastName)
+                    }
+                    continue
+                }
+                previousPointer = b[ownerAt] & 0xC0 == 0xC0 ? ownerAt : -1
+                previousRead = false
+                let owner = queriedOwner(b, of: ownerAt, records: UnsafeBufferPointer(rebasing: records[..<count]))
                 if owner != lastOwner {
                     guard let (name, _) = readName(b, at: owner) else { continue }
                     lastName = name
                     lastOwner = owner
                 }
-                let data = records[k].data
+                previousRead = true
                 body(records[k].type == 1 ? IPAddress(ipv4At: data, in: b) : IPAddress(ipv6At: data, in: b), lastName)
             }
         }

@@ -68,14 +68,41 @@ extension FlowTable {
         }
     }
 
-    /// One shared string per name (flows and DNS entries of one service hold the same storage); the
-    /// set is emptied when it reaches 4,096 names (bounded memory).
+    /// One shared string per name (flows and DNS entries of one service hold the same storage), from a
+    /// direct-mapped cache of 4,096 names (bounded memory; a name that collides with another is shared
+    /// again from its next use on). A word-at-a-time hash of the UTF-8 bytes and one comparison: the
+    /// set of names it replaced hashed every name with SipHash.
     mutating func intern(_ name: String) -> ServiceName {
-        if internedNames.count >= 4096 && internedNames[name] == nil { internedNames.removeAll(keepingCapacity: true) }
-        // One lookup: the entry is made (with a new shared name) only when missing.
-        return FlowTable.shared(&internedNames[name, default: ServiceName(name)])
+        var name = name
+        let h = name.withUTF8 { FlowTable.nameHash(UnsafeRawBufferPointer($0)) }
+        let slot = Int(truncatingIfNeeded: h) & (FlowTable.internedSlots - 1)
+        if internedNames.isEmpty {
+            internedNames = ContiguousArray(repeating: nil, count: FlowTable.internedSlots)
+        } else if let shared = internedNames[slot], shared.text == name {
+            return shared
+        }
+        let shared = ServiceName(name)
+        internedNames[slot] = shared
+        return shared
     }
 
+    static var internedSlots: Int { 4096 }
+
     @inline(__always)
-    static func shared(_ entry: inout ServiceName) -> ServiceName { entry }
+    static func nameHash(_ b: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(b.count)
+        var i = 0
+        while i + 8 <= b.count {
+            h = (h ^ b.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 31
+            i += 8
+        }
+        var tail: UInt64 = 0
+        while i < b.count {
+            tail = tail << 8 | UInt64(b[i])
+            i += 1
+        }
+        h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+        return h ^ h >> 29
+    }
 }

@@ -82,7 +82,7 @@ public struct FlowTable {
     var evictionHead = 0
     var evictionLineBuilt = false
     /// Service names seen recently, so that flows with the same name share one string's storage.
-    var internedNames: [String: ServiceName] = [:]
+    var internedNames: ContiguousArray<ServiceName?> = []
     /// By flow index, once the live flows reached the cap: the packets the flow had when eviction last
     /// passed it over (see `evictOne`); it is passed over again only if it carried traffic since.
     var spared: ContiguousArray<UInt64> = []
