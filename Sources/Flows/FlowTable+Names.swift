@@ -68,25 +68,36 @@ extension FlowTable {
         }
     }
 
-    /// One shared string per name (flows and DNS entries of one service hold the same storage), from a
-    /// direct-mapped cache of 4,096 names (bounded memory; a name that collides with another is shared
-    /// again from its next use on). A word-at-a-time hash of the UTF-8 bytes and one comparison: the
-    /// set of names it replaced hashed every name with SipHash.
+    /// One shared string per name (flows and DNS entries of one service hold the same storage): a set of
+    /// at most 4,096 names, emptied when full (bounded memory), in open addressing over 8,192 slots
+    /// with a word-at-a-time hash of the UTF-8 bytes. The `Set<String>` it replaced hashed every name
+    /// with SipHash.
     mutating func intern(_ name: String) -> ServiceName {
         var name = name
         let h = name.withUTF8 { FlowTable.nameHash(UnsafeRawBufferPointer($0)) }
-        let slot = Int(truncatingIfNeeded: h) & (FlowTable.internedSlots - 1)
+        let mask = FlowTable.internedSlots - 1
         if internedNames.isEmpty {
             internedNames = ContiguousArray(repeating: nil, count: FlowTable.internedSlots)
-        } else if let shared = internedNames[slot], shared.text == name {
-            return shared
+            internedHashes = ContiguousArray(repeating: 0, count: FlowTable.internedSlots)
+        }
+        var i = Int(truncatingIfNeeded: h) & mask
+        while let shared = internedNames[i] {
+            if internedHashes[i] == h && shared.text == name { return shared }
+            i = (i + 1) & mask
+        }
+        if internedCount >= FlowTable.internedSlots / 2 {
+            for k in internedNames.indices { internedNames[k] = nil }
+            internedCount = 0
+            i = Int(truncatingIfNeeded: h) & mask
         }
         let shared = ServiceName(name)
-        internedNames[slot] = shared
+        internedNames[i] = shared
+        internedHashes[i] = h
+        internedCount += 1
         return shared
     }
 
-    static var internedSlots: Int { 4096 }
+    static var internedSlots: Int { 8192 }
 
     @inline(__always)
     static func nameHash(_ b: UnsafeRawBufferPointer) -> UInt64 {

@@ -83,6 +83,8 @@ public struct FlowTable {
     var evictionLineBuilt = false
     /// Service names seen recently, so that flows with the same name share one string's storage.
     var internedNames: ContiguousArray<ServiceName?> = []
+    var internedHashes: ContiguousArray<UInt64> = []
+    var internedCount = 0
     /// By flow index, once the live flows reached the cap: the packets the flow had when eviction last
     /// passed it over (see `evictOne`); it is passed over again only if it carried traffic since.
     var spared: ContiguousArray<UInt64> = []
