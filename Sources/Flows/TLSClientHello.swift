@@ -103,6 +103,11 @@ public enum TLSClientHello {
 
     /// The name as text, with anything outside printable ASCII replaced by `?` (hostile input).
     static func printableName(_ bytes: UnsafeRawBufferPointer) -> String {
-        String(decoding: bytes.map { $0 >= 0x21 && $0 < 0x7F ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+        // Written straight into the string's storage (the bytes are ASCII after the mapping): one
+        // allocation, where mapping into an array first made two.
+        String(unsafeUninitializedCapacity: bytes.count) { out in
+            for (i, c) in bytes.enumerated() { out[i] = c >= 0x21 && c < 0x7F ? c : UInt8(ascii: "?") }
+            return bytes.count
+        }
     }
 }
