@@ -70,7 +70,9 @@ final class PcapRecordReader {
         let fraction = Int32(bitPattern: record.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
         let captured = record.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
         let original = record.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
-        guard captured <= captureLimit else { return .handOver(offset) }
+        // Negative fields (as signed 32-bit numbers) go to libpcap: whether a version reads them signed
+        // or unsigned, it is the one to say.
+        guard captured <= captureLimit, seconds >= 0, fraction >= 0 else { return .handOver(offset) }
         let total = 16 + Int(captured)
         if end - start < total && !fill(total) { return .handOver(offset) }
         let data = UnsafeRawPointer(buffer + start + 16)
