@@ -36,10 +36,6 @@ public final class FileSource: PacketSource {
 
     /// Set when libpcap could not read past a pcapng interface; the rest is read by this.
     private var fallback: PcapngFallbackReader?
-    /// Ordinary records of a classic pcap file, read in place (see `PcapRecordReader`); nil before
-    /// the first reading, and after it handed over to libpcap.
-    private var records: PcapRecordReader?
-    private var recordsTried = false
 
     let handle: PcapHandle
 
@@ -205,7 +201,6 @@ public final class FileSource: PacketSource {
     /// How far libpcap has read into the file, in bytes (for progress; `fileSize` is the total).
     public var bytesRead: Int64 {
         if let fallback { return Int64(fallback.offset) }
-        if let records { return records.offset }
         guard let file = pcap_file(handle.pointer) else { return 0 }
         return Int64(max(0, ftell(file)))   // -1 on pipes
     }
@@ -217,28 +212,6 @@ public final class FileSource: PacketSource {
         var data: UnsafePointer<UInt8>? = nil
         var count = 0
         defer { packetsRead += count }
-        if !recordsTried {
-            recordsTried = true
-            records = makeRecordReader()
-        }
-        if let reader = records {
-            reading: while true {
-                switch reader.next() {
-                case .packet(let packet):
-                    count += 1
-                    if try !body(packet) { return .stopped }
-                case .end:
-                    return .endOfInput
-                case .handOver(let offset):
-                    // libpcap reads on from this record (and says what is wrong with it, if anything).
-                    records = nil
-                    guard let file = pcap_file(p), fseeko(file, off_t(offset), SEEK_SET) == 0 else {
-                        return try readFailure(afterPackets: packetsRead + count, message: "cannot seek in the capture file")
-                    }
-                    break reading
-                }
-            }
-        }
         while true {
             let rc = pcap_next_ex(p, &header, &data)
             if _fastPath(rc == 1) {
@@ -269,21 +242,6 @@ public final class FileSource: PacketSource {
             }
             return try readFailure(afterPackets: packetsRead + count, message: message)
         }
-    }
-
-    /// The in-place reader, when libpcap would deliver this file's records unchanged: a regular
-    /// classic pcap file in the host's byte order, version 2.4 or later, no filter, no spool copy,
-    /// a link type whose records libpcap does not fix up (Linux USB, NFLOG).
-    private func makeRecordReader() -> PcapRecordReader? {
-        let p = handle.pointer
-        guard case .pcap(_, let nanosecond) = fileKind, spool == nil, !handle.hasFilter,
-              pcap_is_swapped(p) == 0, pcap_major_version(p) == 2, pcap_minor_version(p) >= 4,
-              ![189, 220, 239].contains(handle.linkType),
-              let file = pcap_file(p) else { return nil }
-        let descriptor = fileno(file)
-        var st = stat()
-        guard descriptor >= 0, fstat(descriptor, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return PcapRecordReader(descriptor: descriptor, offset: 24, snapshot: pcap_snapshot(p), nanosecond: nanosecond)
     }
 
     static func isMixedInterfaceMessage(_ message: String) -> Bool {

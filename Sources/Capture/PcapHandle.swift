@@ -116,9 +116,6 @@ final class PcapHandle {
         program = compiled
     }
 
-    /// A filter is installed.
-    var hasFilter: Bool { program != nil }
-
     /// Whether a packet read outside libpcap passes the installed filter (true without one).
     func matches(_ packet: borrowing CapturedPacket) -> Bool {
         guard let program else { return true }

@@ -37,35 +37,6 @@ final class FileSourceTests: XCTestCase {
         }
     }
 
-    /// Ordinary records are read in place (`PcapRecordReader`); at a record libpcap would change (longer
-    /// than the snapshot length), a timestamp that is negative as a signed field, or a record cut by the
-    /// end of the file, libpcap reads on. What comes out is what libpcap alone delivers (an empty filter
-    /// keeps every packet and turns the in-place reading off).
-    func testInPlaceReadingDeliversWhatLibpcapDelivers() throws {
-        let dir = try TempDirectory()
-        for nanosecond in [false, true] {
-            var packets = (0..<40).map { i in
-                FixturePacket(seconds: 1_700_000_000 + UInt32(i), fraction: UInt32(i * 12_345),
-                              bytes: Fixture.payload(1 + (i * 97) % 1400, seed: UInt8(i)), originalLength: UInt32(1500 + i))
-            }
-            packets[7].bytes = Fixture.payload(2000, seed: 7)        // over the snapshot length (1600)
-            packets[12].seconds = 0x8000_0001                        // negative as a signed 32-bit field
-            packets[13].fraction = 0xFFFF_FF00
-            var bytes = Fixture.pcap(littleEndian: true, nanosecond: nanosecond, snaplen: 1600, packets: packets)
-            bytes.removeLast(5)                                      // the last record cut short
-            let path = try dir.write("mixed-\(nanosecond).pcap", bytes)
-            let inPlace = try FileSource(path: path)
-            let (read, end) = try readAll(inPlace)
-            let libpcap = try FileSource(path: path, filter: "")
-            let (expected, expectedEnd) = try readAll(libpcap)
-            XCTAssertEqual(read.count, 39)
-            XCTAssertEqual(read, expected, "ns=\(nanosecond)")
-            XCTAssertEqual(end, expectedEnd)
-            XCTAssertEqual(inPlace.packetsRead, libpcap.packetsRead)
-            XCTAssertEqual(inPlace.bytesRead, libpcap.bytesRead)
-        }
-    }
-
     func testSnapLengthCutKeepsTheWireLength() throws {
         let dir = try TempDirectory()
         let packet = FixturePacket(seconds: 10, fraction: 20, bytes: Fixture.payload(96, seed: 3), originalLength: 1514)
