@@ -302,17 +302,28 @@ public struct FlowsReport {
     /// `captureColumn`: each row starts with the capture's path (several captures in one table);
     /// `header: false` leaves the header line out (the second capture on).
     public func csv(limit: Int? = nil, captureColumn: Bool = false, header: Bool = true) -> String {
+        var out: [UInt8] = []
+        writeCSV(limit: limit, captureColumn: captureColumn, header: header) { out.append(contentsOf: $0) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The CSV of `csv(limit:captureColumn:header:)`, handed to `write` in pieces of about 64 KiB, so
+    /// that a table of 10^5 flows is never held whole (as bytes, then a string, then `Data`).
+    public func writeCSV(limit: Int? = nil, captureColumn: Bool = false, header: Bool = true,
+                         to write: (UnsafeBufferPointer<UInt8>) -> Void) {
         let start = firstTime ?? 0
-        var out = captureColumn ? "capture," : ""
-        out += FlowsReport.csvHeader
-        if classifications != nil { out += ",class,confidence,decided_by" }
-        if csvIncludesFeatures, flowFeatures != nil { out += "," + FlowFeatureSet.featureNames.joined(separator: ",") }
-        out += "\n"
-        if !header { out = "" }
+        var row = CSVBytes()
+        let piece = 1 << 16
+        row.bytes.reserveCapacity(piece + 4_096)
+        if header {
+            row.put(captureColumn ? "capture," : "")
+            row.put(FlowsReport.csvHeader)
+            if classifications != nil { row.put(",class,confidence,decided_by") }
+            if csvIncludesFeatures, flowFeatures != nil { row.put("," + FlowFeatureSet.featureNames.joined(separator: ",")) }
+            row.bytes.append(0x0A)
+        }
         // Rows are written as bytes (numbers and addresses digit by digit): a busy capture has ~10^5 rows,
         // and a string per field made the table cost more than reading the capture.
-        var row = CSVBytes()
-        row.bytes.reserveCapacity(min(flows.count, limit ?? flows.count) * 120)
         let prefix = captureColumn ? ReportFormats.csvField(capture) + "," : ""
         for (i, f) in shown(limit).enumerated() {
             row.put(prefix)
@@ -331,8 +342,11 @@ public struct FlowsReport {
             if let c = classifications?[i] { row.put(",\(c.label),\(FlowsReport.confidence(c.confidence)),\(c.decidedBy)") }
             if csvIncludesFeatures, let values = flowFeatures?[i] { row.put(values.map { ",\($0)" }.joined()) }
             row.bytes.append(0x0A)
+            if row.bytes.count >= piece {
+                row.bytes.withUnsafeBufferPointer(write)
+                row.bytes.removeAll(keepingCapacity: true)
+            }
         }
-        out += String(decoding: row.bytes, as: UTF8.self)
-        return out
+        if !row.bytes.isEmpty { row.bytes.withUnsafeBufferPointer(write) }
     }
 }

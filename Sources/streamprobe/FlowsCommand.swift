@@ -69,13 +69,14 @@ struct FlowsCommand: ParsableCommand {
             }
             report.csvIncludesFeatures = flowFeatures
             if let warning = report.warning { printError("warning: \(warning)") }
-            let text: String
             switch format {
-            case .text: text = (i > 0 ? "\n" : "") + report.text(limit: limit)
-            case .json: text = report.json(limit: limit, pretty: !several)
-            case .csv: text = report.csv(limit: limit, captureColumn: several, header: i == 0 || failed == i)
+            case .text: FileHandle.standardOutput.write(Data(((i > 0 ? "\n" : "") + report.text(limit: limit)).utf8))
+            case .json: FileHandle.standardOutput.write(Data(report.json(limit: limit, pretty: !several).utf8))
+            case .csv:
+                report.writeCSV(limit: limit, captureColumn: several, header: i == 0 || failed == i) {
+                    FileHandle.standardOutput.write(Data(buffer: $0))
+                }
             }
-            FileHandle.standardOutput.write(Data(text.utf8))
         }
         if failed > 0 { throw ExitCode(ExitStatus.batchPartialFailure) }
     }
