@@ -13,8 +13,9 @@ public enum ModelLocator {
         case embedded(String)
     }
 
+    /// `environment` is read only when the name is neither a file nor an embedded model.
     public static func resolve(nameOrPath: String, embedded: [String: Data],
-                               environment: [String: String] = ProcessInfo.processInfo.environment,
+                               environment: @autoclosure () -> [String: String] = ProcessInfo.processInfo.environment,
                                executablePath: String? = CommandLine.arguments.first) throws(ModelError) -> TreeModel {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
@@ -27,6 +28,7 @@ public enum ModelLocator {
         if let bytes = embedded[nameOrPath] {
             return try TreeModel.decode(embedded: bytes, source: "embedded:\(nameOrPath)")
         }
+        let environment = environment()
         for dir in searchDirectories(environment: environment, executablePath: executablePath) {
             let path = (dir as NSString).appendingPathComponent(nameOrPath + ".json")
             if fm.fileExists(atPath: path) { return try TreeModel.load(path: path) }
