@@ -59,6 +59,9 @@ let package = Package(
             name: "streamprobe",
             dependencies: [
                 "Analyzer", "Capture", "Wire", "Features", "Trees", "Simulator", "History",
+                // Not imported, but their values are held through the Analyzer's and the Simulator's
+                // (flow records, seeded generators): listed for the reason given at History.
+                "Flows", "SplitMix", "JSONText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
