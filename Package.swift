@@ -49,11 +49,19 @@ let package = Package(
             swiftSettings: hotPath
         ),
         // The listening history: plays in a SQLite database (GRDB; Debian: libsqlite3-dev). Never per packet.
-        .target(name: "History", dependencies: ["Analyzer", .product(name: "GRDB", package: "GRDB.swift")]),
+        // It holds the Analyzer's values (a bound model, a capture report), whose layouts come from the
+        // modules below the Analyzer: they are listed so that a release build compiles History again when
+        // one of them changes (SwiftPM's release build watches only a target's direct dependencies; an
+        // incremental build once kept History on an older TreeModel layout, and `history add` crashed).
+        .target(name: "History", dependencies: ["Analyzer", "Capture", "Wire", "Flows", "Features", "Trees", "ModelData",
+                                                .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "streamprobe",
             dependencies: [
                 "Analyzer", "Capture", "Wire", "Features", "Trees", "Simulator", "History",
+                // Not imported, but their values are held through the Analyzer's and the Simulator's
+                // (flow records, seeded generators): listed for the reason given at History.
+                "Flows", "SplitMix", "JSONText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

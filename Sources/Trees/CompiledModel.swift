@@ -70,14 +70,46 @@ public enum CompiledModel {
 
     /// The document of a compiled model; a malformed one becomes a `ModelError` naming the byte.
     static func document(_ data: Data, source: String) throws(ModelError) -> ModelReader.Value {
+        try document(data, source: source, deferring: false).root
+    }
+
+    /// The document, and with `deferring` each model object's `ensemble` left out of it and left to
+    /// `DeferredEnsembles` to read.
+    static func document(_ data: Data, source: String, deferring: Bool) throws(ModelError) -> (root: ModelReader.Value, deferred: DeferredEnsembles?) {
         guard isCompiled(data) else { throw ModelError(source: source, problem: "is not a compiled model") }
-        let result: Result<ModelReader.Value, CompiledReader.Failure> = data.withUnsafeBytes { raw in
+        let result: Result<(ModelReader.Value, [String: Range<Int>]?), CompiledReader.Failure> = data.withUnsafeBytes { raw in
             var r = CompiledReader(b: raw)
-            do throws(CompiledReader.Failure) { return .success(try r.document()) } catch { return .failure(error) }
+            if deferring { r.deferred = [:] }
+            do throws(CompiledReader.Failure) { return .success((try r.document(), r.deferred)) } catch { return .failure(error) }
         }
         switch result {
-        case .success(let root): return root
-        case .failure(let e): throw ModelError(source: source, problem: "is not a valid compiled model (byte \(e.offset): \(e.problem))")
+        case .success(let (root, ranges)): return (root, ranges.map { DeferredEnsembles(data: data, ranges: $0) })
+        case .failure(let e): throw invalid(e, source: source)
+        }
+    }
+
+    static func invalid(_ e: CompiledReader.Failure, source: String) -> ModelError {
+        ModelError(source: source, problem: "is not a valid compiled model (byte \(e.offset): \(e.problem))")
+    }
+}
+
+/// The `ensemble` members a compiled document was read without: where each model's lies in the
+/// bytes (by the model's path: `""`, `stream_model`), read when asked for.
+struct DeferredEnsembles: Sendable {
+    let data: Data
+    let ranges: [String: Range<Int>]
+
+    /// The `ensemble` of the model at `path`, read as `ModelReader.file` reads it.
+    func read(_ range: Range<Int>, path: String, source: String) throws(ModelError) -> EnsembleFile {
+        let result: Result<ModelReader.Value, CompiledReader.Failure> = data.withUnsafeBytes { raw in
+            var r = CompiledReader(b: raw)
+            do throws(CompiledReader.Failure) { return .success(try r.value(at: range)) } catch { return .failure(error) }
+        }
+        switch result {
+        case .success(let value):
+            let model = ModelReader.Fields(members: .object([("ensemble", value)]), path: path, source: source)
+            return try ModelReader.ensembleFile(try model.object("ensemble"))
+        case .failure(let e): throw CompiledModel.invalid(e, source: source)
         }
     }
 }
@@ -88,6 +120,16 @@ extension TreeModel {
     public static func decode(compiled data: Data, source: String) throws(ModelError) -> TreeModel {
         let root = try CompiledModel.document(data, source: source)
         return try build(try ModelReader.file(root, source: source), source: source)
+    }
+
+    /// An embedded model (`ModelLocator`'s `embedded` bytes), JSON or compiled. A compiled one's
+    /// trees (`ensemble`, the stream stage's too) are read and validated at their first use, not
+    /// here: a command that never predicts does not pay for them. Only for the models built into
+    /// the binary, which the tests load and validate in full, from both forms.
+    public static func decode(embedded data: Data, source: String) throws(ModelError) -> TreeModel {
+        guard CompiledModel.isCompiled(data) else { return try decode(json: data, source: source) }
+        let (root, deferred) = try CompiledModel.document(data, source: source, deferring: true)
+        return try build(try ModelReader.file(root, source: source, deferred: deferred), source: source)
     }
 
     /// A model from a file's bytes, JSON or compiled (told apart by the first bytes).

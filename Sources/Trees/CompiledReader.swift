@@ -10,6 +10,9 @@ struct CompiledReader {
     let b: UnsafeRawBufferPointer
     var i = 0
     var depth = 0
+    /// When set, each model object's `ensemble` (the root's, a `stream_model`'s) is skipped and its
+    /// bytes recorded here under the model's path (`""`, `stream_model`), to be read at first use.
+    var deferred: [String: Range<Int>]?
 
     func fail(_ problem: String) -> Failure { Failure(offset: i, problem: problem) }
 
@@ -22,7 +25,7 @@ struct CompiledReader {
             throw fail("format version \(version); this streamprobe reads version \(CompiledModel.formatVersion)")
         }
         i = CompiledModel.headerSize
-        let root = try value()
+        let root = try value(model: "")
         guard i == b.count else { throw fail("unexpected bytes after the document") }
         return root
     }
@@ -68,7 +71,16 @@ struct CompiledReader {
     /// Fuzz/Targets/model-reader.swift: a NaN leaf value read, then written as `null`).
     static let notFinite = "a number that is not finite (NaN or infinity: JSON has none)"
 
-    mutating func value() throws(Failure) -> ModelReader.Value {
+    /// The value at `range`, which holds exactly one.
+    mutating func value(at range: Range<Int>) throws(Failure) -> ModelReader.Value {
+        i = range.lowerBound
+        let v = try value()
+        guard i == range.upperBound else { throw fail("a value that does not end where it was skipped to") }
+        return v
+    }
+
+    /// `model`: the path of the model object this value is (`""` for the root), when it is one.
+    mutating func value(model: String? = nil) throws(Failure) -> ModelReader.Value {
         let tag = try byte()
         switch tag {
         case 0: return .null
@@ -93,12 +105,68 @@ struct CompiledReader {
             }
             var members: [(String, ModelReader.Value)] = []
             members.reserveCapacity(n)
-            for _ in 0..<n { members.append((try text(), try value())) }
+            guard let model, deferred != nil else {
+                for _ in 0..<n { members.append((try text(), try value())) }
+                return .object(members)
+            }
+            for _ in 0..<n {
+                let name = try text()
+                switch name {
+                case "ensemble":
+                    let start = i
+                    try skip()
+                    deferred?[model] = start..<i
+                case "stream_model":
+                    members.append((name, try value(model: model.isEmpty ? name : "\(model).\(name)")))
+                default:
+                    members.append((name, try value()))
+                }
+            }
             return .object(members)
         default:
             i -= 1
             throw fail("unknown tag \(tag)")
         }
+    }
+
+    /// Moves past one value without making it (its numbers are checked when it is read).
+    mutating func skip() throws(Failure) {
+        let tag = try byte()
+        switch tag {
+        case 0, 1, 2: return
+        case 3: try skip(1, 8)
+        case 4: i += try count()
+        case 5:
+            let n = try count()
+            let packing = try byte()
+            switch packing {
+            case 0: try skip(n, 8)
+            case 1, 2: try skip(n, Int(packing))
+            case 3: try skip(n, 4)
+            case 4, 5:
+                try skip(try count(), 8)
+                try skip(n, Int(packing) - 3)
+            default:
+                i -= 1
+                throw fail("unknown packing \(packing) of an array of numbers")
+            }
+        case 6, 7:
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= ModelReader.maximumDepth else { throw fail("nesting deeper than \(ModelReader.maximumDepth) levels") }
+            for _ in 0..<(try count()) {
+                if tag == 7 { i += try count() }
+                try skip()
+            }
+        default:
+            i -= 1
+            throw fail("unknown tag \(tag)")
+        }
+    }
+
+    mutating func skip(_ n: Int, _ width: Int) throws(Failure) {
+        guard n <= (b.count - i) / width else { throw fail("\(n) numbers beyond the end of the data") }
+        i += n * width
     }
 
     /// An array of numbers in one of its packings: integers as `.integers`, others as `.numbers`.

@@ -12,7 +12,7 @@ struct ModelFileV1 {
     var features: [String]
     var window: WindowParameters?
     var scaler: StandardScaler?
-    var ensemble: EnsembleFile
+    var ensemble: EnsemblePart
     var selection: ModelSelection?
     var card: JSONValue?
     var decision: DecisionRule?
@@ -28,6 +28,12 @@ struct ModelFileV1 {
 final class NestedFile {
     let file: ModelFileV1
     init(_ file: ModelFileV1) { self.file = file }
+}
+
+/// A model file's `ensemble`: read with the rest, or (an embedded compiled model) read at its first use.
+enum EnsemblePart {
+    case read(EnsembleFile)
+    case deferred(@Sendable () throws(ModelError) -> EnsembleFile)
 }
 
 struct EnsembleFile {
@@ -77,21 +83,8 @@ extension TreeModel {
 
     /// A validated model from a file's parts.
     static func build(_ file: ModelFileV1, source: String) throws(ModelError) -> TreeModel {
-        let trees = file.ensemble.trees.map { t in
-            TreeArrays(feature: t.feature, threshold: t.threshold, left: t.left, right: t.right,
-                       missingLeft: t.missingLeft.map { $0 != 0 }, value: t.value, outputClass: t.outputClass)
-        }
-        // missing_left must hold 0/1; checked here because the typed arrays hold Bool.
-        for (ti, t) in file.ensemble.trees.enumerated() {
-            if let i = t.missingLeft.firstIndex(where: { $0 != 0 && $0 != 1 }) {
-                throw ModelError(source: source, location: "ensemble.trees[\(ti)].missing_left[\(i)]",
-                                 problem: "= \(t.missingLeft[i]) is not 0 or 1")
-            }
-        }
-        let ensemble = TreeEnsemble(kind: file.ensemble.kind, comparison: file.ensemble.comparison,
-                                    featurePrecision: file.ensemble.featurePrecision ?? .float64,
-                                    aggregation: file.ensemble.aggregation,
-                                    baseScore: file.ensemble.baseScore ?? [], trees: trees)
+        var trees: TreeEnsemble?
+        if case .read(let e) = file.ensemble { trees = try treeEnsemble(e, source: source) }
         var stream: TreeModel?
         if let nested = file.streamFile?.file {
             do {
@@ -101,10 +94,19 @@ extension TreeModel {
                                  problem: error.problem)
             }
         }
-        var model = try TreeModel(name: file.name, task: file.task, description: file.description, classes: file.classes,
+        var model: TreeModel
+        switch file.ensemble {
+        case .read:
+            model = try TreeModel(name: file.name, task: file.task, description: file.description, classes: file.classes,
                                   featureSet: file.featureSet, featureNames: file.features, window: file.window,
-                                  scaler: file.scaler, ensemble: ensemble, selection: file.selection,
+                                  scaler: file.scaler, ensemble: trees!, selection: file.selection,
                                   card: file.card ?? .object([]), source: source)
+        case .deferred(let read):
+            model = TreeModel(name: file.name, task: file.task, description: file.description, classes: file.classes,
+                              featureSet: file.featureSet, featureNames: file.features, window: file.window,
+                              scaler: file.scaler, deferredEnsemble: { () throws(ModelError) in try treeEnsemble(try read(), source: source) },
+                              selection: file.selection, card: file.card ?? .object([]), source: source)
+        }
         if let rule = file.decision {
             try rule.validate(classes: file.classes, source: source)
             model.decision = rule
@@ -119,6 +121,23 @@ extension TreeModel {
         }
         model.streamModel = stream.map(NestedModel.init)
         return model
+    }
+
+    /// The trees of a file's `ensemble`, not yet validated.
+    static func treeEnsemble(_ file: EnsembleFile, source: String) throws(ModelError) -> TreeEnsemble {
+        let trees = file.trees.map { t in
+            TreeArrays(feature: t.feature, threshold: t.threshold, left: t.left, right: t.right,
+                       missingLeft: t.missingLeft.map { $0 != 0 }, value: t.value, outputClass: t.outputClass)
+        }
+        // missing_left must hold 0/1; checked here because the typed arrays hold Bool.
+        for (ti, t) in file.trees.enumerated() {
+            if let i = t.missingLeft.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+                throw ModelError(source: source, location: "ensemble.trees[\(ti)].missing_left[\(i)]",
+                                 problem: "= \(t.missingLeft[i]) is not 0 or 1")
+            }
+        }
+        return TreeEnsemble(kind: file.kind, comparison: file.comparison, featurePrecision: file.featurePrecision ?? .float64,
+                            aggregation: file.aggregation, baseScore: file.baseScore ?? [], trees: trees)
     }
 
     /// `a.b[3].c` from a coding path.

@@ -2,7 +2,8 @@ import Foundation
 
 /// Finds a model by path or name. Order:
 /// 1. `nameOrPath` as a file path (when such a file exists, or it ends in `.json` or contains `/`);
-/// 2. a model embedded in the binary under that name (`embedded`: name → its bytes, JSON or compiled);
+/// 2. a model embedded in the binary under that name (`embedded`: name → its bytes, JSON or compiled;
+///    a compiled one's trees are read at their first use, `TreeModel.decode(embedded:source:)`);
 /// 3. `NAME.json` in the directory `$STREAMPROBE_MODELS`;
 /// 4. `NAME.json` in `../share/streamprobe/models` next to the executable, then `models/` next to it.
 public enum ModelLocator {
@@ -12,8 +13,9 @@ public enum ModelLocator {
         case embedded(String)
     }
 
+    /// `environment` is read only when the name is neither a file nor an embedded model.
     public static func resolve(nameOrPath: String, embedded: [String: Data],
-                               environment: [String: String] = ProcessInfo.processInfo.environment,
+                               environment: @autoclosure () -> [String: String] = ProcessInfo.processInfo.environment,
                                executablePath: String? = CommandLine.arguments.first) throws(ModelError) -> TreeModel {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
@@ -24,8 +26,9 @@ public enum ModelLocator {
             throw ModelError(source: nameOrPath, problem: "no such file")
         }
         if let bytes = embedded[nameOrPath] {
-            return try TreeModel.decode(bytes: bytes, source: "embedded:\(nameOrPath)")
+            return try TreeModel.decode(embedded: bytes, source: "embedded:\(nameOrPath)")
         }
+        let environment = environment()
         for dir in searchDirectories(environment: environment, executablePath: executablePath) {
             let path = (dir as NSString).appendingPathComponent(nameOrPath + ".json")
             if fm.fileExists(atPath: path) { return try TreeModel.load(path: path) }
@@ -70,7 +73,7 @@ public enum ModelLocator {
         case .file(let path): return try TreeModel.load(path: path)
         case .embedded(let name):
             guard let bytes = embedded[name] else { throw ModelError(source: "embedded:\(name)", problem: "is not embedded") }
-            return try TreeModel.decode(bytes: bytes, source: "embedded:\(name)")
+            return try TreeModel.decode(embedded: bytes, source: "embedded:\(name)")
         }
     }
 }

@@ -151,7 +151,8 @@ enum ModelReader {
     }
 
     /// The parts of a model file (or of a nested `stream_model`).
-    static func file(_ root: Value, source: String, path: String = "") throws(ModelError) -> ModelFileV1 {
+    /// `deferred`: the `ensemble` members a compiled document was read without, read at first use.
+    static func file(_ root: Value, source: String, path: String = "", deferred: DeferredEnsembles? = nil) throws(ModelError) -> ModelFileV1 {
         guard case .object = root else {
             throw ModelError(source: source, location: path, problem: path.isEmpty ? "is not a JSON object" : "is not a model object")
         }
@@ -175,19 +176,12 @@ enum ModelReader {
             }
             throw f.fail("format_version", "is \(found); this streamprobe reads version \(TreeModel.formatVersion)")
         }
-        let e = try f.object("ensemble")
-        var trees: [TreeFile] = []
-        for t in try e.array("trees") {
-            trees.append(TreeFile(feature: try t.ints("feature"), threshold: try t.numbers("threshold"),
-                                  left: try t.ints("left"), right: try t.ints("right"),
-                                  missingLeft: try t.ints("missing_left"), value: try t.numbers("value"),
-                                  outputClass: try t.optionalInt("output_class"), place: t.path))
+        let ensemble: EnsemblePart
+        if let deferred, let range = deferred.ranges[path] {
+            ensemble = .deferred { () throws(ModelError) in try deferred.read(range, path: path, source: source) }
+        } else {
+            ensemble = .read(try ensembleFile(try f.object("ensemble")))
         }
-        let ensemble = EnsembleFile(kind: try e.choice("kind", EnsembleKind.self),
-                                    comparison: try e.choice("comparison", SplitComparison.self),
-                                    featurePrecision: e.has("feature_precision") ? try e.choice("feature_precision", FeaturePrecision.self) : nil,
-                                    aggregation: try e.choice("aggregation", Aggregation.self),
-                                    baseScore: try e.optionalNumbers("base_score"), trees: trees)
         var card: JSONValue? = nil
         if let c = root["card"] {
             guard case .object = c else { throw f.wrongType("card", c, expected: "an object") }
@@ -195,7 +189,7 @@ enum ModelReader {
         }
         var nested: ModelFileV1? = nil
         if let sm = root["stream_model"] {
-            nested = try file(sm, source: source, path: f.place("stream_model"))
+            nested = try file(sm, source: source, path: f.place("stream_model"), deferred: deferred)
         }
         return ModelFileV1(name: try f.string("name"), task: try f.string("task"),
                            description: try f.optionalString("description"),
@@ -210,6 +204,22 @@ enum ModelReader {
                            temporal: try f.decoded("temporal", TemporalSmoothing.self),
                            flowRules: try f.decoded("flow_rules", FlowRules.self),
                            streamFile: nested.map(NestedFile.init), path: path)
+    }
+
+    /// A model's `ensemble` object.
+    static func ensembleFile(_ e: Fields) throws(ModelError) -> EnsembleFile {
+        var trees: [TreeFile] = []
+        for t in try e.array("trees") {
+            trees.append(TreeFile(feature: try t.ints("feature"), threshold: try t.numbers("threshold"),
+                                  left: try t.ints("left"), right: try t.ints("right"),
+                                  missingLeft: try t.ints("missing_left"), value: try t.numbers("value"),
+                                  outputClass: try t.optionalInt("output_class"), place: t.path))
+        }
+        return EnsembleFile(kind: try e.choice("kind", EnsembleKind.self),
+                            comparison: try e.choice("comparison", SplitComparison.self),
+                            featurePrecision: e.has("feature_precision") ? try e.choice("feature_precision", FeaturePrecision.self) : nil,
+                            aggregation: try e.choice("aggregation", Aggregation.self),
+                            baseScore: try e.optionalNumbers("base_score"), trees: trees)
     }
 
     static func jsonValue(_ v: Value) -> JSONValue {

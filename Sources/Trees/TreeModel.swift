@@ -127,7 +127,13 @@ public struct TreeModel: Sendable {
     public var featureNames: [String]
     public var window: WindowParameters?
     public var scaler: StandardScaler?
-    public var ensemble: TreeEnsemble
+    /// The trees. An embedded model's are read and validated at their first use (`decode(embedded:source:)`):
+    /// a command that never predicts (a capture without a stream) does not decode them.
+    public var ensemble: TreeEnsemble {
+        get { ensembleStore.value }
+        set { ensembleStore = EnsembleStore(newValue) }
+    }
+    var ensembleStore: EnsembleStore
     public var selection: ModelSelection?
     /// Training data and provenance, date, hyper-parameters, evaluation figures, importances, limits.
     public var card: JSONValue
@@ -156,13 +162,43 @@ public struct TreeModel: Sendable {
         var ensemble = ensemble
         try ModelValidator.validate(classes: classes, features: featureNames, scaler: scaler,
                                     ensemble: &ensemble, source: source)
+        self.init(name: name, task: task, description: description, classes: classes, featureSet: featureSet,
+                  featureNames: featureNames, window: window, scaler: scaler, store: EnsembleStore(ensemble),
+                  selection: selection, card: card, source: source)
+    }
+
+    /// A model whose trees are read and validated at their first use: `load` reads and validates
+    /// them as `init(… ensemble: …)` does. Only for the embedded models, which the tests load and
+    /// validate in full (an error there stops the program with its message).
+    init(name: String, task: String, description: String?, classes: [String], featureSet: String,
+         featureNames: [String], window: WindowParameters?, scaler: StandardScaler?,
+         deferredEnsemble load: @escaping @Sendable () throws(ModelError) -> TreeEnsemble,
+         selection: ModelSelection?, card: JSONValue, source: String) {
+        let store = EnsembleStore {
+            do throws(ModelError) {
+                var ensemble = try load()
+                try ModelValidator.validate(classes: classes, features: featureNames, scaler: scaler,
+                                            ensemble: &ensemble, source: source)
+                return ensemble
+            } catch {
+                fatalError("the embedded model is invalid: \(error)")
+            }
+        }
+        self.init(name: name, task: task, description: description, classes: classes, featureSet: featureSet,
+                  featureNames: featureNames, window: window, scaler: scaler, store: store,
+                  selection: selection, card: card, source: source)
+    }
+
+    private init(name: String, task: String, description: String?, classes: [String], featureSet: String,
+                 featureNames: [String], window: WindowParameters?, scaler: StandardScaler?, store: EnsembleStore,
+                 selection: ModelSelection?, card: JSONValue, source: String) {
         self.name = name; self.task = task; self.description = description; self.classes = classes
         self.featureSet = featureSet; self.featureNames = featureNames; self.window = window
-        self.scaler = scaler; self.ensemble = ensemble; self.selection = selection; self.card = card
+        self.scaler = scaler; self.ensembleStore = store; self.selection = selection; self.card = card
         self.source = source
         let (classCount, featureCount) = (classes.count, featureNames.count)
-        self.lazyEvaluator = LazyEvaluator { [ensemble] in
-            EnsembleEvaluator(ensemble: ensemble, classCount: classCount, featureCount: featureCount, scaler: scaler)
+        self.lazyEvaluator = LazyEvaluator {
+            EnsembleEvaluator(ensemble: store.value, classCount: classCount, featureCount: featureCount, scaler: scaler)
         }
     }
 
@@ -175,6 +211,32 @@ public struct TreeModel: Sendable {
 public final class NestedModel: Sendable {
     public let model: TreeModel
     public init(_ model: TreeModel) { self.model = model }
+}
+
+/// A model's trees: given, or read and validated at the first use, once, whichever thread asks first.
+final class EnsembleStore: @unchecked Sendable {
+    private let lock = NSLock()
+    private var built: TreeEnsemble?
+    private var make: (@Sendable () -> TreeEnsemble)?
+
+    init(_ ensemble: TreeEnsemble) { built = ensemble }
+    init(_ make: @escaping @Sendable () -> TreeEnsemble) { self.make = make }
+
+    var isBuilt: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return built != nil
+    }
+
+    var value: TreeEnsemble {
+        lock.lock()
+        defer { lock.unlock() }
+        if let built { return built }
+        let ensemble = make!()
+        built = ensemble
+        make = nil
+        return ensemble
+    }
 }
 
 /// An evaluator built on first use, once, whichever thread asks first.

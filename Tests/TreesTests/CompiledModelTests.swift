@@ -67,6 +67,73 @@ final class CompiledModelTests: XCTestCase {
         }
     }
 
+    /// An embedded model (`decode(embedded:)`, what `ModelLocator` loads for a model name) leaves its
+    /// trees, and its stream stage's, unread until their first use, then reads and validates them
+    /// as the JSON's are: the same model in every part, every model in models/ and every parity fixture.
+    func testEmbeddedModelsReadTheirTreesAtFirstUse() throws {
+        var files = try Self.modelNames().map { Self.modelsDirectory.appendingPathComponent("\($0).json") }
+        files += ["dt_4class_nan", "rf_4class_scaled", "xgb_4class", "xgb_binary"].map { Fixtures.url("parity/\($0).model.json") }
+        for url in files {
+            let name = url.lastPathComponent
+            let json = try Data(contentsOf: url)
+            let compiled = try CompiledModel.compile(json: json, source: name)
+            let lazy = try TreeModel.decode(embedded: compiled, source: name)
+            XCTAssertFalse(lazy.ensembleStore.isBuilt, name)
+            if let stage = lazy.streamModel?.model {
+                XCTAssertFalse(stage.featureNames.isEmpty, name)
+                XCTAssertFalse(stage.ensembleStore.isBuilt, "\(name): the stream stage's trees are read at first use too")
+            }
+            Self.assertSameModel(try TreeModel.decode(json: json, source: name), lazy, name)
+            XCTAssertTrue(lazy.ensembleStore.isBuilt, name)
+            // An embedded JSON model is read in full, as any JSON.
+            XCTAssertTrue(try TreeModel.decode(embedded: json, source: name).ensembleStore.isBuilt, name)
+        }
+    }
+
+    /// Normalised at first use as at load: an embedded forest whose leaves hold counts gives
+    /// distributions, as the same model read in full does.
+    func testEmbeddedModelLeavesAreNormalisedAtFirstUse() throws {
+        let url = Fixtures.url("parity/rf_4class_scaled.model.json")
+        var text = try String(contentsOf: url, encoding: .utf8)
+        let json = try TreeModel.decode(json: Data(text.utf8), source: "m")
+        // Every leaf value doubled: no longer distributions.
+        var counts = json
+        counts.ensemble.trees = counts.ensemble.trees.map { t in
+            var t = t
+            t.value = t.value.map { $0 * 2 }
+            return t
+        }
+        text = counts.jsonText()
+        let compiled = try CompiledModel.compile(json: Data(text.utf8), source: "m")
+        let lazy = try TreeModel.decode(embedded: compiled, source: "m")
+        let full = try TreeModel.decode(json: Data(text.utf8), source: "m")
+        XCTAssertFalse(full.ensemble == counts.ensemble, "the counts were normalised")
+        XCTAssertTrue(lazy.ensemble == full.ensemble)
+    }
+
+    /// The trees of a model with deferred trees are read once, whichever thread asks first.
+    func testDeferredTreesAreReadOnce() throws {
+        let json = try Data(contentsOf: Fixtures.url("parity/xgb_4class.model.json"))
+        let model = try TreeModel.decode(embedded: try CompiledModel.compile(json: json, source: "m"), source: "m")
+        let reference = try TreeModel.decode(json: json, source: "m")
+        let rows = Self.probeRows(reference)
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var all: [[Double]] = []
+            func add(_ p: [Double]) { lock.lock(); all.append(p); lock.unlock() }
+        }
+        let results = Results()
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in results.add(model.predictProbabilities(rows: rows)) }
+        let expected = reference.predictProbabilities(rows: rows)
+        XCTAssertEqual(results.all.count, 8)
+        for p in results.all { XCTAssertTrue(p.elementsEqual(expected) { $0.bitPattern == $1.bitPattern }) }
+        // Setting the trees replaces them.
+        var copy = model
+        copy.ensemble.trees.removeLast()
+        XCTAssertEqual(copy.ensemble.trees.count, reference.ensemble.trees.count - 1)
+        XCTAssertEqual(model.ensemble.trees.count, reference.ensemble.trees.count)
+    }
+
     /// Every packing of an array of numbers, -0, strings with escapes and non-ASCII text, nesting,
     /// empty containers and repeated member names come back as they were.
     func testEveryKindOfValueRoundTrips() throws {
