@@ -20,7 +20,7 @@ out=bench-out
 mkdir -p "$out"
 
 echo "== building (release)"
-swift build -c release --scratch-path "$scratch" --product streamprobe | grep -E "error|warning: unre" || true
+swift build -c release --scratch-path "$scratch" --static-swift-stdlib --product streamprobe | grep -E "error|warning: unre" || true
 test -x "$(swift build -c release --scratch-path "$scratch" --show-bin-path)/streamprobe" || { echo "bench-flows: release build failed" >&2; exit 1; }
 sp="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/streamprobe"
 cc -O2 -o "$out/pcap_loop" Benchmarks/flows/pcap_loop.c -lpcap

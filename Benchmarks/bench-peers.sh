@@ -33,7 +33,7 @@ echo "== building"
 if [ -n "${SP:-}" ]; then
   sp=$SP
 else
-  swift build -c release --product streamprobe 2>&1 | grep -E "error" || true
+  swift build -c release --static-swift-stdlib --product streamprobe 2>&1 | grep -E "error" || true
   sp=.build/release/streamprobe
 fi
 test -x "$sp" || { echo "bench-peers: no streamprobe binary ($sp)" >&2; exit 1; }

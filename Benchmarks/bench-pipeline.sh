@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 runs="${RUNS:-3}"
 out=bench-out
 mkdir -p "$out"
-swift build -c release --product streamprobe 2>&1 | grep -E "error" || true
+swift build -c release --static-swift-stdlib --product streamprobe 2>&1 | grep -E "error" || true
 sp=.build/release/streamprobe
 test -x $sp || { echo "bench-pipeline: release build failed" >&2; exit 1; }
 cc -O2 -o "$out/pcap_loop" Benchmarks/flows/pcap_loop.c -lpcap

@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${BENCH_ROWS:-100000}
 if [ -z "${STREAMPROBE:-}" ]; then
-    swift build -c release --scratch-path .build-trees --product streamprobe >/dev/null
+    swift build -c release --scratch-path .build-trees --static-swift-stdlib --product streamprobe >/dev/null
     STREAMPROBE="$(swift build -c release --scratch-path .build-trees --show-bin-path)/streamprobe"
 fi
 tmp=$(mktemp -d)

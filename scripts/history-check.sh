@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=100; D=120; OUT=""; BIN=""
 while getopts "n:d:o:b:" o; do case $o in n) N=$OPTARG;; d) D=$OPTARG;; o) OUT=$OPTARG;; b) BIN=$OPTARG;; *) exit 64;; esac; done
-if [ -z "$BIN" ]; then swift build -c release >/dev/null; BIN=.build/release/streamprobe; fi
+if [ -z "$BIN" ]; then swift build -c release --static-swift-stdlib >/dev/null; BIN=.build/release/streamprobe; fi
 command -v sqlite3 >/dev/null || { echo "needs the sqlite3 client (scripts/setup.sh)" >&2; exit 69; }
 [ -n "$OUT" ] || OUT=$(mktemp -d)
 mkdir -p "$OUT/captures"

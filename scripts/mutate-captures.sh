@@ -10,7 +10,7 @@ runs=${1:-1200}
 seed=${2:-1}
 work=${WORK:-$(mktemp -d)}
 scripts/setup.sh
-swift build -c release --product streamprobe >/dev/null
+swift build -c release --static-swift-stdlib --product streamprobe >/dev/null
 bin=$(swift build -c release --show-bin-path)/streamprobe
 base="$work/base"
 mkdir -p "$base"

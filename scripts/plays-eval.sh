@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=2; D=600; SKIP=0.2; OUT=""; BIN=""
 while getopts "n:d:s:o:b:" o; do case $o in n) N=$OPTARG;; d) D=$OPTARG;; s) SKIP=$OPTARG;; o) OUT=$OPTARG;; b) BIN=$OPTARG;; *) exit 64;; esac; done
-if [ -z "$BIN" ]; then swift build -c release >/dev/null; BIN=.build/release/streamprobe; fi
+if [ -z "$BIN" ]; then swift build -c release --static-swift-stdlib >/dev/null; BIN=.build/release/streamprobe; fi
 [ -n "$OUT" ] || OUT=$(mktemp -d)
 mkdir -p "$OUT"
 tiers=(low normal high very_high lossless)

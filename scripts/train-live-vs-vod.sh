@@ -30,7 +30,7 @@ SHARED=${SHARED:-../shared}
 REAL_DIR="$SHARED/datasets/live-vs-vod"
 JOBS=${JOBS:-$(nproc)}
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1795219200}
-if [ -n "${STREAMPROBE:-}" ]; then B=$STREAMPROBE; else swift build -c release --product streamprobe >/dev/null; B=.build/release/streamprobe; fi
+if [ -n "${STREAMPROBE:-}" ]; then B=$STREAMPROBE; else swift build -c release --static-swift-stdlib --product streamprobe >/dev/null; B=.build/release/streamprobe; fi
 SET=${FEATURE_SET:-livevod-v2}  # another set only for comparisons (the card text describes livevod-v2)
 DURATION=150
 PROFILES=video:live,video:vod,video:web,call:person,call:background,call:voice

@@ -28,7 +28,7 @@ MODEL=models/spotify-quality.json
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1795219200}  # the card date of the committed model (2026-11-21): same bytes on a rerun
 
 # STREAMPROBE=path: a binary built from this commit (default: build it here).
-if [ -n "${STREAMPROBE:-}" ]; then B=$STREAMPROBE; else swift build -c release --product streamprobe >/dev/null; B=.build/release/streamprobe; fi
+if [ -n "${STREAMPROBE:-}" ]; then B=$STREAMPROBE; else swift build -c release --static-swift-stdlib --product streamprobe >/dev/null; B=.build/release/streamprobe; fi
 case $B in /*) ;; *) B=$PWD/$B ;; esac
 PROFILES=spotify:low,spotify:normal,spotify:high,spotify:very_high,spotify:lossless
 CLASSES=(low normal high very_high lossless)

@@ -25,7 +25,7 @@ if [ ! -f "$PCAP" ]; then
   exit 0
 fi
 if [ -z "${STREAMPROBE:-}" ]; then
-  swift build -c release --product streamprobe >/dev/null
+  swift build -c release --static-swift-stdlib --product streamprobe >/dev/null
   STREAMPROBE="$(swift build -c release --show-bin-path)/streamprobe"
 fi
 python3 scripts/spotify_flow.py train "$STREAMPROBE" "$WORK" "$PCAP" "$OUT"

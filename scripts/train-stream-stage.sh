@@ -46,7 +46,7 @@ SHARED=${SHARED:-../shared/datasets/live-vs-vod}
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1795219200}
 
 # STREAMPROBE=path: a binary built from this commit (default: build it here).
-if [ -n "${STREAMPROBE:-}" ]; then B=$STREAMPROBE; else swift build -c release --product streamprobe >/dev/null; B=.build/release/streamprobe; fi
+if [ -n "${STREAMPROBE:-}" ]; then B=$STREAMPROBE; else swift build -c release --static-swift-stdlib --product streamprobe >/dev/null; B=.build/release/streamprobe; fi
 case $B in /*) ;; *) B=$PWD/$B ;; esac
 TIERS=(low normal high very_high lossless)
 LINKS=(fibre cable dsl wifi 4g vpn)

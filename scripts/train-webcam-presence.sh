@@ -14,7 +14,7 @@ SHARED=${SHARED:-../shared}
 data=$SHARED/datasets/webcam-presence
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1795219200}  # the card date of the committed model
 if [ -z "${STREAMPROBE:-}" ]; then
-    swift build -c release --product streamprobe >/dev/null
+    swift build -c release --static-swift-stdlib --product streamprobe >/dev/null
     STREAMPROBE=.build/release/streamprobe
 fi
 python3 scripts/webcam_presence.py "$STREAMPROBE" "$data/capture1_train.csv" "$data/capture3_train.csv" "$WORK" "$OUT"

@@ -10,7 +10,7 @@ SHARED=${SHARED:-../shared}
 B=${STREAMPROBE:-.build/release/streamprobe}
 P="$SHARED/datasets/spotify-app-traffic/spotify_app_control.pcap"
 [ -f "$P" ] || { echo "validate-analyze: $P not found, skipped"; exit 0; }
-[ -x "$B" ] || swift build -c release --product streamprobe >/dev/null
+[ -x "$B" ] || swift build -c release --static-swift-stdlib --product streamprobe >/dev/null
 
 echo "-- streamprobe analyze $P (default model, per-client audio streams)"
 out=$("$B" analyze "$P")

@@ -25,7 +25,7 @@ if ! command -v tshark >/dev/null; then
     exit 1
 fi
 if [ -z "${STREAMPROBE:-}" ]; then
-    swift build -c release --product streamprobe >/dev/null
+    swift build -c release --static-swift-stdlib --product streamprobe >/dev/null
     STREAMPROBE="$(swift build -c release --show-bin-path)/streamprobe"
 fi
 

@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=${STREAMPROBE:-.build/release/streamprobe}
-[ -x "$B" ] || { swift build -c release --product streamprobe >/dev/null && B=.build/release/streamprobe; }
+[ -x "$B" ] || { swift build -c release --static-swift-stdlib --product streamprobe >/dev/null && B=.build/release/streamprobe; }
 if ! command -v chromium >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || { echo "validate-html: chromium could not be installed"; exit 1; }

@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared}
 if [ ! -d "$SHARED/datasets/live-vs-vod" ]; then echo "validate-live-vs-vod: $SHARED/datasets/live-vs-vod not found, skipped"; exit 0; fi
-if [ -z "${STREAMPROBE:-}" ]; then swift build -c release --product streamprobe >/dev/null || exit 1; STREAMPROBE=$PWD/.build/release/streamprobe; fi
+if [ -z "${STREAMPROBE:-}" ]; then swift build -c release --static-swift-stdlib --product streamprobe >/dev/null || exit 1; STREAMPROBE=$PWD/.build/release/streamprobe; fi
 export STREAMPROBE SHARED
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

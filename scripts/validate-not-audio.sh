@@ -13,7 +13,7 @@ SHARED=${SHARED:-../shared}
 B=${STREAMPROBE:-.build/release/streamprobe}
 D="$SHARED/datasets/live-vs-vod"
 [ -d "$D" ] || { echo "validate-not-audio: $D not found, skipped"; exit 0; }
-[ -x "$B" ] || swift build -c release --product streamprobe >/dev/null
+[ -x "$B" ] || swift build -c release --static-swift-stdlib --product streamprobe >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0

@@ -12,7 +12,7 @@ if [ ! -d "$SHARED/datasets" ] || [ ! -f "$PCAP" ]; then
   exit 0
 fi
 if [ -z "${STREAMPROBE:-}" ]; then
-  swift build -c release --product streamprobe >/dev/null
+  swift build -c release --static-swift-stdlib --product streamprobe >/dev/null
   STREAMPROBE="$(swift build -c release --show-bin-path)/streamprobe"
 fi
 export STREAMPROBE SHARED

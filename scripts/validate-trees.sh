@@ -15,7 +15,7 @@ if [ ! -f "$data/capture1_train.csv" ]; then
     exit 0
 fi
 if [ -z "${STREAMPROBE:-}" ]; then
-    swift build -c release --scratch-path .build-trees --product streamprobe >/dev/null
+    swift build -c release --scratch-path .build-trees --static-swift-stdlib --product streamprobe >/dev/null
     STREAMPROBE="$(swift build -c release --scratch-path .build-trees --show-bin-path)/streamprobe"
 fi
 tmp=$(mktemp -d)

@@ -14,7 +14,7 @@ SHARED=${SHARED:-../shared}
 B=${STREAMPROBE:-.build/release/streamprobe}
 D="$SHARED/datasets/webcam-presence"
 [ -f "$D/capture1_train.csv" ] || { echo "validate-webcam-presence: $D not found, skipped"; exit 0; }
-[ -x "$B" ] || swift build -c release --product streamprobe >/dev/null
+[ -x "$B" ] || swift build -c release --static-swift-stdlib --product streamprobe >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0

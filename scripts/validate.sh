@@ -21,7 +21,7 @@ fi
 python3 -c 'import numpy, pandas, sklearn; assert sklearn.__version__ == "1.9.1"' 2>/dev/null \
   || python3 -m pip install -q numpy pandas "scikit-learn==1.9.1"
 
-swift build -c release --product streamprobe >/dev/null || { echo "validate: release build failed"; exit 1; }
+swift build -c release --static-swift-stdlib --product streamprobe >/dev/null || { echo "validate: release build failed"; exit 1; }
 export STREAMPROBE="$PWD/.build/release/streamprobe" SHARED
 
 status=0
