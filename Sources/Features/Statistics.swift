@@ -86,20 +86,27 @@ enum Stats {
     /// about half the work of the radix sort. Values that the radix sort would not take (fewer than 64,
     /// negative or NaN) are sorted as it sorts them.
     static func selectForPercentiles(_ values: [Double], _ percentiles: (Double, Double, Double), into work: inout [Double]) {
-        let n = values.count
         work.removeAll(keepingCapacity: true)
-        guard n >= 64, values.allSatisfy({ $0 >= 0 }) else {
-            work.append(contentsOf: values)
+        work.append(contentsOf: values)
+        selectForPercentiles(inPlace: &work, percentiles)
+    }
+
+    /// `selectForPercentiles(_:_:into:)` on the values in `work` themselves (their order is lost).
+    static func selectForPercentiles(inPlace work: inout [Double], _ percentiles: (Double, Double, Double)) {
+        let n = work.count
+        guard n >= 64, work.allSatisfy({ $0 >= 0 }) else {
             work.sort()
             return
         }
         // +0.0 for -0.0, as the radix sort's bit patterns do: then `<` orders like the sorted array.
         var low = Double.infinity, high = -Double.infinity
-        for v in values {
-            let x = v + 0.0
-            work.append(x)
-            if x < low { low = x }
-            if x > high { high = x }
+        work.withUnsafeMutableBufferPointer { a in
+            for i in 0..<n {
+                let x = a[i] + 0.0
+                a[i] = x
+                if x < low { low = x }
+                if x > high { high = x }
+            }
         }
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 6) { targets in
             var count = 0
@@ -179,11 +186,23 @@ enum Stats {
     static func percentile(sorted values: [Double], _ q: Double) -> Double {
         let n = values.count
         if n == 1 { return values[0] }
+        let (lower, upper, fraction) = percentilePositions(count: n, q)
+        return interpolate(values[lower], values[upper], fraction)
+    }
+
+    /// The two sorted positions `percentile(sorted:_:)` reads for `q` among `n` (> 1) values, and the
+    /// fraction between them.
+    @inlinable @inline(__always)
+    static func percentilePositions(count n: Int, _ q: Double) -> (lower: Int, upper: Int, fraction: Double) {
         let position = (q / 100) * Double(n - 1)
         let lower = min(Int(position.rounded(.down)), n - 1)
         let upper = min(lower + 1, n - 1)
-        let fraction = position - Double(lower)
-        let a = values[lower], b = values[upper]
+        return (lower, upper, position - Double(lower))
+    }
+
+    /// numpy's two-sided lerp between the values at the two positions.
+    @inlinable @inline(__always)
+    static func interpolate(_ a: Double, _ b: Double, _ fraction: Double) -> Double {
         let difference = b - a
         return fraction >= 0.5 ? b - difference * (1 - fraction) : a + difference * fraction
     }
