@@ -61,6 +61,9 @@ struct FirstPass {
     /// What becomes of each flow's packets, by flow index (indices are reused: reset on a new flow).
     var routes: [FlowRoute] = []
     var units: [StreamUnit] = []
+    /// `units`, unretained (`units` keeps them alive; appended together): a packet's unit without a
+    /// retain and release per packet.
+    private var unitRefs: [Unmanaged<StreamUnit>] = []
     var unitByClient: [IPAddress: Int] = [:]
     /// Every `clockTick` of capture time, silent units' windows that ended are emitted (live mode
     /// shows them as they complete, not when the unit's next packet comes).
@@ -107,6 +110,7 @@ struct FirstPass {
         if let single {
             units = [StreamUnit(client: single.client, label: single.label, selection: single.selection, plan: plan,
                                 model: model, observers: observers)]
+            unitRefs = units.map { Unmanaged.passUnretained($0) }
         }
     }
 
@@ -170,9 +174,10 @@ struct FirstPass {
 
     @inline(__always)
     mutating func feedSingle(_ decoded: DecodedPacket, touch: FlowTouch?, time: Double, length: Int, direction: PacketDirection) {
-        let unit = units[0]
-        unit.add(PacketSample(decoded, time: time, length: length, direction: direction))
-        unit.noteClose(decoded, time: time, direction: direction)
+        unitRefs[0]._withUnsafeGuaranteedRef { unit in
+            unit.add(PacketSample(decoded, time: time, length: length, direction: direction))
+            unit.noteClose(decoded, time: time, direction: direction)
+        }
         guard let touch else { return }
         // Single-unit scopes: every packet is the unit's; a flow's first packet lists it in the unit.
         let index = touch.index
@@ -198,10 +203,11 @@ struct FirstPass {
         var candidate = false
         switch route {
         case .unit(let u):
-            // One load of the unit (each `units[u]` retains and releases it).
-            let unit = units[Int(u)]
-            unit.add(PacketSample(decoded, time: time, length: frameLength, direction: direction))
-            unit.noteClose(decoded, time: time, direction: direction)
+            // The unit without a retain and release (each `units[u]` would retain and release it).
+            unitRefs[Int(u)]._withUnsafeGuaranteedRef { unit in
+                unit.add(PacketSample(decoded, time: time, length: frameLength, direction: direction))
+                unit.noteClose(decoded, time: time, direction: direction)
+            }
             return
         case .ignored:
             return
@@ -256,6 +262,7 @@ struct FirstPass {
         volume?.stop()
         volume = nil
         units.append(unit)
+        unitRefs.append(Unmanaged.passUnretained(unit))
         unitByClient[client] = units.count - 1
         return units.count - 1
     }

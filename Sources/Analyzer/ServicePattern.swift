@@ -120,9 +120,11 @@ public struct ServicePatternSet: Sendable {
     public func matches(_ name: String?) -> Bool {
         guard let name, !name.isEmpty else { return false }
         // The name is lowered once for all the patterns.
+        // Each pattern used in place (`contains` would copy it, retaining its arrays and strings).
         return ServicePattern.withLoweredHost(name) { host in
             guard let host else { return patterns.contains { $0.matchesByCharacters(name) } }
-            return patterns.contains { $0.matches(host: host, name: name) }
+            for i in patterns.indices where patterns[i].matches(host: host, name: name) { return true }
+            return false
         }
     }
 }
