@@ -94,18 +94,31 @@ enum Stats {
     /// `selectForPercentiles(_:_:into:)` on the values in `work` themselves (their order is lost).
     static func selectForPercentiles(inPlace work: inout [Double], _ percentiles: (Double, Double, Double)) {
         let n = work.count
-        guard n >= 64, work.allSatisfy({ $0 >= 0 }) else {
+        guard n >= 64 else {
             work.sort()
             return
         }
-        // +0.0 for -0.0, as the radix sort's bit patterns do: then `<` orders like the sorted array.
+        // One reading pass: all values ≥ 0 (no NaN), their extremes (of the values with +0.0 for -0.0,
+        // as the radix sort's bit patterns have it: then `<` orders like the sorted array), any -0.0.
         var low = Double.infinity, high = -Double.infinity
-        work.withUnsafeMutableBufferPointer { a in
+        var allNonNegative = true, negativeZero = false
+        work.withUnsafeBufferPointer { a in
             for i in 0..<n {
-                let x = a[i] + 0.0
-                a[i] = x
+                let v = a[i]
+                if !(v >= 0) { allNonNegative = false; break }
+                if v.bitPattern == (-0.0 as Double).bitPattern { negativeZero = true }
+                let x = v + 0.0
                 if x < low { low = x }
                 if x > high { high = x }
+            }
+        }
+        guard allNonNegative else {
+            work.sort()
+            return
+        }
+        if negativeZero {
+            work.withUnsafeMutableBufferPointer { a in
+                for i in 0..<n { a[i] = a[i] + 0.0 }
             }
         }
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 6) { targets in
@@ -200,18 +213,19 @@ enum Stats {
                             }
                         }
                     }
-                    // Each group's values in order at its targets' ranks.
+                    // Each group's values in order at its targets' ranks (a group of close values, as a steady
+                    // packet rate makes them, often holds few distinct ones: the three-way partitions suit it).
                     var j = 0
                     for g in 0..<groups {
                         let start = groupStart[g], end = g + 1 < groups ? groupStart[g + 1] : total
                         let first = j
                         while j < targets.count && bucketOf[j] == groupBucket[g] { j += 1 }
                         let ranks = UnsafeMutableBufferPointer(rebasing: rankOf[first..<j])
-                        for k in ranks.indices { ranks[k] += start }
                         let size = end - start
-                        select(values, start, end, UnsafeBufferPointer(ranks),
+                        let region = UnsafeMutableBufferPointer(rebasing: values[start..<end])
+                        select(region, 0, size, UnsafeBufferPointer(ranks),
                                depth: 2 * (Int.bitWidth - size.leadingZeroBitCount) + 8)
-                        for k in first..<j { a[targets[k]] = values[rankOf[k]] }
+                        for k in first..<j { a[targets[k]] = region[rankOf[k]] }
                     }
                 }
             }

@@ -35,7 +35,8 @@ final class SortTests: XCTestCase {
                                "n \(n), percentile \(p)")
             }
         }
-        // Large arrays (the bucketed selection): spread, clustered in one bit-pattern range, all equal, mostly zero.
+        // Large arrays (the bucketed selection): spread, clustered in one bit-pattern range, all equal, mostly zero,
+        // a few values with -0.0 among them, subnormals.
         for trial in 0..<24 {
             let n = [2048, 2049, 5000, 20_000][trial % 4]
             let values = (0..<n).map { i -> Double in
@@ -44,7 +45,7 @@ final class SortTests: XCTestCase {
                 case 1: return 1.2e-4 + Double(rng.next() % 50) * 1e-9 + (i % 997 == 0 ? 2.5 : 0)
                 case 2: return 0.003
                 case 3: return rng.next() % 10 == 0 ? Double(rng.next() % 1000) * 1e-3 : 0
-                case 4: return Double(rng.next() % 3) * 0.5
+                case 4: return rng.next() % 4 == 0 ? -0.0 : Double(rng.next() % 3) * 0.5
                 default: return Double(bitPattern: rng.next() >> 2)
                 }
             }
