@@ -72,7 +72,11 @@ struct FirstPass {
     /// must come within a second of their window's end).
     var clockTick = 0.5
     /// Streams chosen by download volume, followed while no flow has a service name (streams scope).
-    var volume: VolumeStreams?
+    var volume: VolumeStreams? {
+        didSet { volumeRef = volume.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `volume`, unretained (`volume` keeps it alive): the per-packet calls without a retain and release.
+    private var volumeRef: Unmanaged<VolumeStreams>?
 
     /// `passThrough`: the volume units' observer calls go out as they happen (live capture, a pipe);
     /// `canReread`: the input can be read a second time (a file, or a live capture's saved file).
@@ -106,6 +110,7 @@ struct FirstPass {
             volume = VolumeStreams(selection: options.selection, namedToo: plan.patterns.isEmpty, plan: plan, model: model,
                                    observers: observers, passThrough: passThrough, canReread: canReread, live: live)
             ended.volume = volume
+            volumeRef = volume.map { Unmanaged.passUnretained($0) }  // (no didSet in an initializer)
         }
         if let single {
             units = [StreamUnit(client: single.client, label: single.label, selection: single.selection, plan: plan,
@@ -141,7 +146,7 @@ struct FirstPass {
             observers.onCaptureStart?(time)
         }
         lastTime = time
-        if let volume { volume.releaseIfDue(now: time) }
+        if let volumeRef { volumeRef._withUnsafeGuaranteedRef { $0.releaseIfDue(now: time) } }
         if time >= nextClockTick { tick(time) }
         let decoded = decode(linkType: linkType, bytes: packet.bytes)
         summary.count(decoded, frameLength: packet.originalLength)
@@ -232,14 +237,16 @@ struct FirstPass {
             }
             return
         }
-        guard candidate, let volume, volume.active else { return }
-        let fin = decoded.transport == .tcp && direction == .upload && decoded.tcpFlags.contains(.fin)
-        if let c = volume.offer(PacketSample(decoded, time: time, length: frameLength, direction: direction),
+        guard candidate, let volumeRef else { return }
+        let joined: Int32? = volumeRef._withUnsafeGuaranteedRef { volume in
+            guard volume.active else { return nil }
+            let fin = decoded.transport == .tcp && direction == .upload && decoded.tcpFlags.contains(.fin)
+            return volume.offer(PacketSample(decoded, time: time, length: frameLength, direction: direction),
                                 flowID: flows.records[index].id, downloadBytes: Int(flows.records[index].toClient.bytes),
                                 firstTime: flows.records[index].firstTime, index: index,
-                                clientAddress: flows.records[index].clientAddress, clientFin: fin) {
-            routes[index] = .joined(c)
+                                clientAddress: flows.records[index].clientAddress, clientFin: fin)
         }
+        if let c = joined { routes[index] = .joined(c) }
     }
 
     @inline(__always)
