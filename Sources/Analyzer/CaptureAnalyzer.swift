@@ -51,6 +51,8 @@ struct Observers {
     var onCaptureStart: ((Double) -> Void)?
     var onSession: SessionObserver?
     var onPlay: PlayObserver?
+    /// Units estimate plays (off when nothing reads the report's plays: `features`).
+    var estimatesPlays = true
 }
 
 /// Called as each estimated play of a unit is decided (its next play started, or the unit's session ended).
@@ -74,6 +76,9 @@ public final class CaptureAnalyzer {
     public var onPlay: PlayObserver?
     /// Called now and then with (packets so far, bytes read of the file so far).
     public var onProgress: ((Int, Int64) -> Void)?
+    /// Streams estimate their plays (`StreamUnitReport.plays`). Off for callers that never read them
+    /// (feature rows): the per-packet work of the play estimator is skipped, and reports carry no plays.
+    public var estimatesPlays = true
     /// The last `analyze` read its input a second time (streams chosen by volume that the single
     /// pass could not follow exactly). For tests and benchmarks.
     public private(set) var lastRunReadTwice = false
@@ -120,7 +125,8 @@ public final class CaptureAnalyzer {
         guard linkType.isSupported else {
             throw AnalysisError.unsupportedLinkType(source.name, source.linkType, source.linkTypeName)
         }
-        let observers = Observers(onWindow: onWindow, onRow: onRow, onCaptureStart: onCaptureStart, onSession: onSession, onPlay: onPlay)
+        let observers = Observers(onWindow: onWindow, onRow: onRow, onCaptureStart: onCaptureStart, onSession: onSession, onPlay: onPlay,
+                                  estimatesPlays: estimatesPlays)
         // Live capture and pipes get the volume-chosen streams' windows as they come; a file gets
         // them at the end, for the streams that are the answer.
         // Rows (`features`) of a pipe are kept too, so that only the chosen streams' rows are written.

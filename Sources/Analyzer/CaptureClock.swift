@@ -45,8 +45,17 @@ struct CaptureClock {
 
     typealias Deliver = (borrowing CapturedPacket, Double) throws -> Void
 
+    @inline(__always)
     mutating func feed(_ packet: borrowing CapturedPacket, _ deliver: Deliver) rethrows {
         let time = packet.timestamp.timeInterval + shift
+        // Nearly every packet: nothing held, at or after the clock (so not behind the latest packet
+        // either), within a session gap of it, and in range: handed on at its own time.
+        if held == nil, let clock, time >= clock, time <= clock + StreamUnit.sessionGap, abs(time) <= Self.maximumSeconds {
+            self.clock = time
+            packetClock = time
+            try deliver(packet, time)
+            return
+        }
         guard abs(time) <= Self.maximumSeconds else {
             outOfRange += 1
             return

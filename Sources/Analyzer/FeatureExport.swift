@@ -84,6 +84,7 @@ public struct FeatureExport {
     /// Analyses one capture, writing its rows as they come.
     func export(_ path: String, as text: RowText, to sink: OutputSink) throws -> CaptureReport {
         let analyzer = analyzer()
+        analyzer.estimatesPlays = false  // rows never carry plays
         var origin: Double?
         let label = self.label, leaveOutSkipped = self.leaveOutSkipped
         switch rows {

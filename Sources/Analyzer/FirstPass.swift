@@ -61,6 +61,9 @@ struct FirstPass {
     /// What becomes of each flow's packets, by flow index (indices are reused: reset on a new flow).
     var routes: [FlowRoute] = []
     var units: [StreamUnit] = []
+    /// `units`, unretained (`units` keeps them alive; appended together): a packet's unit without a
+    /// retain and release per packet.
+    private var unitRefs: [Unmanaged<StreamUnit>] = []
     var unitByClient: [IPAddress: Int] = [:]
     /// Every `clockTick` of capture time, silent units' windows that ended are emitted (live mode
     /// shows them as they complete, not when the unit's next packet comes).
@@ -69,7 +72,11 @@ struct FirstPass {
     /// must come within a second of their window's end).
     var clockTick = 0.5
     /// Streams chosen by download volume, followed while no flow has a service name (streams scope).
-    var volume: VolumeStreams?
+    var volume: VolumeStreams? {
+        didSet { volumeRef = volume.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `volume`, unretained (`volume` keeps it alive): the per-packet calls without a retain and release.
+    private var volumeRef: Unmanaged<VolumeStreams>?
 
     /// `passThrough`: the volume units' observer calls go out as they happen (live capture, a pipe);
     /// `canReread`: the input can be read a second time (a file, or a live capture's saved file).
@@ -103,10 +110,12 @@ struct FirstPass {
             volume = VolumeStreams(selection: options.selection, namedToo: plan.patterns.isEmpty, plan: plan, model: model,
                                    observers: observers, passThrough: passThrough, canReread: canReread, live: live)
             ended.volume = volume
+            volumeRef = volume.map { Unmanaged.passUnretained($0) }  // (no didSet in an initializer)
         }
         if let single {
             units = [StreamUnit(client: single.client, label: single.label, selection: single.selection, plan: plan,
                                 model: model, observers: observers)]
+            unitRefs = units.map { Unmanaged.passUnretained($0) }
         }
     }
 
@@ -137,7 +146,7 @@ struct FirstPass {
             observers.onCaptureStart?(time)
         }
         lastTime = time
-        if let volume { volume.releaseIfDue(now: time) }
+        if let volumeRef { volumeRef._withUnsafeGuaranteedRef { $0.releaseIfDue(now: time) } }
         if time >= nextClockTick { tick(time) }
         let decoded = decode(linkType: linkType, bytes: packet.bytes)
         summary.count(decoded, frameLength: packet.originalLength)
@@ -170,9 +179,10 @@ struct FirstPass {
 
     @inline(__always)
     mutating func feedSingle(_ decoded: DecodedPacket, touch: FlowTouch?, time: Double, length: Int, direction: PacketDirection) {
-        let unit = units[0]
-        unit.add(PacketSample(decoded, time: time, length: length, direction: direction))
-        unit.noteClose(decoded, time: time, direction: direction)
+        unitRefs[0]._withUnsafeGuaranteedRef { unit in
+            unit.add(PacketSample(decoded, time: time, length: length, direction: direction))
+            unit.noteClose(decoded, time: time, direction: direction)
+        }
         guard let touch else { return }
         // Single-unit scopes: every packet is the unit's; a flow's first packet lists it in the unit.
         let index = touch.index
@@ -198,10 +208,11 @@ struct FirstPass {
         var candidate = false
         switch route {
         case .unit(let u):
-            // One load of the unit (each `units[u]` retains and releases it).
-            let unit = units[Int(u)]
-            unit.add(PacketSample(decoded, time: time, length: frameLength, direction: direction))
-            unit.noteClose(decoded, time: time, direction: direction)
+            // The unit without a retain and release (each `units[u]` would retain and release it).
+            unitRefs[Int(u)]._withUnsafeGuaranteedRef { unit in
+                unit.add(PacketSample(decoded, time: time, length: frameLength, direction: direction))
+                unit.noteClose(decoded, time: time, direction: direction)
+            }
             return
         case .ignored:
             return
@@ -226,14 +237,16 @@ struct FirstPass {
             }
             return
         }
-        guard candidate, let volume, volume.active else { return }
-        let fin = decoded.transport == .tcp && direction == .upload && decoded.tcpFlags.contains(.fin)
-        if let c = volume.offer(PacketSample(decoded, time: time, length: frameLength, direction: direction),
+        guard candidate, let volumeRef else { return }
+        let joined: Int32? = volumeRef._withUnsafeGuaranteedRef { volume in
+            guard volume.active else { return nil }
+            let fin = decoded.transport == .tcp && direction == .upload && decoded.tcpFlags.contains(.fin)
+            return volume.offer(PacketSample(decoded, time: time, length: frameLength, direction: direction),
                                 flowID: flows.records[index].id, downloadBytes: Int(flows.records[index].toClient.bytes),
                                 firstTime: flows.records[index].firstTime, index: index,
-                                clientAddress: flows.records[index].clientAddress, clientFin: fin) {
-            routes[index] = .joined(c)
+                                clientAddress: flows.records[index].clientAddress, clientFin: fin)
         }
+        if let c = joined { routes[index] = .joined(c) }
     }
 
     @inline(__always)
@@ -256,6 +269,7 @@ struct FirstPass {
         volume?.stop()
         volume = nil
         units.append(unit)
+        unitRefs.append(Unmanaged.passUnretained(unit))
         unitByClient[client] = units.count - 1
         return units.count - 1
     }

@@ -3,11 +3,11 @@
 public struct ServicePattern: Sendable, Hashable, CustomStringConvertible {
     public let pattern: String
     private let parts: [Substring]
-    private let anchoredStart: Bool
-    private let anchoredEnd: Bool
+    fileprivate let anchoredStart: Bool
+    fileprivate let anchoredEnd: Bool
 
     /// `parts` as bytes, when every part is printable ASCII (the byte path of `matches`).
-    private let asciiParts: [[UInt8]]?
+    fileprivate let asciiParts: [[UInt8]]?
 
     public init(_ pattern: String) {
         let p = pattern.lowercased()
@@ -115,14 +115,82 @@ public struct ServicePattern: Sendable, Hashable, CustomStringConvertible {
 /// A set of patterns; a name matches when any pattern does.
 public struct ServicePatternSet: Sendable {
     public let patterns: [ServicePattern]
-    public init(_ patterns: [String]) { self.patterns = patterns.map(ServicePattern.init) }
+    /// Every pattern's byte parts in one array (nil when some pattern is not printable ASCII): the rule of
+    /// `ServicePattern.matches(host:name:)` without copying each pattern (its arrays and strings) per name.
+    private let flat: FlatPatterns?
+
+    struct FlatPatterns: Sendable {
+        /// The parts' bytes, one after another.
+        var bytes: [UInt8] = []
+        /// Each part: where its bytes start, how many.
+        var parts: [(start: Int, count: Int)] = []
+        /// Each pattern: its first part, how many parts, its anchors, whether the pattern text is empty.
+        var entries: [(firstPart: Int, partCount: Int, anchoredStart: Bool, anchoredEnd: Bool, emptyPattern: Bool)] = []
+    }
+
+    public init(_ patterns: [String]) {
+        self.patterns = patterns.map(ServicePattern.init)
+        var flat: FlatPatterns? = FlatPatterns()
+        for p in self.patterns {
+            guard let ascii = p.asciiParts else { flat = nil; break }
+            flat!.entries.append((flat!.parts.count, ascii.count, p.anchoredStart, p.anchoredEnd, p.pattern.isEmpty))
+            for part in ascii {
+                flat!.parts.append((flat!.bytes.count, part.count))
+                flat!.bytes.append(contentsOf: part)
+            }
+        }
+        self.flat = flat
+    }
+
     public var isEmpty: Bool { patterns.isEmpty }
     public func matches(_ name: String?) -> Bool {
         guard let name, !name.isEmpty else { return false }
         // The name is lowered once for all the patterns.
         return ServicePattern.withLoweredHost(name) { host in
             guard let host else { return patterns.contains { $0.matchesByCharacters(name) } }
-            return patterns.contains { $0.matches(host: host, name: name) }
+            guard let flat else { return patterns.contains { $0.matches(host: host, name: name) } }
+            return flat.bytes.withUnsafeBufferPointer { bytes in
+                flat.parts.withUnsafeBufferPointer { parts in
+                    for e in flat.entries where Self.matches(host: host, bytes: bytes, parts: parts, entry: e) { return true }
+                    return false
+                }
+            }
         }
+    }
+
+    /// `ServicePattern.matches(host:name:)` of one pattern of `flat` (all printable ASCII).
+    private static func matches(host: UnsafeBufferPointer<UInt8>, bytes: UnsafeBufferPointer<UInt8>,
+                                parts: UnsafeBufferPointer<(start: Int, count: Int)>,
+                                entry: (firstPart: Int, partCount: Int, anchoredStart: Bool, anchoredEnd: Bool, emptyPattern: Bool)) -> Bool {
+        if entry.partCount == 0 { return !entry.emptyPattern || host.isEmpty }
+        let n = host.count
+        var start = 0
+        func equal(_ part: (start: Int, count: Int), at offset: Int) -> Bool {
+            for k in 0..<part.count where host[offset + k] != bytes[part.start + k] { return false }
+            return true
+        }
+        for i in 0..<entry.partCount {
+            let part = parts[entry.firstPart + i]
+            let isFirst = i == 0, isLast = i == entry.partCount - 1
+            if isFirst && entry.anchoredStart {
+                guard n - start >= part.count, equal(part, at: start) else { return false }
+                start += part.count
+                if isLast && entry.anchoredEnd { return start == n }
+                continue
+            }
+            if isLast && entry.anchoredEnd {
+                return n - start >= part.count && equal(part, at: n - part.count)
+            }
+            var found = -1
+            if n - start >= part.count {
+                for offset in start...(n - part.count) where equal(part, at: offset) {
+                    found = offset
+                    break
+                }
+            }
+            guard found >= 0 else { return false }
+            start = found + part.count
+        }
+        return true
     }
 }

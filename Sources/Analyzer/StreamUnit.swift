@@ -50,6 +50,8 @@ final class StreamUnit {
     /// Whole-session features are computed only when something reads them: the model's stream
     /// stage, or a `summary-v1` row observer.
     private let wantsSummary: Bool
+    /// Plays are estimated (`Observers.estimatesPlays`).
+    private let estimatesPlays: Bool
     private var summary = StreamSummary()
     private var sessionFirst = 0.0
     private var sessionPackets = 0
@@ -74,6 +76,7 @@ final class StreamUnit {
         self.selection = selection
         self.selectedByName = selectedByName
         self.wantsSummary = model?.streamModel != nil || observers.onSession != nil
+        self.estimatesPlays = observers.estimatesPlays
         self.model = model
         self.plan = plan
         self.observers = observers
@@ -120,14 +123,17 @@ final class StreamUnit {
         packets += 1
         if firstTime == nil { firstTime = sample.time; plays.captureStart = captureStart }
         if sample.time > lastTime || packets == 1 { lastTime = sample.time }
-        if sample.direction == .upload {
+        let upload = sample.direction == .upload
+        if upload {
             uploadBytes += sample.frameLength
         } else {
             downloadBytes += sample.frameLength
             sessionDownBytes += sample.frameLength
-            plays.addDownload(time: sample.time, bytes: sample.frameLength)
         }
-        plays.addPacket(time: sample.time, length: sample.frameLength, upload: sample.direction == .upload)
+        if estimatesPlays {
+            if !upload { plays.addDownload(time: sample.time, bytes: sample.frameLength) }
+            plays.addPacket(time: sample.time, length: sample.frameLength, upload: upload)
+        }
         if wantsSummary { summary.add(sample) }
         extractor.add(sample) { window in self.record(window) }
     }
@@ -260,7 +266,7 @@ extension StreamUnit {
     /// A FIN from the client ends one of its connections (a track's, when it changes track).
     @inline(__always)
     func noteClose(_ d: DecodedPacket, time: Double, direction: PacketDirection) {
-        guard d.transport == .tcp, direction == .upload, d.tcpFlags.contains(.fin) else { return }
+        guard estimatesPlays, d.transport == .tcp, direction == .upload, d.tcpFlags.contains(.fin) else { return }
         plays.addClientClose(time: time)
     }
 

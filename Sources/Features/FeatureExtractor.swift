@@ -69,6 +69,10 @@ public struct FeatureExtractor: Sendable {
     public var foldsEmptyWindows = false
 
     private let needs: Set<FeatureFamily>
+    /// `needs` in `FeatureFamily.allCases` order.
+    private let needList: [FeatureFamily]
+    /// Per value of a row: the family (its `ordinal`) and the slot in the family's vector.
+    private let valueSlots: [(family: Int, slot: Int)]
     private let step: Double
     private var buffer: [PacketSample] = []
     private var head = 0
@@ -87,16 +91,19 @@ public struct FeatureExtractor: Sendable {
     private var reference = ReferenceFeatures()
     private var shape = ShapeFeatures()
     private var rhythm = RhythmFeatures()
-    private var familyValues: [FeatureFamily: [Double]] = [:]
+    /// The latest values of each family, by `FeatureFamily.ordinal` (empty for families not needed).
+    private var familyValues: [[Double]] = Array(repeating: [], count: FeatureFamily.allCases.count)
 
     /// `config` defaults to the set's own window settings. Fails on invalid settings.
     public init(featureSet: FeatureSet, config: WindowConfig? = nil) throws(FeatureError) {
         self.featureSet = featureSet
         self.config = try (config ?? featureSet.defaultConfig).validated()
         self.step = self.config.effectiveStep
-        self.needs = Set(featureSet.families)
-        for family in needs {
-            familyValues[family] = Array(repeating: 0, count: family.featureNames.count)
+        self.needList = featureSet.families
+        self.needs = Set(needList)
+        self.valueSlots = featureSet.ids.map { ($0.family.ordinal, $0.slot) }
+        for family in needList {
+            familyValues[family.ordinal] = Array(repeating: 0, count: family.featureNames.count)
         }
     }
 
@@ -261,19 +268,20 @@ public struct FeatureExtractor: Sendable {
             let previousTime = head > 0 ? buffer[head - 1].time : lastEvictedTime
             computeFamilies(range: range, binEnd: binEnd, evaluationTime: evaluationTime, previousTime: previousTime,
                             quiet: quiet)
-            values.reserveCapacity(featureSet.ids.count)
-            for id in featureSet.ids { values.append(familyValues[id.family]![id.slot]) }
+            values.reserveCapacity(valueSlots.count)
+            for (family, slot) in valueSlots { values.append(familyValues[family][slot]) }
         }
         emit(WindowResult(index: nextIndex, start: start, end: end, packetCount: count, skipReason: reason, values: values))
     }
 
     private mutating func computeFamilies(range: Range<Int>, binEnd: Int?, evaluationTime: Double, previousTime: Double?,
                                           quiet: Bool) {
-        for family in needs {
-            var out = familyValues.removeValue(forKey: family)!
+        for family in needList {
+            var out: [Double] = []
+            swap(&out, &familyValues[family.ordinal])
+            defer { swap(&out, &familyValues[family.ordinal]) }
             if quiet && (family == .reference || family == .direction || family == .webcam) {
                 for i in out.indices { out[i] = .nan }
-                familyValues[family] = out
                 continue
             }
             switch family {
@@ -300,7 +308,6 @@ public struct FeatureExtractor: Sendable {
                     history: history, binEnd: binEnd ?? history.binsBefore(evaluationTime),
                     shapeSeconds: config.shapeSeconds, idleBinBytes: config.idleBinBytes, into: &out)
             }
-            familyValues[family] = out
         }
     }
 }

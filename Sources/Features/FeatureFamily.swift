@@ -13,6 +13,18 @@ public enum FeatureFamily: String, Sendable, Hashable, CaseIterable {
     /// Timing structure of the download over the live-vs-VOD horizon: idle share, gaps, bursts, their rhythm and period.
     case rhythm
 
+    /// The family's position in `allCases` (0 …).
+    var ordinal: Int {
+        switch self {
+        case .reference: 0
+        case .direction: 1
+        case .context: 2
+        case .shape: 3
+        case .webcam: 4
+        case .rhythm: 5
+        }
+    }
+
     /// The family's features, in the order the family computes them.
     public var featureNames: [String] {
         switch self {

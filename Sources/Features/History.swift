@@ -26,7 +26,9 @@ struct BinHistory: Sendable {
     /// Bin index of a time (times before the origin fall in bin 0).
     @inlinable
     func binIndex(_ time: Double) -> Int {
-        max(0, Int(((time - origin) / Self.binSeconds).rounded(.down)))
+        // Int(x) truncates: the same as rounding down for x ≥ 0, and both give 0 below (no call to floor).
+        let x = (time - origin) / Self.binSeconds
+        return x > 0 ? Int(x) : 0
     }
 
     /// Number of bins that lie entirely before `time` (a window end, exclusive).
@@ -36,16 +38,26 @@ struct BinHistory: Sendable {
         max(0, Int(((time - origin) / Self.binSeconds - 1e-8).rounded(.up)))
     }
 
+    /// The ring slot of bin `latest`.
+    private var latestSlot = 0
+
+    @inline(__always)
     mutating func add(_ packet: PacketSample) {
         let b = binIndex(packet.time)
-        if b > latest {
+        let slot: Int
+        if b == latest {
+            slot = latestSlot  // most packets: the newest bin again
+        } else if b > latest {
             // Clear the slots that the ring reuses for bins latest+1 … b.
             let first = max(latest + 1, b - bins.count + 1)
             for k in first...b { bins[k % bins.count] = Bin() }
             latest = b
+            latestSlot = b % bins.count
+            slot = latestSlot
+        } else {
+            guard b > latest - bins.count else { return }  // older than the ring: too late to count
+            slot = b % bins.count
         }
-        guard b > latest - bins.count else { return }  // older than the ring: too late to count
-        let slot = b % bins.count
         if packet.direction == .upload {
             bins[slot].upBytes += packet.frameLength
             bins[slot].upPackets += 1
@@ -86,6 +98,7 @@ struct BurstHistory: Sendable {
         ring = Array(repeating: Burst(start: 0, end: 0, bytes: 0, packets: 0), count: capacity)
     }
 
+    @inline(__always)
     mutating func add(_ packet: PacketSample) {
         guard packet.countsAsDownload else { return }
         if var burst = open, packet.time - burst.end < gap {

@@ -81,25 +81,45 @@ enum Stats {
     /// The order statistics of inter-arrival times that the reference features read: after the call,
     /// `work[p]` is `sorted[p]` for p = 0, n − 1 and the two positions each of `percentiles` reads
     /// (`percentile(sorted:_:)` on `work` then gives the sorted array's answer), where `sorted` is what
-    /// `radixSortNonNegative` makes of `values` (`work`'s other entries are in no particular order).
+    /// `radixSortNonNegative` makes of `values` (`work`'s other entries are unspecified).
     /// A quickselect on those positions only (three-way partitions, a sort where it recurses too deep):
     /// about half the work of the radix sort. Values that the radix sort would not take (fewer than 64,
     /// negative or NaN) are sorted as it sorts them.
     static func selectForPercentiles(_ values: [Double], _ percentiles: (Double, Double, Double), into work: inout [Double]) {
-        let n = values.count
         work.removeAll(keepingCapacity: true)
-        guard n >= 64, values.allSatisfy({ $0 >= 0 }) else {
-            work.append(contentsOf: values)
+        work.append(contentsOf: values)
+        selectForPercentiles(inPlace: &work, percentiles)
+    }
+
+    /// `selectForPercentiles(_:_:into:)` on the values in `work` themselves (their order is lost).
+    static func selectForPercentiles(inPlace work: inout [Double], _ percentiles: (Double, Double, Double)) {
+        let n = work.count
+        guard n >= 64 else {
             work.sort()
             return
         }
-        // +0.0 for -0.0, as the radix sort's bit patterns do: then `<` orders like the sorted array.
+        // One reading pass: all values ≥ 0 (no NaN), their extremes (of the values with +0.0 for -0.0,
+        // as the radix sort's bit patterns have it: then `<` orders like the sorted array), any -0.0.
         var low = Double.infinity, high = -Double.infinity
-        for v in values {
-            let x = v + 0.0
-            work.append(x)
-            if x < low { low = x }
-            if x > high { high = x }
+        var allNonNegative = true, negativeZero = false
+        work.withUnsafeBufferPointer { a in
+            for i in 0..<n {
+                let v = a[i]
+                if !(v >= 0) { allNonNegative = false; break }
+                if v.bitPattern == (-0.0 as Double).bitPattern { negativeZero = true }
+                let x = v + 0.0
+                if x < low { low = x }
+                if x > high { high = x }
+            }
+        }
+        guard allNonNegative else {
+            work.sort()
+            return
+        }
+        if negativeZero {
+            work.withUnsafeMutableBufferPointer { a in
+                for i in 0..<n { a[i] = a[i] + 0.0 }
+            }
         }
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 6) { targets in
             var count = 0
@@ -122,9 +142,92 @@ enum Stats {
                 unique += 1
             }
             work.withUnsafeMutableBufferPointer { a in
-                select(a, 0, n, UnsafeBufferPointer(rebasing: chosen[..<unique]), depth: 2 * (Int.bitWidth - n.leadingZeroBitCount) + 8)
+                let targets = UnsafeBufferPointer(rebasing: chosen[..<unique])
+                if n >= bucketSelectMinimum {
+                    bucketSelect(a, low: low, high: high, targets: targets)
+                } else {
+                    select(a, 0, n, targets, depth: 2 * (Int.bitWidth - n.leadingZeroBitCount) + 8)
+                }
                 a[0] = low
                 a[n - 1] = high
+            }
+        }
+    }
+
+    /// From this many values on, `selectForPercentiles` buckets instead of partitioning.
+    static let bucketSelectMinimum = 2048
+
+    /// The sorted order's values at `targets` (ascending, unique, inside `a`), written to those positions
+    /// (the other entries are left as they are). `a` holds non-negative values without -0.0, from `low`
+    /// to `high`: their bit patterns order like the numbers. One pass counts the values in at most 4,096
+    /// ranges of bit patterns; a second copies out the values of the ranges that hold a target; those are
+    /// put in order (`select` on each range's values), and the target is the range's value at its rank.
+    private static func bucketSelect(_ a: UnsafeMutableBufferPointer<Double>, low: Double, high: Double,
+                                     targets: UnsafeBufferPointer<Int>) {
+        guard !targets.isEmpty else { return }
+        let n = a.count
+        let lowKey = low.bitPattern
+        let span = high.bitPattern &- lowKey
+        guard span > 0 else {
+            for t in targets { a[t] = low }  // all values equal
+            return
+        }
+        let shift = UInt64(Swift.max(0, (UInt64.bitWidth - span.leadingZeroBitCount) - 12))
+        let bucketCount = Int(span >> shift) + 1
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: bucketCount) { counts in
+            counts.initialize(repeating: 0)
+            for i in 0..<n { counts[Int((a[i].bitPattern &- lowKey) >> shift)] &+= 1 }
+            // Each target's range and rank in it; the ranges that hold targets (groups), where their values go.
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: 4 * targets.count) { plan in
+                let bucketOf = UnsafeMutableBufferPointer(rebasing: plan[0..<targets.count])
+                let rankOf = UnsafeMutableBufferPointer(rebasing: plan[targets.count..<(2 * targets.count)])
+                let groupBucket = UnsafeMutableBufferPointer(rebasing: plan[(2 * targets.count)..<(3 * targets.count)])
+                let groupStart = UnsafeMutableBufferPointer(rebasing: plan[(3 * targets.count)..<(4 * targets.count)])
+                var cumulative = 0, bucket = 0, groups = 0, total = 0
+                for (j, t) in targets.enumerated() {
+                    while cumulative + Int(counts[bucket]) <= t {
+                        cumulative += Int(counts[bucket])
+                        bucket += 1
+                    }
+                    bucketOf[j] = bucket
+                    rankOf[j] = t - cumulative
+                    if groups == 0 || groupBucket[groups - 1] != bucket {
+                        groupBucket[groups] = bucket
+                        groupStart[groups] = total
+                        total += Int(counts[bucket])
+                        groups += 1
+                    }
+                }
+                // Mark each group's range in `counts` (-1 - group), after reading its size.
+                for g in 0..<groups { counts[groupBucket[g]] = Int32(-1 - g) }
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: total) { values in
+                    withUnsafeTemporaryAllocation(of: Int.self, capacity: groups) { fill in
+                        for g in 0..<groups { fill[g] = groupStart[g] }
+                        for i in 0..<n {
+                            let v = a[i]
+                            let mark = counts[Int((v.bitPattern &- lowKey) >> shift)]
+                            if mark < 0 {
+                                let g = Int(-1 - mark)
+                                values[fill[g]] = v
+                                fill[g] += 1
+                            }
+                        }
+                    }
+                    // Each group's values in order at its targets' ranks (a group of close values, as a steady
+                    // packet rate makes them, often holds few distinct ones: the three-way partitions suit it).
+                    var j = 0
+                    for g in 0..<groups {
+                        let start = groupStart[g], end = g + 1 < groups ? groupStart[g + 1] : total
+                        let first = j
+                        while j < targets.count && bucketOf[j] == groupBucket[g] { j += 1 }
+                        let ranks = UnsafeMutableBufferPointer(rebasing: rankOf[first..<j])
+                        let size = end - start
+                        let region = UnsafeMutableBufferPointer(rebasing: values[start..<end])
+                        select(region, 0, size, UnsafeBufferPointer(ranks),
+                               depth: 2 * (Int.bitWidth - size.leadingZeroBitCount) + 8)
+                        for k in first..<j { a[targets[k]] = region[rankOf[k]] }
+                    }
+                }
             }
         }
     }
@@ -179,11 +282,23 @@ enum Stats {
     static func percentile(sorted values: [Double], _ q: Double) -> Double {
         let n = values.count
         if n == 1 { return values[0] }
+        let (lower, upper, fraction) = percentilePositions(count: n, q)
+        return interpolate(values[lower], values[upper], fraction)
+    }
+
+    /// The two sorted positions `percentile(sorted:_:)` reads for `q` among `n` (> 1) values, and the
+    /// fraction between them.
+    @inlinable @inline(__always)
+    static func percentilePositions(count n: Int, _ q: Double) -> (lower: Int, upper: Int, fraction: Double) {
         let position = (q / 100) * Double(n - 1)
         let lower = min(Int(position.rounded(.down)), n - 1)
         let upper = min(lower + 1, n - 1)
-        let fraction = position - Double(lower)
-        let a = values[lower], b = values[upper]
+        return (lower, upper, position - Double(lower))
+    }
+
+    /// numpy's two-sided lerp between the values at the two positions.
+    @inlinable @inline(__always)
+    static func interpolate(_ a: Double, _ b: Double, _ fraction: Double) -> Double {
         let difference = b - a
         return fraction >= 0.5 ? b - difference * (1 - fraction) : a + difference * fraction
     }

@@ -134,6 +134,10 @@ public struct StreamSummary: Sendable {
     /// and not stored, so a session of rare packets far apart costs one entry per packet, not one
     /// per second of its length. `secondCount` is the series' length, quiet seconds included.
     private var activeSeconds: [(second: Int, bytes: UInt32)] = []
+    /// The newest entry of `activeSeconds`, still being added to (`pendingSecond` < 0: none); it goes
+    /// into the array when a packet of another second comes, or when the values are computed.
+    private var pendingSecond = -1
+    private var pendingBytes: UInt32 = 0
     private var secondCount = 0
     private var bursts: [Burst] = []
     private var requests: [Burst] = []
@@ -171,10 +175,12 @@ public struct StreamSummary: Sendable {
         if size >= 1_200 { fullDown += 1 }
         let second = Int(max(0, t - origin))
         secondCount = max(secondCount, second + 1)
-        if let last = activeSeconds.last, last.second == second {
-            activeSeconds[activeSeconds.count - 1].bytes = last.bytes &+ UInt32(clamping: size)
+        if second == pendingSecond {
+            pendingBytes = pendingBytes &+ UInt32(clamping: size)
         } else {
-            activeSeconds.append((second, UInt32(clamping: size)))
+            flushSecond()
+            pendingSecond = second
+            pendingBytes = UInt32(clamping: size)
         }
         if let last = lastDownTime { silenceMax = max(silenceMax, t - last) }
         if var b = open, t - b.end < Self.burstGap {
@@ -186,6 +192,12 @@ public struct StreamSummary: Sendable {
             open = Burst(start: t, end: t, bytes: size)
         }
         lastDownTime = max(lastDownTime ?? t, t)
+    }
+
+    /// Moves the pending second into `activeSeconds`.
+    private mutating func flushSecond() {
+        if pendingSecond >= 0 { activeSeconds.append((pendingSecond, pendingBytes)) }
+        pendingSecond = -1
     }
 
     private mutating func closeBurst() {
@@ -200,6 +212,7 @@ public struct StreamSummary: Sendable {
     public func values(observedUntil: Double? = nil) -> [Double] {
         var me = self
         me.closeBurst()
+        me.flushSecond()
         if let end = observedUntil, let first = firstTime, end > lastTime {
             me.secondCount = max(me.secondCount, Int(max(0, end - first)) + 1)
         }
