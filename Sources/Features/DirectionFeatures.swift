@@ -40,6 +40,15 @@ enum DirectionSlot: Int, CaseIterable, FeatureSlot {
     case downBytes, upBytes, downPackets, upPackets, downMeanPktSize, upMeanPktSize
     case downUpBytesRatio, downUpPacketsRatio, downUpMeanSizeRatio, downBytesShare
     case downBytesPerSecond, upBytesPerSecond
+
+    /// The published names, in case order: the snake_case of each case (after `namePrefix`), written out
+    /// so that no name is derived by reflection at run time (`FeatureNameTests` checks the two agree).
+    static let publishedNames = [
+        "down_bytes", "up_bytes", "down_packets", "up_packets", "down_mean_pkt_size", "up_mean_pkt_size",
+        "down_up_bytes_ratio", "down_up_packets_ratio", "down_up_mean_size_ratio", "down_bytes_share",
+        "down_bytes_per_second", "up_bytes_per_second"
+    ]
+    var name: String { Self.publishedNames[rawValue] }
 }
 
 /// Per-direction totals of one window.

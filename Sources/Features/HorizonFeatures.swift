@@ -3,6 +3,17 @@ enum ContextSlot: Int, CaseIterable, FeatureSlot {
     case ctxSeconds, ctxDownBytes, ctxDownBytesPerSecond, ctxUpBytesPerSecond, unitSeconds, unitDownBytesPerSecond
     case ctxBurstCount, ctxBurstMeanBytes, ctxBurstMaxBytes, ctxBurstMeanDuration, ctxBurstThroughput
     case ctxSilenceMean, ctxSilenceMax, ctxSilenceCurrent, ctxDutyCycle, ctxLastBurstBytes, ctxCycleBytesPerSecond
+
+    /// The published names, in case order: the snake_case of each case (after `namePrefix`), written out
+    /// so that no name is derived by reflection at run time (`FeatureNameTests` checks the two agree).
+    static let publishedNames = [
+        "ctx_seconds", "ctx_down_bytes", "ctx_down_bytes_per_second", "ctx_up_bytes_per_second",
+        "unit_seconds", "unit_down_bytes_per_second", "ctx_burst_count", "ctx_burst_mean_bytes",
+        "ctx_burst_max_bytes", "ctx_burst_mean_duration", "ctx_burst_throughput", "ctx_silence_mean",
+        "ctx_silence_max", "ctx_silence_current", "ctx_duty_cycle", "ctx_last_burst_bytes",
+        "ctx_cycle_bytes_per_second"
+    ]
+    var name: String { Self.publishedNames[rawValue] }
 }
 
 /// The live-vs-VOD shape family's 12 features, in published order (`lv_` and the snake_case of the case).
@@ -11,6 +22,15 @@ enum ShapeSlot: Int, CaseIterable, FeatureSlot {
     case idleBinSharePkts, peakCountPkts, peakGapMeanPkts, dutyCyclePkts, cvSecondPkts
 
     static var namePrefix: String { "lv_" }
+
+    /// The published names, in case order: the snake_case of each case (after `namePrefix`), written out
+    /// so that no name is derived by reflection at run time (`FeatureNameTests` checks the two agree).
+    static let publishedNames = [
+        "lv_seconds", "lv_down_bytes_per_second", "lv_idle_bin_share", "lv_peak_count", "lv_peak_gap_mean",
+        "lv_duty_cycle", "lv_cv_second_bytes", "lv_idle_bin_share_pkts", "lv_peak_count_pkts",
+        "lv_peak_gap_mean_pkts", "lv_duty_cycle_pkts", "lv_cv_second_pkts"
+    ]
+    var name: String { Self.publishedNames[rawValue] }
 }
 
 /// The context family (`FeatureFamily.contextNames` order): the download of the last

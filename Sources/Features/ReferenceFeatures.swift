@@ -1,11 +1,11 @@
 import Foundation
 
 /// A feature family's features as cases, in published order: the value of case `c` is at `c.rawValue` of
-/// the family's row, and the names come from the cases, so the order of the names and the slots the
-/// computation fills cannot drift apart.
+/// the family's row, and the names are the cases' own (their snake_case, checked by `FeatureNameTests`),
+/// so the order of the names and the slots the computation fills cannot drift apart.
 protocol FeatureSlot: RawRepresentable<Int>, CaseIterable {
-    /// The published feature name; by default `namePrefix` and the `snake_case` of the case name
-    /// (`bytesPerSecond` → `bytes_per_second`).
+    /// The published feature name: for most families `namePrefix` and the `snake_case` of the case
+    /// name (`bytesPerSecond` → `bytes_per_second`), written out as `publishedNames`.
     var name: String { get }
     /// What every name of the family starts with (`lr_` for the rhythm family); empty by default.
     static var namePrefix: String { get }
@@ -14,7 +14,10 @@ protocol FeatureSlot: RawRepresentable<Int>, CaseIterable {
 extension FeatureSlot {
     static var namePrefix: String { "" }
 
-    var name: String {
+    /// `namePrefix` and the `snake_case` of the case name, found by reflection (slow the first time for
+    /// each type: the runtime's conformance look-ups). The families write their names out; the tests
+    /// check them against this.
+    var snakeCaseName: String {
         var out = Self.namePrefix
         for c in String(describing: self) {
             if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
@@ -42,6 +45,19 @@ enum ReferenceSlot: Int, CaseIterable, FeatureSlot {
     case p50Iat, p90Iat, cvIat, iatRange, burstCount
     case meanBurstPackets, maxBurstPackets, stdBurstPackets, burstBytesRatio, entropyPktSizes
     case bytesPerPacket, iatPerByte
+
+    /// The published names, in case order: the snake_case of each case (after `namePrefix`), written out
+    /// so that no name is derived by reflection at run time (`FeatureNameTests` checks the two agree).
+    static let publishedNames = [
+        "bytes_per_second", "packets_per_second", "bytes_total", "mean_pkt_size", "std_pkt_size",
+        "min_pkt_size", "max_pkt_size", "p10_pkt_size", "p25_pkt_size", "p50_pkt_size", "p75_pkt_size",
+        "p90_pkt_size", "p95_pkt_size", "large_pkt_ratio", "small_pkt_ratio", "medium_pkt_ratio",
+        "pkt_size_range", "pkt_size_iqr", "pkt_size_skew", "pkt_size_kurtosis", "mean_iat", "std_iat",
+        "min_iat", "max_iat", "p10_iat", "p50_iat", "p90_iat", "cv_iat", "iat_range", "burst_count",
+        "mean_burst_packets", "max_burst_packets", "std_burst_packets", "burst_bytes_ratio",
+        "entropy_pkt_sizes", "bytes_per_packet", "iat_per_byte"
+    ]
+    var name: String { Self.publishedNames[rawValue] }
 }
 
 /// Computes the reference analyzer's 37 features of one window (definitions in docs/features.md, checked

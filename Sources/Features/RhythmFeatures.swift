@@ -22,6 +22,16 @@ enum RhythmSlot: Int, CaseIterable, FeatureSlot {
     case intervalRegularity, periodS, periodStrength
 
     static var namePrefix: String { "lr_" }
+
+    /// The published names, in case order: the snake_case of each case (after `namePrefix`), written out
+    /// so that no name is derived by reflection at run time (`FeatureNameTests` checks the two agree).
+    static let publishedNames = [
+        "lr_seconds", "lr_idle_share", "lr_active_second_share", "lr_max_idle_s", "lr_long_gap_idle_share",
+        "lr_heavy_share", "lr_heavy_max_idle_s", "lr_heavy_long_gap_share", "lr_gap_p50_s", "lr_gap_p90_s",
+        "lr_bursts_per_min", "lr_burst_p50_s", "lr_burst_max_s", "lr_interval_p50_s", "lr_interval_cv",
+        "lr_interval_regularity", "lr_period_s", "lr_period_strength"
+    ]
+    var name: String { Self.publishedNames[rawValue] }
 }
 
 struct RhythmFeatures {
