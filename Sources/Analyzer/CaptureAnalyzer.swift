@@ -24,9 +24,13 @@ public struct AnalysisOptions: Sendable {
     /// A BPF filter compiled by libpcap; packets it rejects are never seen.
     public var filter: String?
     public var selection = StreamSelection()
-    public init(scope: AnalysisScope = .streams, filter: String? = nil) {
+    /// At most this many flows live at once (`FlowTableConfiguration.maximumLiveFlows`).
+    public var maximumLiveFlows = FlowTableConfiguration.defaultMaximumLiveFlows
+    public init(scope: AnalysisScope = .streams, filter: String? = nil,
+                maximumLiveFlows: Int = FlowTableConfiguration.defaultMaximumLiveFlows) {
         self.scope = scope
         self.filter = filter
+        self.maximumLiveFlows = maximumLiveFlows
     }
 }
 
@@ -153,7 +157,7 @@ public final class CaptureAnalyzer {
         if pass.summary.packets > 0, pass.undecodable > 0 {
             warnings.append("\(pass.undecodable) packets had a truncated or malformed header (see `streamprobe flows`)")
         }
-        if pass.flows.evictedCount > 0 { warnings.append(FlowsReport.evictionNote(pass.flows.evictedCount)) }
+        if pass.flows.evictedCount > 0 { warnings.append(FlowsReport.evictionNote(pass.flows.evictedCount, limit: options.maximumLiveFlows)) }
         if pass.cutPackets > 0 {
             warnings.append("\(pass.cutPackets) of \(pass.summary.packets) packets were cut by the capture's snap length: "
                             + "sizes come from each packet's length on the wire; names in cut payloads (TLS SNI, DNS) may be missing")

@@ -92,7 +92,7 @@ struct FirstPass {
         // Ended flows are not kept: only the few that could form a stream by volume (bounded memory).
         let ended = EndedFlows(minimumBytes: options.selection.minimumFlowBytes)
         self.ended = ended
-        var table = FlowTable(configuration: FlowTableConfiguration(keepFinished: false))
+        var table = FlowTable(configuration: FlowTableConfiguration(keepFinished: false, maximumLiveFlows: options.maximumLiveFlows))
         table.onFinish = { ended.add($0) }
         self.flows = table
         let single: (label: String, client: IPAddress?, selection: String)?

@@ -37,6 +37,8 @@ public struct FlowsReport {
     public var omittedFlows = 0
     /// Flows the table ended early because too many were live at once (a scan or a flood).
     public var evictedFlows = 0
+    /// The flow table's limit of live flows (`--max-flows`), for the eviction note.
+    public var maximumLiveFlows = FlowTableConfiguration.defaultMaximumLiveFlows
     /// At most this many flows are kept for the listing (the protocol counts cover every packet):
     /// a 3-million-flow scan is summarised in bounded memory.
     public static let maximumListedFlows = 100_000
@@ -111,6 +113,7 @@ public struct FlowsReport {
         report.linkTypeName = linkType.name
         report.linkTypeNumber = linkType.rawValue
         report.evictedFlows = evicted
+        report.maximumLiveFlows = configuration.maximumLiveFlows
         if wantFeatures {
             let values = tracker.values(for: flows)
             report.flowFeatures = values
@@ -123,8 +126,8 @@ public struct FlowsReport {
     }
 
     /// One line on flows ended early to keep the table bounded.
-    public static func evictionNote(_ count: Int) -> String {
-        "\(count) flows were ended early (\"evicted\"): more than \(FlowTableConfiguration().maximumLiveFlows) were live at once "
+    public static func evictionNote(_ count: Int, limit: Int) -> String {
+        "\(count) flows were ended early (\"evicted\"): more than \(limit) were live at once "
             + "(a scan or a flood?); the oldest with at most two packets went first"
     }
 
@@ -178,7 +181,7 @@ public struct FlowsReport {
         } else {
             out += "\(flows.count) flows (TCP \(tcp), UDP \(flows.count - tcp - quic), QUIC \(quic)), sorted by bytes\n"
         }
-        if evictedFlows > 0 { out += FlowsReport.evictionNote(evictedFlows) + "\n" }
+        if evictedFlows > 0 { out += FlowsReport.evictionNote(evictedFlows, limit: maximumLiveFlows) + "\n" }
         out += "\n"
         if let classes = classifications, let modelName {
             out += FlowsReport.classTally(classes, model: modelName) + "\n"

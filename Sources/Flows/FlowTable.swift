@@ -17,15 +17,18 @@ public struct FlowTableConfiguration: Sendable {
     public var maximumHelloBytes: Int
     /// The DNS address → name map is emptied when it reaches this size (bounded memory).
     public var dnsCacheLimit: Int
-    /// At most this many flows are live at once (default 262,144, about 50 MB of flow state; at most
-    /// 2^24). A new
-    /// flow beyond it ends an old one early (`evicted`, counted): a scan or a SYN flood then runs in
-    /// bounded memory at normal speed, while flows that carried traffic are kept (see `FlowTable`).
+    /// At most this many flows are live at once (default 262,144, about 50 MB of flow state; at least
+    /// 16, at most 2^24). A new flow beyond it ends an old one early (`evicted`, counted): a scan or a
+    /// SYN flood then runs in bounded memory at normal speed, while flows that carried traffic are kept
+    /// (see `FlowTable`).
     public var maximumLiveFlows: Int
+    public static let defaultMaximumLiveFlows = 262_144
+    /// The range `maximumLiveFlows` is kept in.
+    public static let liveFlowLimits = 16...(1 << 24)   // 2 GB of records; see `FlowTable.lineEntry`
 
     public init(idleTimeout: Double = 300, closedTimeout: Double = 30, keepFinished: Bool = false,
                 learnNames: Bool = true, maximumHelloBytes: Int = 8192, dnsCacheLimit: Int = 65_536,
-                maximumLiveFlows: Int = 262_144) {
+                maximumLiveFlows: Int = FlowTableConfiguration.defaultMaximumLiveFlows) {
         precondition(idleTimeout > 0 && closedTimeout > 0, "timeouts must be positive")
         self.idleTimeout = idleTimeout
         self.closedTimeout = closedTimeout
@@ -33,7 +36,7 @@ public struct FlowTableConfiguration: Sendable {
         self.learnNames = learnNames
         self.maximumHelloBytes = max(64, min(maximumHelloBytes, TLSClientHello.maximumLength))
         self.dnsCacheLimit = max(1, dnsCacheLimit)
-        self.maximumLiveFlows = min(max(16, maximumLiveFlows), 1 << 24)   // 2 GB of records; see `FlowTable.lineEntry`
+        self.maximumLiveFlows = min(max(Self.liveFlowLimits.lowerBound, maximumLiveFlows), Self.liveFlowLimits.upperBound)
     }
 }
 

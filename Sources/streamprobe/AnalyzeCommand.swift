@@ -120,7 +120,8 @@ struct AnalyzeCommand: ParsableCommand {
             if let window, let trained = treeModel.window?.seconds, window != trained {
                 printError("warning: model '\(treeModel.name)' learned from \(trained) s windows; its answers on \(window) s windows are not what its card measured")
             }
-            let options = AnalysisOptions(scope: try analysisScope(scope, client: client), filter: filter)
+            let options = AnalysisOptions(scope: try analysisScope(scope, client: client), filter: filter,
+                                          maximumLiveFlows: traffic.maximumLiveFlows)
             let presentation = ReportPresentation(json: output.json, quiet: quiet)
             if batch {
                 let paths = try directory.map(CaptureBatch.paths(in:)) ?? captures

@@ -1,4 +1,5 @@
 import Analyzer
+import Flows
 import ArgumentParser
 import Capture
 import Features
@@ -72,10 +73,24 @@ enum Completions {
     }
 }
 
-/// `--filter`, the same in every command that reads captures (analyze, features, flows).
+/// `--filter` and `--max-flows`, the same in every command that reads captures (analyze, features, flows).
 struct FilterOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("A BPF filter applied while reading (tcpdump syntax, compiled by libpcap).", valueName: "expression"))
     var filter: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "At most this many flows live at once (default 262,144; about 200 bytes each). Beyond it flows are ended early (the oldest of at most two packets first) and a warning counts them: a smaller limit bounds memory on a busy link, at the price of those flows.",
+        valueName: "n"))
+    var maxFlows: Int?
+
+    var maximumLiveFlows: Int { maxFlows ?? FlowTableConfiguration.defaultMaximumLiveFlows }
+
+    func validate() throws {
+        let limits = FlowTableConfiguration.liveFlowLimits
+        if let maxFlows, !limits.contains(maxFlows) {
+            throw ValidationError("--max-flows: \(maxFlows) is not between \(limits.lowerBound) and \(limits.upperBound)")
+        }
+    }
 }
 
 /// `--filter` and `--client`, the same in every command that analyses streams (analyze, features):
@@ -83,6 +98,7 @@ struct FilterOption: ParsableArguments {
 struct TrafficOptions: ParsableArguments {
     @OptionGroup var filterOption: FilterOption
     var filter: String? { filterOption.filter }
+    var maximumLiveFlows: Int { filterOption.maximumLiveFlows }
 
     @Option(name: .long, help: ArgumentHelp("Every IP packet to or from this address, as one unit (one stream), instead of the per-client streams.",
                                             valueName: "address"))

@@ -93,7 +93,8 @@ struct FeaturesCommand: ParsableCommand {
             featureSet = try FeatureSet.resolve(names: featureSet.featureNames, config: config)
             featureSet.name = set
             return (FeaturePlan(featureSet: featureSet, config: config, patterns: ServicePatternSet(service)),
-                    AnalysisOptions(scope: try analysisScope(scope ?? (model != nil ? .streams : .all), client: client), filter: filter))
+                    AnalysisOptions(scope: try analysisScope(scope ?? (model != nil ? .streams : .all), client: client), filter: filter,
+                                    maximumLiveFlows: traffic.maximumLiveFlows))
         } catch let e as ValidationError {
             throw e
         } catch {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Analyzer
+import Flows
 import Foundation
 import Trees
 
@@ -60,7 +61,9 @@ struct FlowsCommand: ParsableCommand {
         for (i, path) in captures.enumerated() {
             var report: FlowsReport
             do {
-                report = try FlowsReport.build(path: path, filter: filter, classifier: classifier, features: flowFeatures)
+                report = try FlowsReport.build(path: path, filter: filter,
+                                           configuration: FlowTableConfiguration(maximumLiveFlows: traffic.maximumLiveFlows),
+                                           classifier: classifier, features: flowFeatures)
             } catch {
                 guard several else { throw exitError(error) }
                 failed += 1

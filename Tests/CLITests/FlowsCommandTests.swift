@@ -123,6 +123,41 @@ final class FlowsCommandTests: XCTestCase {
         try assertFails(wifi, status: 66, mentioning: "unsupported link type 105 (IEEE802_11)")
     }
 
+    /// `--max-flows`: more one-packet flows than the limit end the oldest early, counted in the warning
+    /// and the JSON; every flow is still listed once; a limit out of range is a usage error.
+    func testMaxFlowsBoundsTheLiveFlows() throws {
+        let path = dir.appendingPathComponent("many.pcap").path
+        let w = try PcapWriter(path: path, linkType: PcapLinkType.ethernet)
+        var t = 1_700_000_000.0
+        for i in 0..<40 {
+            t += 0.01
+            try w.write(timestamp: t, frame: FrameBuilder.udp(src: phone, dst: resolver, srcPort: UInt16(41000 + i), dstPort: 53,
+                                                             payload: DNSBuilder.query(id: UInt16(i), name: "x\(i).example")))
+        }
+        try w.close()
+        let limited = try CLIRunner.run(["flows", path, "--format", "json", "--max-flows", "16"])
+        XCTAssertEqual(limited.status, 0, limited.stderr)
+        let text = try CLIRunner.run(["flows", path, "--max-flows", "16"])
+        XCTAssertTrue(text.stdout.contains("24 flows were ended early (\"evicted\"): more than 16 were live at once"), text.stdout)
+        let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(limited.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(doc["flows_evicted"] as? Int, 24)
+        XCTAssertEqual(doc["flow_count"] as? Int, 40)
+        let plain = try CLIRunner.run(["flows", path, "--format", "json"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertEqual(plain.stderr, "")
+        let all = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(all["flows_evicted"] as? Int, 0)
+        XCTAssertEqual(all["flow_count"] as? Int, 40)
+        for bad in ["8", "16777217", "many"] {
+            let r = try CLIRunner.run(["flows", path, "--max-flows", bad])
+            XCTAssertEqual(r.status, 64, "--max-flows \(bad): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("--max-flows"), r.stderr)
+        }
+        let analyzed = try CLIRunner.run(["analyze", path, "--scope", "all", "--max-flows", "16", "--format", "json"])
+        XCTAssertEqual(analyzed.status, 0, analyzed.stderr)
+        XCTAssertTrue(analyzed.stderr.contains("more than 16 were live at once"), "\(analyzed.stdout.prefix(300)) \(analyzed.stderr)")
+    }
+
     func testCaptureCutMidRecordKeepsThePacketsBefore() throws {
         let path = try writeMixedCapture()
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
