@@ -20,7 +20,8 @@
 # Usage: Benchmarks/bench-peers.sh [--keep]   (--keep: reuse the captures in bench-out/)
 # Env: RUNS (5), SP (a streamprobe binary to measure instead of building one), CALLGRIND (1; 0 skips
 #      the instruction counts), MEMORY (0; 1 also prints the peak RSS of `gen_mix -u N - | streamprobe
-#      flows -` and `… | streamprobe analyze -` for 0.2 M, 2 M and 20 M packets).
+#      flows -`, `… | streamprobe analyze -`, the same with `--max-flows 65536`, and `… | c_flows -`
+#      for 0.2 M, 2 M and 20 M packets).
 # Needs: swift, a C compiler, libpcap-dev, GNU time (/usr/bin/time), python3, valgrind (for CALLGRIND=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -161,10 +162,18 @@ if [ "${MEMORY:-0}" = 1 ]; then
     printf "  %9s packets  gen_mix -u | streamprobe flows -   peak RSS %6.1f MB\n" "$n" \
       "$(awk -F': ' '/Maximum resident set size/ { print $2 / 1024 }' "$out/time.txt")"
   done
-  # analyze reads a pipe in one pass too (streams chosen by volume are followed while reading).
+  # analyze reads a pipe in one pass too (streams chosen by volume are followed while reading); then
+  # with --max-flows 65536 (a quarter of the default limit of live flows); then the C flow peer.
+  for run in "analyze - -q" "analyze - -q --max-flows 65536"; do
+    for n in 200000 2000000 20000000; do
+      /usr/bin/time -v bash -c "'$out/gen_mix' -u $n - 7 2>/dev/null | $sp $run >/dev/null 2>&1" 2>"$out/time.txt"
+      printf "  %9s packets  gen_mix -u | streamprobe %-31s peak RSS %6.1f MB\n" "$n" "$run" \
+        "$(awk -F': ' '/Maximum resident set size/ { print $2 / 1024 }' "$out/time.txt")"
+    done
+  done
   for n in 200000 2000000 20000000; do
-    /usr/bin/time -v bash -c "'$out/gen_mix' -u $n - 7 2>/dev/null | $sp analyze - -q >/dev/null" 2>"$out/time.txt"
-    printf "  %9s packets  gen_mix -u | streamprobe analyze -  peak RSS %6.1f MB\n" "$n" \
+    /usr/bin/time -v bash -c "'$out/gen_mix' -u $n - 7 2>/dev/null | '$out/c_flows' - >/dev/null" 2>"$out/time.txt"
+    printf "  %9s packets  gen_mix -u | c_flows -   peak RSS %6.1f MB\n" "$n" \
       "$(awk -F': ' '/Maximum resident set size/ { print $2 / 1024 }' "$out/time.txt")"
   done
 fi
