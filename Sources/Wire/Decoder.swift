@@ -120,6 +120,7 @@ func decode(linkType: LinkType, bytes: UnsafeRawBufferPointer, into p: inout Dec
         switch linkType.framing {
         case .ethernet:
             p.link = .ethernet
+            if decodeEthernetIPv4Common(bytes, &p) { return }
             let eth = try EthernetHeader(bytes, at: 0)
             try decodeEtherType(eth.etherType, at: EthernetHeader.length, bytes, &p)
         case .linuxCooked:
@@ -162,6 +163,66 @@ func decode(linkType: LinkType, bytes: UnsafeRawBufferPointer, into p: inout Dec
     } catch {
         p.anomaly = error
     }
+}
+
+/// The common frame in one go: Ethernet without tags, IPv4 without options or fragmentation, a total
+/// length that covers the header, and a TCP header captured whole (options included) or a UDP header
+/// whose length fits the IP packet. One length check covers every read; the fields are written once,
+/// to the same values the general path gives such a frame (which has no anomaly). Anything else
+/// returns false having written nothing, and the general path decodes the frame.
+@inline(__always)
+private func decodeEthernetIPv4Common(_ bytes: UnsafeRawBufferPointer, _ p: inout DecodedPacket) -> Bool {
+    let n = bytes.count
+    // Ethernet (14) + IPv4 (20) + a UDP header (8): every read below but the TCP ones is within.
+    guard n >= 42, let base = bytes.baseAddress else { return false }
+    @inline(__always) func r16(_ o: Int) -> UInt16 { UInt16(bigEndian: base.loadUnaligned(fromByteOffset: o, as: UInt16.self)) }
+    @inline(__always) func r32(_ o: Int) -> UInt32 { UInt32(bigEndian: base.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
+    // EtherType IPv4, then version 4 with IHL 5.
+    guard r16(12) == 0x0800, base.load(fromByteOffset: 14, as: UInt8.self) == 0x45 else { return false }
+    let total = Int(r16(16))
+    // Total length covers the header (0, segmentation offload, goes the general way); no MF, offset 0.
+    guard total >= 20, r16(20) & 0x3FFF == 0 else { return false }
+    let proto = base.load(fromByteOffset: 23, as: UInt8.self)
+    let end = 14 &+ total
+    let capturedEnd = min(n, end)
+    if proto == 6 {
+        guard capturedEnd >= 54 else { return false }
+        let headerLength = Int(base.load(fromByteOffset: 46, as: UInt8.self) >> 4) &* 4
+        guard headerLength >= 20, capturedEnd >= 34 &+ headerLength else { return false }
+        let start = 34 &+ headerLength
+        p.transport = .tcp
+        p.hasPorts = true
+        p.srcPort = r16(34)
+        p.dstPort = r16(36)
+        p.tcpFlags = TCPFlags(rawValue: r16(46) & 0x01FF)
+        p.tcpSeq = r32(38)
+        p.tcpAck = r32(42)
+        p.payloadOffset = start
+        p.payloadLength = max(0, end &- start)
+        p.capturedPayloadLength = capturedEnd &- start
+    } else if proto == 17 {
+        let declared = Int(r16(38))
+        guard capturedEnd >= 42, declared >= 8, declared <= total &- 20 else { return false }
+        let payloadEnd = 34 &+ declared
+        p.transport = .udp
+        p.hasPorts = true
+        p.srcPort = r16(34)
+        p.dstPort = r16(36)
+        p.payloadOffset = 42
+        p.payloadLength = declared &- 8
+        p.capturedPayloadLength = max(0, min(payloadEnd, n) &- 42)
+    } else {
+        return false
+    }
+    p.etherType = .ipv4
+    p.network = .ipv4
+    p.networkOffset = 14
+    p.src = IPAddress(ipv4: r32(26))
+    p.dst = IPAddress(ipv4: r32(30))
+    p.ipProtocol = IPProtocolNumber(rawValue: proto)
+    p.ipPacketLength = total
+    p.transportOffset = 34
+    return true
 }
 
 @inline(__always)
