@@ -120,7 +120,7 @@ func decode(linkType: LinkType, bytes: UnsafeRawBufferPointer, into p: inout Dec
         switch linkType.framing {
         case .ethernet:
             p.link = .ethernet
-            if decodeEthernetIPv4Common(bytes, &p) { return }
+            if decodeEthernetCommon(bytes, &p) { return }
             let eth = try EthernetHeader(bytes, at: 0)
             try decodeEtherType(eth.etherType, at: EthernetHeader.length, bytes, &p)
         case .linuxCooked:
@@ -165,63 +165,91 @@ func decode(linkType: LinkType, bytes: UnsafeRawBufferPointer, into p: inout Dec
     }
 }
 
-/// The common frame in one go: Ethernet without tags, IPv4 without options or fragmentation, a total
-/// length that covers the header, and a TCP header captured whole (options included) or a UDP header
-/// whose length fits the IP packet. One length check covers every read; the fields are written once,
-/// to the same values the general path gives such a frame (which has no anomaly). Anything else
-/// returns false having written nothing, and the general path decodes the frame.
+/// The common frame in one go: Ethernet without tags; IPv4 without options or fragmentation whose
+/// total length covers the header, or IPv6 with a non-zero payload length and TCP or UDP right after
+/// the fixed header; then a TCP header captured whole (options included) or a UDP header whose length
+/// fits the IP packet. One length check covers every read; the fields are written once, to the same
+/// values the general path gives such a frame (which has no anomaly). Anything else returns false
+/// having written nothing, and the general path decodes the frame.
 @inline(__always)
-private func decodeEthernetIPv4Common(_ bytes: UnsafeRawBufferPointer, _ p: inout DecodedPacket) -> Bool {
+private func decodeEthernetCommon(_ bytes: UnsafeRawBufferPointer, _ p: inout DecodedPacket) -> Bool {
     let n = bytes.count
     // Ethernet (14) + IPv4 (20) + a UDP header (8): every read below but the TCP ones is within.
     guard n >= 42, let base = bytes.baseAddress else { return false }
+    @inline(__always) func u8(_ o: Int) -> UInt8 { base.load(fromByteOffset: o, as: UInt8.self) }
     @inline(__always) func r16(_ o: Int) -> UInt16 { UInt16(bigEndian: base.loadUnaligned(fromByteOffset: o, as: UInt16.self)) }
     @inline(__always) func r32(_ o: Int) -> UInt32 { UInt32(bigEndian: base.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
-    // EtherType IPv4, then version 4 with IHL 5.
-    guard r16(12) == 0x0800, base.load(fromByteOffset: 14, as: UInt8.self) == 0x45 else { return false }
-    let total = Int(r16(16))
-    // Total length covers the header (0, segmentation offload, goes the general way); no MF, offset 0.
-    guard total >= 20, r16(20) & 0x3FFF == 0 else { return false }
-    let proto = base.load(fromByteOffset: 23, as: UInt8.self)
+    @inline(__always) func r64(_ o: Int) -> UInt64 { UInt64(bigEndian: base.loadUnaligned(fromByteOffset: o, as: UInt64.self)) }
+    let isIPv4: Bool
+    let total: Int, proto: UInt8, t: Int
+    switch r16(12) {
+    case 0x0800:
+        // Version 4 with IHL 5; a total length that covers the header (0, segmentation offload, goes
+        // the general way); no MF, offset 0.
+        guard u8(14) == 0x45 else { return false }
+        total = Int(r16(16))
+        guard total >= 20, r16(20) & 0x3FFF == 0 else { return false }
+        isIPv4 = true
+        proto = u8(23)
+        t = 34
+    case 0x86DD:
+        // The fixed header and a UDP header captured; version 6; payload length 0 (jumbogram,
+        // offload) goes the general way. TCP or UDP as the next header means no extension headers.
+        guard n >= 62, u8(14) >> 4 == 6 else { return false }
+        let declared = Int(r16(18))
+        guard declared != 0 else { return false }
+        isIPv4 = false
+        total = 40 &+ declared
+        proto = u8(20)
+        t = 54
+    default:
+        return false
+    }
     let end = 14 &+ total
     let capturedEnd = min(n, end)
     if proto == 6 {
-        guard capturedEnd >= 54 else { return false }
-        let headerLength = Int(base.load(fromByteOffset: 46, as: UInt8.self) >> 4) &* 4
-        guard headerLength >= 20, capturedEnd >= 34 &+ headerLength else { return false }
-        let start = 34 &+ headerLength
+        guard capturedEnd >= t &+ 20 else { return false }
+        let headerLength = Int(u8(t &+ 12) >> 4) &* 4
+        guard headerLength >= 20, capturedEnd >= t &+ headerLength else { return false }
+        let start = t &+ headerLength
         p.transport = .tcp
         p.hasPorts = true
-        p.srcPort = r16(34)
-        p.dstPort = r16(36)
-        p.tcpFlags = TCPFlags(rawValue: r16(46) & 0x01FF)
-        p.tcpSeq = r32(38)
-        p.tcpAck = r32(42)
+        p.srcPort = r16(t)
+        p.dstPort = r16(t &+ 2)
+        p.tcpFlags = TCPFlags(rawValue: r16(t &+ 12) & 0x01FF)
+        p.tcpSeq = r32(t &+ 4)
+        p.tcpAck = r32(t &+ 8)
         p.payloadOffset = start
         p.payloadLength = max(0, end &- start)
         p.capturedPayloadLength = capturedEnd &- start
     } else if proto == 17 {
-        let declared = Int(r16(38))
-        guard capturedEnd >= 42, declared >= 8, declared <= total &- 20 else { return false }
-        let payloadEnd = 34 &+ declared
+        let declared = Int(r16(t &+ 4))
+        guard capturedEnd >= t &+ 8, declared >= 8, declared <= end &- t else { return false }
         p.transport = .udp
         p.hasPorts = true
-        p.srcPort = r16(34)
-        p.dstPort = r16(36)
-        p.payloadOffset = 42
+        p.srcPort = r16(t)
+        p.dstPort = r16(t &+ 2)
+        p.payloadOffset = t &+ 8
         p.payloadLength = declared &- 8
-        p.capturedPayloadLength = max(0, min(payloadEnd, n) &- 42)
+        p.capturedPayloadLength = max(0, min(t &+ declared, n) &- (t &+ 8))
     } else {
         return false
     }
-    p.etherType = .ipv4
-    p.network = .ipv4
+    if isIPv4 {
+        p.etherType = .ipv4
+        p.network = .ipv4
+        p.src = IPAddress(ipv4: r32(26))
+        p.dst = IPAddress(ipv4: r32(30))
+    } else {
+        p.etherType = .ipv6
+        p.network = .ipv6
+        p.src = IPAddress(high: r64(22), low: r64(30))
+        p.dst = IPAddress(high: r64(38), low: r64(46))
+    }
     p.networkOffset = 14
-    p.src = IPAddress(ipv4: r32(26))
-    p.dst = IPAddress(ipv4: r32(30))
     p.ipProtocol = IPProtocolNumber(rawValue: proto)
     p.ipPacketLength = total
-    p.transportOffset = 34
+    p.transportOffset = t
     return true
 }
 
