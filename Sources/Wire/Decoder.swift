@@ -109,7 +109,10 @@ public struct DecodedPacket: Sendable {
 @inlinable @inline(__always)
 public func decode(linkType: LinkType, bytes: UnsafeRawBufferPointer) -> DecodedPacket {
     var p = DecodedPacket()
-    decode(linkType: linkType, bytes: bytes, into: &p)
+    // One return: an early `return p` copied the packet (a `memcpy` per packet).
+    if linkType.rawValue != LinkType.ethernet.rawValue || !decodeEthernetCommon(bytes, &p) {
+        decode(linkType: linkType, bytes: bytes, into: &p)
+    }
     return p
 }
 
@@ -120,7 +123,6 @@ func decode(linkType: LinkType, bytes: UnsafeRawBufferPointer, into p: inout Dec
         switch linkType.framing {
         case .ethernet:
             p.link = .ethernet
-            if decodeEthernetCommon(bytes, &p) { return }
             let eth = try EthernetHeader(bytes, at: 0)
             try decodeEtherType(eth.etherType, at: EthernetHeader.length, bytes, &p)
         case .linuxCooked:
@@ -170,9 +172,10 @@ func decode(linkType: LinkType, bytes: UnsafeRawBufferPointer, into p: inout Dec
 /// the fixed header; then a TCP header captured whole (options included) or a UDP header whose length
 /// fits the IP packet. One length check covers every read; the fields are written once, to the same
 /// values the general path gives such a frame (which has no anomaly). Anything else returns false
-/// having written nothing, and the general path decodes the frame.
-@inline(__always)
-private func decodeEthernetCommon(_ bytes: UnsafeRawBufferPointer, _ p: inout DecodedPacket) -> Bool {
+/// having written nothing, and the general path decodes the frame. Inlined into the callers of
+/// `decode(linkType:bytes:)` (out of line it cost a call and the link-type switch per packet).
+@inlinable @inline(__always)
+func decodeEthernetCommon(_ bytes: UnsafeRawBufferPointer, _ p: inout DecodedPacket) -> Bool {
     let n = bytes.count
     // Ethernet (14) + IPv4 (20) + a UDP header (8): every read below but the TCP ones is within.
     guard n >= 42, let base = bytes.baseAddress else { return false }
@@ -246,6 +249,7 @@ private func decodeEthernetCommon(_ bytes: UnsafeRawBufferPointer, _ p: inout De
         p.src = IPAddress(high: r64(22), low: r64(30))
         p.dst = IPAddress(high: r64(38), low: r64(46))
     }
+    p.link = .ethernet
     p.networkOffset = 14
     p.ipProtocol = IPProtocolNumber(rawValue: proto)
     p.ipPacketLength = total
