@@ -36,24 +36,21 @@ public struct FlowKey: Hashable, Sendable {
         return (FlowKey(lowAddress: dst, lowPort: dstPort, highAddress: src, highPort: srcPort, ipProtocol: ipProtocol), false)
     }
 
-    /// A cheap 64-bit mix of all fields (multiply-xorshift), for the flow table's open addressing.
-    /// Not DoS-resistant; Swift's `Hashable` (seeded SipHash) is there for dictionaries.
+    /// A cheap 64-bit mix of all fields, for the flow table's open addressing (which uses the low 32
+    /// bits): each 64-bit field times its own odd constant (independent multiplies), folded, then one
+    /// multiply-xorshift round that brings the products' high bits down. Not DoS-resistant; Swift's
+    /// `Hashable` (seeded SipHash) is there for dictionaries.
     @inlinable
     public var fastHash: UInt64 {
         @inline(__always) get {
-        @inline(__always) func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
-            var x = (h ^ v) &* 0x9E37_79B9_7F4A_7C15
-            x ^= x >> 29
-            return x
-        }
-        var h: UInt64 = 0x2545_F491_4F6C_DD1D
-        h = mix(h, lowAddress.high)
-        h = mix(h, lowAddress.low)
-        h = mix(h, highAddress.high)
-        h = mix(h, highAddress.low)
-        h = mix(h, UInt64(lowPort) << 24 | UInt64(highPort) << 8 | UInt64(ipProtocol.rawValue))
+        let ports = UInt64(lowPort) << 24 | UInt64(highPort) << 8 | UInt64(ipProtocol.rawValue)
+        var h = lowAddress.low &* 0x9E37_79B9_7F4A_7C15
+        h ^= highAddress.low &* 0xC2B2_AE3D_27D4_EB4F
+        h ^= (lowAddress.high ^ (highAddress.high << 32 | highAddress.high >> 32)) &* 0x1656_67B1_9E37_79F9
+        h ^= ports &* 0x27D4_EB2F_1656_67C5
         h ^= h >> 32
-        return h &* 0xBF58_476D_1CE4_E5B9
+        h = h &* 0xBF58_476D_1CE4_E5B9
+        return h ^ h >> 29
         }
     }
 }

@@ -161,22 +161,28 @@ public struct FlowTable {
             isNew = true
         }
         recentIndex = index
-        update(index, fromLow: fromLow, packet: p, time: time, frameLength: frameLength, isNew: isNew)
-        if isSyn && !isNew { reviseClient(index, fromLow: fromLow, isAck: isAck) }
+        // The record's client side and ClientHello state as `update` left them: no second read of the record.
+        let (bits, helloState) = update(index, fromLow: fromLow, packet: p, time: time, frameLength: frameLength, isNew: isNew)
+        var clientIsLow = bits & FlowRecord.clientIsLowBit != 0
+        if isSyn && !isNew {
+            reviseClient(index, fromLow: fromLow, isAck: isAck)
+            clientIsLow = records[index].clientIsLow
+        }
+        let direction: FlowDirection = fromLow == clientIsLow ? .clientToServer : .serverToClient
         if isNew && !isTCP && (p.srcPort == 443 || p.dstPort == 443) && p.capturedPayloadLength > 0 {
             // QUIC: UDP 443 whose first datagram has the fixed bit (RFC 9000 §17) set.
             records[index].isQUIC = bytes[p.payloadOffset] & 0x40 != 0
         }
         if configuration.learnNames && p.capturedPayloadLength > 0 {
             if isTCP {
-                if records[index].helloState != .done && records[index].direction(fromLow: fromLow) == .clientToServer {
+                if helloState != .done && direction == .clientToServer {
                     learnServerName(index, packet: p, bytes: bytes)
                 }
             } else if p.srcPort == 53 || p.srcPort == 5353 {
                 learnDNS(packet: p, bytes: bytes)
             }
         }
-        return FlowTouch(index: index, direction: records[index].direction(fromLow: fromLow), isNew: isNew)
+        return FlowTouch(index: index, direction: direction, isNew: isNew)
     }
 
     /// Ends every live flow (closed ones as `fin` / `rst`, the others as `endOfCapture`), in creation order.
@@ -206,11 +212,11 @@ public struct FlowTable {
     /// Counts the packet in its flow: one uniqueness check for the record array, then plain writes.
     @inline(__always)
     mutating func update(_ index: Int, fromLow: Bool, packet p: DecodedPacket, time: Double, frameLength: Int,
-                         isNew: Bool) {
+                         isNew: Bool) -> (bits: UInt8, helloState: HelloState) {
         let bytes = UInt64(frameLength), payload = UInt64(p.payloadLength)
         let isTCP = p.transport == .tcp
         let flags = p.tcpFlags
-        records.withUnsafeMutableBufferPointer { buffer in
+        return records.withUnsafeMutableBufferPointer { buffer in
             assert(index < buffer.count)
             let r = buffer.baseAddress! + index
             if time > r.pointee.lastTime { r.pointee.lastTime = time }
@@ -230,6 +236,7 @@ public struct FlowTable {
                 }
                 if flags.contains(.rst) { r.pointee.resetSeen = true }
             }
+            return (r.pointee.bits, r.pointee.helloState)
         }
     }
 
