@@ -177,7 +177,8 @@ struct ReferenceFeatures {
         sizeOrderFeatures(w, lo: lo, hi: hi, missed: missed, into: &out)
 
         let sumIAT = iatFeatures(sum: iatSum, into: &out)
-        out[ReferenceSlot.iatPerByte] = bytesTotal > 0 && !iats.isEmpty ? sumIAT / total : 0
+        out[ReferenceSlot.iatPerByte] = bytesTotal > 0 && count > 1 ? sumIAT / total : 0  // (iats.count = count - 1; the local
+        // `iats` read here would share self.iats's buffer while iatFeatures reorders it: a copy of it per window)
         burstFeatures(meanSize: meanSize, total: total, into: &out)
     }
 
