@@ -40,13 +40,29 @@ struct BinHistory: Sendable {
 
     /// The ring slot of bin `latest`.
     private var latestSlot = 0
+    /// The times whose `binIndex` is `latest`: [latestLow, latestHigh) (empty before the first packet).
+    /// `binIndex` never decreases as time grows, so a time in it needs no division and conversion.
+    private var latestLow = Double.infinity
+    private var latestHigh = -Double.infinity
+
+    /// The smallest time whose bin index is at least `k` (k ≥ 1), found next to the estimate.
+    private func binEdge(_ k: Int) -> Double {
+        var e = origin + Double(k) * Self.binSeconds
+        while binIndex(e) >= k { e = e.nextDown }
+        while binIndex(e) < k { e = e.nextUp }
+        return e
+    }
 
     @inline(__always)
     mutating func add(_ packet: PacketSample) {
+        if packet.time < latestHigh, packet.time >= latestLow {
+            addTo(latestSlot, packet)  // most packets: the newest bin again
+            return
+        }
         let b = binIndex(packet.time)
         let slot: Int
         if b == latest {
-            slot = latestSlot  // most packets: the newest bin again
+            slot = latestSlot
         } else if b > latest {
             // Clear the slots that the ring reuses for bins latest+1 … b.
             let first = max(latest + 1, b - bins.count + 1)
@@ -54,10 +70,23 @@ struct BinHistory: Sendable {
             latest = b
             latestSlot = b % bins.count
             slot = latestSlot
+            // Bins this far from the origin are still some 1e-7 s wide (a 500-year clock).
+            if Double(b) < 1e12 {
+                latestLow = b == 0 ? -Double.infinity : binEdge(b)
+                latestHigh = binEdge(b + 1)
+            } else {
+                latestLow = .infinity
+                latestHigh = -.infinity
+            }
         } else {
             guard b > latest - bins.count else { return }  // older than the ring: too late to count
             slot = b % bins.count
         }
+        addTo(slot, packet)
+    }
+
+    @inline(__always)
+    private mutating func addTo(_ slot: Int, _ packet: PacketSample) {
         if packet.direction == .upload {
             bins[slot].upBytes += packet.frameLength
             bins[slot].upPackets += 1
