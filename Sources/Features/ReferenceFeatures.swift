@@ -141,8 +141,10 @@ struct ReferenceFeatures {
             }
         }
         if current > 0 { runs.append(Double(current)) }
-        self.iats = iats
-        self.runs = runs
+        // Swapped back (not assigned): the locals would keep sharing the buffers, and `iatFeatures`
+        // reordering self.iats in place would copy them (a copy of the window's IATs per window).
+        swap(&iats, &self.iats)
+        swap(&runs, &self.runs)
         let n = Double(count), total = Double(bytesTotal)
         out[ReferenceSlot.largePktRatio] = Double(large) / n
         out[ReferenceSlot.smallPktRatio] = Double(small) / n
