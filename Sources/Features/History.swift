@@ -53,10 +53,21 @@ struct BinHistory: Sendable {
         return e
     }
 
+    /// Bin `latest` itself, kept out of the ring while packets come to it (added to without an array
+    /// access: no uniqueness check, no bounds checks); written to its ring slot when a later bin starts.
+    private var current = Bin()
+
     @inline(__always)
     mutating func add(_ packet: PacketSample) {
         if packet.time < latestHigh, packet.time >= latestLow {
-            addTo(latestSlot, packet)  // most packets: the newest bin again
+            // Most packets: the newest bin again.
+            if packet.direction == .upload {
+                current.upBytes += packet.frameLength
+                current.upPackets += 1
+            } else {
+                current.downBytes += packet.frameLength
+                current.downPackets += 1
+            }
             return
         }
         let b = binIndex(packet.time)
@@ -64,6 +75,8 @@ struct BinHistory: Sendable {
         if b == latest {
             slot = latestSlot
         } else if b > latest {
+            if latest >= 0 { bins[latestSlot] = current }
+            current = Bin()
             // Clear the slots that the ring reuses for bins latest+1 … b.
             let first = max(latest + 1, b - bins.count + 1)
             for k in first...b { bins[k % bins.count] = Bin() }
@@ -82,11 +95,16 @@ struct BinHistory: Sendable {
             guard b > latest - bins.count else { return }  // older than the ring: too late to count
             slot = b % bins.count
         }
-        addTo(slot, packet)
-    }
-
-    @inline(__always)
-    private mutating func addTo(_ slot: Int, _ packet: PacketSample) {
+        if slot == latestSlot {
+            if packet.direction == .upload {
+                current.upBytes += packet.frameLength
+                current.upPackets += 1
+            } else {
+                current.downBytes += packet.frameLength
+                current.downPackets += 1
+            }
+            return
+        }
         if packet.direction == .upload {
             bins[slot].upBytes += packet.frameLength
             bins[slot].upPackets += 1
@@ -99,7 +117,7 @@ struct BinHistory: Sendable {
     /// The bin with this index; an empty bin for indices not yet written or already recycled.
     func bin(_ index: Int) -> Bin {
         guard index >= 0, index <= latest, index > latest - bins.count else { return Bin() }
-        return bins[index % bins.count]
+        return index == latest ? current : bins[index % bins.count]
     }
 }
 
