@@ -112,7 +112,11 @@ final class VolumeStreams {
             precondition(capacity > count, "volume streams: the delay queue is full")
             var grown = ContiguousArray<Queued>()
             grown.reserveCapacity(capacity)
-            for k in 0..<count { grown.append(storage[(first + k) % storage.count]) }
+            // The live entries in two contiguous runs (from `first` to the end, then the wrapped part),
+            // not one element at a time with a division each.
+            let firstRun = min(count, storage.count - first)
+            grown.append(contentsOf: storage[first..<(first + firstRun)])
+            grown.append(contentsOf: storage[0..<(count - firstRun)])
             grown += repeatElement(filler, count: capacity - count)
             storage = grown
             first = 0
