@@ -110,10 +110,21 @@ final class VolumeStreams {
         private mutating func grow(filler: Queued) {
             let capacity = min(max(storage.count * 2, 1024), VolumeStreams.maximumQueued)
             precondition(capacity > count, "volume streams: the delay queue is full")
-            var grown = ContiguousArray<Queued>()
-            grown.reserveCapacity(capacity)
-            for k in 0..<count { grown.append(storage[(first + k) % storage.count]) }
-            grown += repeatElement(filler, count: capacity - count)
+            // The live entries in two contiguous runs (from `first` to the end, then the wrapped part),
+            // not one element at a time with a division each; then the filler in one loop.
+            let firstRun = min(count, storage.count - first)
+            let count = self.count, start = self.first
+            let grown = storage.withUnsafeBufferPointer { old in
+                ContiguousArray<Queued>(unsafeUninitializedCapacity: capacity) { new, initialized in
+                    let base = new.baseAddress!
+                    if count > 0 {
+                        base.initialize(from: old.baseAddress! + start, count: firstRun)
+                        (base + firstRun).initialize(from: old.baseAddress!, count: count - firstRun)
+                    }
+                    (base + count).initialize(repeating: filler, count: capacity - count)
+                    initialized = capacity
+                }
+            }
             storage = grown
             first = 0
         }

@@ -40,23 +40,70 @@ struct BinHistory: Sendable {
 
     /// The ring slot of bin `latest`.
     private var latestSlot = 0
+    /// The times whose `binIndex` is `latest`: [latestLow, latestHigh) (empty before the first packet).
+    /// `binIndex` never decreases as time grows, so a time in it needs no division and conversion.
+    private var latestLow = Double.infinity
+    private var latestHigh = -Double.infinity
+
+    /// The smallest time whose bin index is at least `k` (k ≥ 1), found next to the estimate.
+    private func binEdge(_ k: Int) -> Double {
+        var e = origin + Double(k) * Self.binSeconds
+        while binIndex(e) >= k { e = e.nextDown }
+        while binIndex(e) < k { e = e.nextUp }
+        return e
+    }
+
+    /// Bin `latest` itself, kept out of the ring while packets come to it (added to without an array
+    /// access: no uniqueness check, no bounds checks); written to its ring slot when a later bin starts.
+    private var current = Bin()
 
     @inline(__always)
     mutating func add(_ packet: PacketSample) {
+        if packet.time < latestHigh, packet.time >= latestLow {
+            // Most packets: the newest bin again.
+            if packet.direction == .upload {
+                current.upBytes += packet.frameLength
+                current.upPackets += 1
+            } else {
+                current.downBytes += packet.frameLength
+                current.downPackets += 1
+            }
+            return
+        }
         let b = binIndex(packet.time)
         let slot: Int
         if b == latest {
-            slot = latestSlot  // most packets: the newest bin again
+            slot = latestSlot
         } else if b > latest {
+            if latest >= 0 { bins[latestSlot] = current }
+            current = Bin()
             // Clear the slots that the ring reuses for bins latest+1 … b.
             let first = max(latest + 1, b - bins.count + 1)
             for k in first...b { bins[k % bins.count] = Bin() }
             latest = b
             latestSlot = b % bins.count
             slot = latestSlot
+            // Bins this far from the origin are still some 1e-7 s wide (a 500-year clock).
+            if Double(b) < 1e12 {
+                latestLow = b == 0 ? -Double.infinity : binEdge(b)
+                latestHigh = binEdge(b + 1)
+            } else {
+                latestLow = .infinity
+                latestHigh = -.infinity
+            }
         } else {
             guard b > latest - bins.count else { return }  // older than the ring: too late to count
             slot = b % bins.count
+        }
+        if slot == latestSlot {
+            if packet.direction == .upload {
+                current.upBytes += packet.frameLength
+                current.upPackets += 1
+            } else {
+                current.downBytes += packet.frameLength
+                current.downPackets += 1
+            }
+            return
         }
         if packet.direction == .upload {
             bins[slot].upBytes += packet.frameLength
@@ -70,7 +117,7 @@ struct BinHistory: Sendable {
     /// The bin with this index; an empty bin for indices not yet written or already recycled.
     func bin(_ index: Int) -> Bin {
         guard index >= 0, index <= latest, index > latest - bins.count else { return Bin() }
-        return bins[index % bins.count]
+        return index == latest ? current : bins[index % bins.count]
     }
 }
 

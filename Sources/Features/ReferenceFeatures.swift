@@ -141,8 +141,10 @@ struct ReferenceFeatures {
             }
         }
         if current > 0 { runs.append(Double(current)) }
-        self.iats = iats
-        self.runs = runs
+        // Swapped back (not assigned): the locals would keep sharing the buffers, and `iatFeatures`
+        // reordering self.iats in place would copy them (a copy of the window's IATs per window).
+        swap(&iats, &self.iats)
+        swap(&runs, &self.runs)
         let n = Double(count), total = Double(bytesTotal)
         out[ReferenceSlot.largePktRatio] = Double(large) / n
         out[ReferenceSlot.smallPktRatio] = Double(small) / n
@@ -177,7 +179,8 @@ struct ReferenceFeatures {
         sizeOrderFeatures(w, lo: lo, hi: hi, missed: missed, into: &out)
 
         let sumIAT = iatFeatures(sum: iatSum, into: &out)
-        out[ReferenceSlot.iatPerByte] = bytesTotal > 0 && !iats.isEmpty ? sumIAT / total : 0
+        out[ReferenceSlot.iatPerByte] = bytesTotal > 0 && count > 1 ? sumIAT / total : 0  // (iats.count = count - 1; the local
+        // `iats` read here would share self.iats's buffer while iatFeatures reorders it: a copy of it per window)
         burstFeatures(meanSize: meanSize, total: total, into: &out)
     }
 

@@ -138,6 +138,9 @@ public struct StreamSummary: Sendable {
     /// into the array when a packet of another second comes, or when the values are computed.
     private var pendingSecond = -1
     private var pendingBytes: UInt32 = 0
+    /// The times of `pendingSecond`: [pendingLow, pendingHigh) (empty when none is pending).
+    private var pendingLow = Double.infinity
+    private var pendingHigh = -Double.infinity
     private var secondCount = 0
     private var bursts: [Burst] = []
     private var requests: [Burst] = []
@@ -173,14 +176,23 @@ public struct StreamSummary: Sendable {
         downPackets += 1
         downSizes[sizeBin] += 1
         if size >= 1_200 { fullDown += 1 }
-        let second = Int(max(0, t - origin))
-        secondCount = max(secondCount, second + 1)
-        if second == pendingSecond {
+        if t < pendingHigh, t >= pendingLow {
+            // Most packets: the pending second again (its times are [pendingLow, pendingHigh)).
             pendingBytes = pendingBytes &+ UInt32(clamping: size)
         } else {
-            flushSecond()
-            pendingSecond = second
-            pendingBytes = UInt32(clamping: size)
+            let second = Self.second(t, origin)
+            secondCount = max(secondCount, second + 1)
+            if second == pendingSecond {
+                pendingBytes = pendingBytes &+ UInt32(clamping: size)
+            } else {
+                flushSecond()
+                pendingSecond = second
+                pendingBytes = UInt32(clamping: size)
+                if second < 1 << 40 {
+                    pendingLow = second == 0 ? -.infinity : Self.secondEdge(second, origin)
+                    pendingHigh = Self.secondEdge(second + 1, origin)
+                }
+            }
         }
         if let last = lastDownTime { silenceMax = max(silenceMax, t - last) }
         if var b = open, t - b.end < Self.burstGap {
@@ -194,10 +206,25 @@ public struct StreamSummary: Sendable {
         lastDownTime = max(lastDownTime ?? t, t)
     }
 
+    /// A download packet's second since the session's first packet.
+    @inline(__always)
+    private static func second(_ t: Double, _ origin: Double) -> Int { Int(max(0, t - origin)) }
+
+    /// The smallest time whose `second` is at least `k` (k ≥ 1), found next to the estimate:
+    /// `second` never decreases as time grows, so the times of one second are an interval.
+    private static func secondEdge(_ k: Int, _ origin: Double) -> Double {
+        var e = origin + Double(k)
+        while second(e, origin) >= k { e = e.nextDown }
+        while second(e, origin) < k { e = e.nextUp }
+        return e
+    }
+
     /// Moves the pending second into `activeSeconds`.
     private mutating func flushSecond() {
         if pendingSecond >= 0 { activeSeconds.append((pendingSecond, pendingBytes)) }
         pendingSecond = -1
+        pendingLow = .infinity
+        pendingHigh = -.infinity
     }
 
     private mutating func closeBurst() {
