@@ -8,6 +8,18 @@ struct BinHistory: Sendable {
         var downPackets = 0
         var upBytes = 0
         var upPackets = 0
+
+        /// Counts one packet in its direction.
+        @inline(__always)
+        mutating func count(_ packet: PacketSample) {
+            if packet.direction == .upload {
+                upBytes += packet.frameLength
+                upPackets += 1
+            } else {
+                downBytes += packet.frameLength
+                downPackets += 1
+            }
+        }
     }
 
     let origin: Double
@@ -61,13 +73,7 @@ struct BinHistory: Sendable {
     mutating func add(_ packet: PacketSample) {
         if packet.time < latestHigh, packet.time >= latestLow {
             // Most packets: the newest bin again.
-            if packet.direction == .upload {
-                current.upBytes += packet.frameLength
-                current.upPackets += 1
-            } else {
-                current.downBytes += packet.frameLength
-                current.downPackets += 1
-            }
+            current.count(packet)
             return
         }
         let b = binIndex(packet.time)
@@ -96,22 +102,10 @@ struct BinHistory: Sendable {
             slot = b % bins.count
         }
         if slot == latestSlot {
-            if packet.direction == .upload {
-                current.upBytes += packet.frameLength
-                current.upPackets += 1
-            } else {
-                current.downBytes += packet.frameLength
-                current.downPackets += 1
-            }
+            current.count(packet)
             return
         }
-        if packet.direction == .upload {
-            bins[slot].upBytes += packet.frameLength
-            bins[slot].upPackets += 1
-        } else {
-            bins[slot].downBytes += packet.frameLength
-            bins[slot].downPackets += 1
-        }
+        bins[slot].count(packet)
     }
 
     /// The bin with this index; an empty bin for indices not yet written or already recycled.
