@@ -57,12 +57,10 @@ struct BinHistory: Sendable {
     private var latestLow = Double.infinity
     private var latestHigh = -Double.infinity
 
-    /// The smallest time whose bin index is at least `k` (k ≥ 1), found next to the estimate.
-    private func binEdge(_ k: Int) -> Double {
-        var e = origin + Double(k) * Self.binSeconds
-        while binIndex(e) >= k { e = e.nextDown }
-        while binIndex(e) < k { e = e.nextUp }
-        return e
+    /// The smallest time whose bin index is at least `k` (k ≥ 1); nil when it is not within a few
+    /// units in the last place of the estimate (see `indexEdge`).
+    private func binEdge(_ k: Int) -> Double? {
+        indexEdge(k, estimate: origin + Double(k) * Self.binSeconds) { binIndex($0) }
     }
 
     /// Bin `latest` itself, kept out of the ring while packets come to it (added to without an array
@@ -90,9 +88,9 @@ struct BinHistory: Sendable {
             latestSlot = b % bins.count
             slot = latestSlot
             // Bins this far from the origin are still some 1e-7 s wide (a 500-year clock).
-            if Double(b) < 1e12 {
-                latestLow = b == 0 ? -Double.infinity : binEdge(b)
-                latestHigh = binEdge(b + 1)
+            if Double(b) < 1e12, let low = b == 0 ? -Double.infinity : binEdge(b), let high = binEdge(b + 1) {
+                latestLow = low
+                latestHigh = high
             } else {
                 latestLow = .infinity
                 latestHigh = -.infinity
@@ -168,4 +166,26 @@ struct BurstHistory: Sendable {
         for k in 0..<closedCount { body(ring[(head + k) % ring.count]) }
         if let open { body(open) }
     }
+}
+
+/// The smallest time whose `index` is at least `k`, searched unit in the last place by unit in the last
+/// place around `estimate`; `index` must never decrease as time grows. Nil after 64 steps either way:
+/// where the time's own unit in the last place is much finer than that of the difference the index
+/// is computed from (a time near 0 after an origin of -1 s: the index stays put over 10^16 steps), the
+/// caller keeps no interval and computes the index of every packet, as without this cache.
+@inline(never)
+func indexEdge(_ k: Int, estimate: Double, _ index: (Double) -> Int) -> Double? {
+    var e = estimate
+    var steps = 0
+    while index(e) >= k {
+        e = e.nextDown
+        steps += 1
+        if steps > 64 { return nil }
+    }
+    while index(e) < k {
+        e = e.nextUp
+        steps += 1
+        if steps > 128 { return nil }
+    }
+    return e
 }

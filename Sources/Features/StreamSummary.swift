@@ -188,9 +188,10 @@ public struct StreamSummary: Sendable {
                 flushSecond()
                 pendingSecond = second
                 pendingBytes = UInt32(clamping: size)
-                if second < 1 << 40 {
-                    pendingLow = second == 0 ? -.infinity : Self.secondEdge(second, origin)
-                    pendingHigh = Self.secondEdge(second + 1, origin)
+                if second < 1 << 40, let low = second == 0 ? -.infinity : Self.secondEdge(second, origin),
+                   let high = Self.secondEdge(second + 1, origin) {
+                    pendingLow = low
+                    pendingHigh = high
                 }
             }
         }
@@ -210,13 +211,11 @@ public struct StreamSummary: Sendable {
     @inline(__always)
     private static func second(_ t: Double, _ origin: Double) -> Int { Int(max(0, t - origin)) }
 
-    /// The smallest time whose `second` is at least `k` (k ≥ 1), found next to the estimate:
-    /// `second` never decreases as time grows, so the times of one second are an interval.
-    private static func secondEdge(_ k: Int, _ origin: Double) -> Double {
-        var e = origin + Double(k)
-        while second(e, origin) >= k { e = e.nextDown }
-        while second(e, origin) < k { e = e.nextUp }
-        return e
+    /// The smallest time whose `second` is at least `k` (k ≥ 1), found next to the estimate (nil when
+    /// not near it; see `indexEdge`): `second` never decreases as time grows, so the times of one second
+    /// are an interval.
+    private static func secondEdge(_ k: Int, _ origin: Double) -> Double? {
+        indexEdge(k, estimate: origin + Double(k)) { second($0, origin) }
     }
 
     /// Moves the pending second into `activeSeconds`.
