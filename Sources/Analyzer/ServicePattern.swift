@@ -6,8 +6,9 @@ public struct ServicePattern: Sendable, Hashable, CustomStringConvertible {
     fileprivate let anchoredStart: Bool
     fileprivate let anchoredEnd: Bool
 
-    /// `parts` as bytes, when every part is printable ASCII (the byte path of `matches`).
-    fileprivate let asciiParts: [[UInt8]]?
+    /// `parts` as bytes, when every part is printable ASCII (the byte path of `matches`): their bytes
+    /// one after another, and each part's start and length in them.
+    fileprivate let ascii: (bytes: [UInt8], parts: [(start: Int, count: Int)])?
 
     public init(_ pattern: String) {
         let p = pattern.lowercased()
@@ -15,11 +16,20 @@ public struct ServicePattern: Sendable, Hashable, CustomStringConvertible {
         self.parts = p.split(separator: "*", omittingEmptySubsequences: true)
         self.anchoredStart = !p.hasPrefix("*")
         self.anchoredEnd = !p.hasSuffix("*")
-        let bytes = parts.map { Array($0.utf8) }
-        self.asciiParts = bytes.allSatisfy { $0.allSatisfy(ServicePattern.isPrintableASCII) } ? bytes : nil
+        var ascii: (bytes: [UInt8], parts: [(start: Int, count: Int)])? = ([], [])
+        for part in parts {
+            guard part.utf8.allSatisfy(ServicePattern.isPrintableASCII) else { ascii = nil; break }
+            ascii!.parts.append((ascii!.bytes.count, part.utf8.count))
+            ascii!.bytes.append(contentsOf: part.utf8)
+        }
+        self.ascii = ascii
     }
 
     public var description: String { pattern }
+
+    // Everything else is derived from the (lower-cased) pattern.
+    public static func == (a: ServicePattern, b: ServicePattern) -> Bool { a.pattern == b.pattern }
+    public func hash(into hasher: inout Hasher) { hasher.combine(pattern) }
 
     /// Bytes that are each one `Character` and compare as `String` compares them: printable ASCII
     /// without the space (service names from SNI and DNS are nearly always such).
@@ -55,16 +65,29 @@ public struct ServicePattern: Sendable, Hashable, CustomStringConvertible {
 
     /// `matchesByCharacters` for a lowered printable-ASCII host, on bytes (one byte, one character).
     func matches(host: UnsafeBufferPointer<UInt8>, name: String) -> Bool {
-        guard let asciiParts else { return matchesByCharacters(name) }
-        if asciiParts.isEmpty { return !pattern.isEmpty || host.isEmpty }
+        guard let ascii else { return matchesByCharacters(name) }
+        return ascii.bytes.withUnsafeBufferPointer { bytes in
+            ascii.parts.withUnsafeBufferPointer { parts in
+                Self.matches(host: host, bytes: bytes, parts: parts[...], anchoredStart: anchoredStart,
+                             anchoredEnd: anchoredEnd, emptyPattern: pattern.isEmpty)
+            }
+        }
+    }
+
+    /// The byte rule of one pattern whose parts are `parts` (ranges of `bytes`): the rule of
+    /// `matchesByCharacters` for a lowered printable-ASCII host (one byte, one character).
+    static func matches(host: UnsafeBufferPointer<UInt8>, bytes: UnsafeBufferPointer<UInt8>,
+                        parts: UnsafeBufferPointer<(start: Int, count: Int)>.SubSequence,
+                        anchoredStart: Bool, anchoredEnd: Bool, emptyPattern: Bool) -> Bool {
+        if parts.isEmpty { return !emptyPattern || host.isEmpty }
         let n = host.count
         var start = 0
-        func equal(_ part: [UInt8], at offset: Int) -> Bool {
-            for k in 0..<part.count where host[offset + k] != part[k] { return false }
+        func equal(_ part: (start: Int, count: Int), at offset: Int) -> Bool {
+            for k in 0..<part.count where host[offset + k] != bytes[part.start + k] { return false }
             return true
         }
-        for (i, part) in asciiParts.enumerated() {
-            let isFirst = i == 0, isLast = i == asciiParts.count - 1
+        for (i, part) in parts.enumerated() {
+            let isFirst = i == 0, isLast = i == parts.count - 1
             if isFirst && anchoredStart {
                 guard n - start >= part.count, equal(part, at: start) else { return false }
                 start += part.count
@@ -132,12 +155,11 @@ public struct ServicePatternSet: Sendable {
         self.patterns = patterns.map(ServicePattern.init)
         var flat: FlatPatterns? = FlatPatterns()
         for p in self.patterns {
-            guard let ascii = p.asciiParts else { flat = nil; break }
-            flat!.entries.append((flat!.parts.count, ascii.count, p.anchoredStart, p.anchoredEnd, p.pattern.isEmpty))
-            for part in ascii {
-                flat!.parts.append((flat!.bytes.count, part.count))
-                flat!.bytes.append(contentsOf: part)
-            }
+            guard let ascii = p.ascii else { flat = nil; break }
+            flat!.entries.append((flat!.parts.count, ascii.parts.count, p.anchoredStart, p.anchoredEnd, p.pattern.isEmpty))
+            let shift = flat!.bytes.count
+            flat!.parts.append(contentsOf: ascii.parts.map { ($0.start + shift, $0.count) })
+            flat!.bytes.append(contentsOf: ascii.bytes)
         }
         self.flat = flat
     }
@@ -151,46 +173,12 @@ public struct ServicePatternSet: Sendable {
             guard let flat else { return patterns.contains { $0.matches(host: host, name: name) } }
             return flat.bytes.withUnsafeBufferPointer { bytes in
                 flat.parts.withUnsafeBufferPointer { parts in
-                    for e in flat.entries where Self.matches(host: host, bytes: bytes, parts: parts, entry: e) { return true }
+                    for e in flat.entries where ServicePattern.matches(
+                        host: host, bytes: bytes, parts: parts[e.firstPart..<(e.firstPart + e.partCount)],
+                        anchoredStart: e.anchoredStart, anchoredEnd: e.anchoredEnd, emptyPattern: e.emptyPattern) { return true }
                     return false
                 }
             }
         }
-    }
-
-    /// `ServicePattern.matches(host:name:)` of one pattern of `flat` (all printable ASCII).
-    private static func matches(host: UnsafeBufferPointer<UInt8>, bytes: UnsafeBufferPointer<UInt8>,
-                                parts: UnsafeBufferPointer<(start: Int, count: Int)>,
-                                entry: (firstPart: Int, partCount: Int, anchoredStart: Bool, anchoredEnd: Bool, emptyPattern: Bool)) -> Bool {
-        if entry.partCount == 0 { return !entry.emptyPattern || host.isEmpty }
-        let n = host.count
-        var start = 0
-        func equal(_ part: (start: Int, count: Int), at offset: Int) -> Bool {
-            for k in 0..<part.count where host[offset + k] != bytes[part.start + k] { return false }
-            return true
-        }
-        for i in 0..<entry.partCount {
-            let part = parts[entry.firstPart + i]
-            let isFirst = i == 0, isLast = i == entry.partCount - 1
-            if isFirst && entry.anchoredStart {
-                guard n - start >= part.count, equal(part, at: start) else { return false }
-                start += part.count
-                if isLast && entry.anchoredEnd { return start == n }
-                continue
-            }
-            if isLast && entry.anchoredEnd {
-                return n - start >= part.count && equal(part, at: n - part.count)
-            }
-            var found = -1
-            if n - start >= part.count {
-                for offset in start...(n - part.count) where equal(part, at: offset) {
-                    found = offset
-                    break
-                }
-            }
-            guard found >= 0 else { return false }
-            start = found + part.count
-        }
-        return true
     }
 }
