@@ -213,14 +213,15 @@ public final class NestedModel: Sendable {
     public init(_ model: TreeModel) { self.model = model }
 }
 
-/// A model's trees: given, or read and validated at the first use, once, whichever thread asks first.
-final class EnsembleStore: @unchecked Sendable {
+/// A value given, or made at its first use, once, whichever thread asks first: a model's trees (an
+/// embedded model's are read and validated then) and its packed evaluator.
+final class BuiltOnce<Value>: @unchecked Sendable {
     private let lock = NSLock()
-    private var built: TreeEnsemble?
-    private var make: (@Sendable () -> TreeEnsemble)?
+    private var built: Value?
+    private var make: (@Sendable () -> Value)?
 
-    init(_ ensemble: TreeEnsemble) { built = ensemble }
-    init(_ make: @escaping @Sendable () -> TreeEnsemble) { self.make = make }
+    init(_ value: Value) { built = value }
+    init(_ make: @escaping @Sendable () -> Value) { self.make = make }
 
     var isBuilt: Bool {
         lock.lock()
@@ -228,38 +229,16 @@ final class EnsembleStore: @unchecked Sendable {
         return built != nil
     }
 
-    var value: TreeEnsemble {
+    var value: Value {
         lock.lock()
         defer { lock.unlock() }
         if let built { return built }
-        let ensemble = make!()
-        built = ensemble
+        let value = make!()
+        built = value
         make = nil
-        return ensemble
+        return value
     }
 }
 
-/// An evaluator built on first use, once, whichever thread asks first.
-final class LazyEvaluator: @unchecked Sendable {
-    private let lock = NSLock()
-    private var built: EnsembleEvaluator?
-    private var make: (@Sendable () -> EnsembleEvaluator)?
-
-    init(_ make: @escaping @Sendable () -> EnsembleEvaluator) { self.make = make }
-
-    var isBuilt: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return built != nil
-    }
-
-    var value: EnsembleEvaluator {
-        lock.lock()
-        defer { lock.unlock() }
-        if let built { return built }
-        let evaluator = make!()
-        built = evaluator
-        make = nil
-        return evaluator
-    }
-}
+typealias EnsembleStore = BuiltOnce<TreeEnsemble>
+typealias LazyEvaluator = BuiltOnce<EnsembleEvaluator>
